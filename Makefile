@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` (the dashboard) and `make test` (every test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run demo test lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+# Debian's Chromium: Playwright cannot download its own browser here.
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+run: $(VENV)/.runtime
+	$(BIN)/streamlit run dashboard.py
+
+demo: $(VENV)/.runtime
+	$(BIN)/python -m copernica_core demo
+
+test: $(VENV)/.dev /usr/bin/chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py

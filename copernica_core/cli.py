@@ -1,0 +1,247 @@
+"""`python -m copernica_core`: the command line, a thin layer over Workspace (DESIGN §10)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from .config import ConfigError
+from .crypto import new_key
+from .fleet import Checked
+from .models import Connection, Outcome
+from .validation import Rejected
+from .workspace import TokenAdded, Workspace, open_workspace
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or input that is not the user's data: exit code 2."""
+
+
+CONNECTION_FIELDS = ["connection_id", "label", "application", "account_id", "account_name", "company",
+                     "status", "last_checked", "last_ok", "stale", "duplicate", "token_fingerprint"]
+
+
+def connection_record(c: Connection) -> dict:
+    return {
+        "connection_id": c.id, "label": c.label, "application": c.application_label,
+        "account_id": c.account.id, "account_name": c.account.name, "company": c.account.company,
+        "status": c.status, "last_checked": c.last_checked_at, "last_ok": c.last_ok_at,
+        "stale": c.stale, "duplicate": bool(c.duplicate_of), "token_fingerprint": c.token_fingerprint,
+    }
+
+
+def checked_record(c: Checked) -> dict:
+    account = c.result.account
+    return {
+        "connection_id": c.connection_id, "label": c.label, "outcome": c.result.outcome.value,
+        "account_id": account.id if account else None, "account_name": account.name if account else None,
+        "http_status": c.result.http_status,
+        "latency_ms": round(c.result.latency_ms, 1) if c.result.latency_ms is not None else None,
+        "message": c.result.message, "hint": c.result.hint, "attempts": c.attempts,
+    }
+
+
+def print_table(rows: list[dict], columns: Sequence[str], out) -> None:
+    cells = [[("" if r.get(col) is None else str(r.get(col))) for col in columns] for r in rows]
+    widths = [max([len(col), *(len(row[i]) for row in cells)]) for i, col in enumerate(columns)]
+    out.write("  ".join(col.ljust(w) for col, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+    for row in cells:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
+
+
+def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
+    ids = None if args.all or not args.connection else list(dict.fromkeys(args.connection))
+    if ids is not None:
+        unknown = ws.unknown_connection_ids(ids)
+        if unknown:
+            raise UsageError(f"no connection with id {', '.join(map(str, unknown))}; "
+                             "`python -m copernica_core connections` lists them.")
+    progress = None
+    if sys.stderr.isatty() and not args.json:
+        def progress(done: int, total: int, _checked: Checked) -> None:
+            sys.stderr.write(f"\rchecked {done}/{total}")
+            sys.stderr.flush()
+    results = sorted(ws.check(ids, concurrency=args.concurrency, progress=progress),
+                     key=lambda c: c.connection_id)
+    if progress:
+        sys.stderr.write("\n")
+    records = [checked_record(c) for c in results]
+    if args.json:
+        json.dump(records, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif records:
+        print_table(records, ["connection_id", "label", "outcome", "account_id", "account_name",
+                              "http_status", "latency_ms", "message"], sys.stdout)
+    else:
+        print("No connections to check.")
+    return EXIT_OK if all(c.result.outcome is Outcome.VALID for c in results) else EXIT_FAILED
+
+
+def cmd_connections(ws: Workspace, args: argparse.Namespace) -> int:
+    records = [connection_record(c) for c in ws.connections()]
+    if args.json:
+        json.dump(records, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif records:
+        print_table(records, ["connection_id", "label", "application", "account_id", "account_name",
+                              "company", "status", "last_checked", "stale", "duplicate"], sys.stdout)
+    else:
+        print("No connections yet. Add one with the dashboard or `import-tokens`.")
+    return EXIT_OK
+
+
+HISTORY_COLUMNS = ["check_id", "connection_id", "checked_at", "outcome", "http_status",
+                   "latency_ms", "account_seen", "detail"]
+
+
+def cmd_history(ws: Workspace, args: argparse.Namespace) -> int:
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            raise UsageError(f"--since must be an ISO date or time such as 2026-11-01, not {args.since!r}") from None
+        if since.tzinfo is None:
+            since = since.astimezone()
+    if args.connection is not None and ws.unknown_connection_ids([args.connection]):
+        raise UsageError(f"no connection with id {args.connection}")
+    rows = ({"check_id": c.id, **{k: getattr(c, k) for k in HISTORY_COLUMNS[1:]}}
+            for c in ws.iter_history(args.connection, since=since))
+    if args.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for r in rows:
+            print(f"{r['checked_at']}  #{r['connection_id']:<5} {r['outcome']:<16} "
+                  f"{r['http_status'] or '-':>4}  {r['detail']}")
+    return EXIT_OK
+
+
+def cmd_import_tokens(ws: Workspace, args: argparse.Namespace) -> int:
+    try:
+        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8-sig").read()  # noqa: SIM115
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if "token" not in fields or "label" not in fields:
+        raise UsageError(f"{args.file} has no header `label,token` (found: {', '.join(fields) or 'nothing'})")
+    reader.fieldnames = fields
+    failed = imported = 0
+    for number, row in enumerate(reader, start=2):
+        outcome = ws.add_token(row.get("token") or "", label=row.get("label") or None)
+        if isinstance(outcome, Rejected):
+            failed += 1
+            print(f"row {number}: not imported: {outcome.message}")
+        elif isinstance(outcome, TokenAdded) and outcome.connection is None:
+            failed += 1
+            print(f"row {number}: not imported: {outcome.result.outcome.value}: {outcome.result.message}")
+        else:
+            imported += 1
+            c = outcome.connection
+            verb = "updated" if outcome.replaced else "imported"
+            print(f"row {number}: {verb} #{c.id} “{c.label}” → account {c.account.name} (id {c.account.id})")
+    print(f"{imported} imported, {failed} failed")
+    return EXIT_OK if failed == 0 else EXIT_FAILED
+
+
+def cmd_export(ws: Workspace, args: argparse.Namespace) -> int:
+    records = [connection_record(c) for c in ws.connections()]
+    if args.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=CONNECTION_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        json.dump(records, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from .sandbox import serve_forever
+    serve_forever(port=args.port, latency_ms=args.latency_ms)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+    return run_demo(sandbox_port=args.sandbox_port, dashboard_port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m copernica_core",
+                                     description="Copernica Connections from the command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="check connections now (all by default)")
+    p.add_argument("--all", action="store_true", help="check every connection (the default)")
+    p.add_argument("--connection", type=int, action="append", metavar="ID", help="a connection id; repeatable")
+    p.add_argument("--concurrency", type=int, metavar="N", help="parallel checks (default: COPERNICA_CONCURRENCY)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+
+    p = sub.add_parser("connections", help="list connections and their status")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("history", help="print stored checks, oldest first")
+    p.add_argument("--connection", type=int, metavar="ID")
+    p.add_argument("--since", metavar="ISO")
+    p.add_argument("--csv", action="store_true")
+
+    p = sub.add_parser("import-tokens", help="add access tokens from a CSV file with header label,token")
+    p.add_argument("file", help="CSV file, or - for standard input")
+
+    p = sub.add_parser("export", help="export connections (no secrets)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("sandbox", help="run the local Copernica stand-in in the foreground")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--latency-ms", type=float, default=0.0)
+
+    p = sub.add_parser("demo", help="run the sandbox and the dashboard wired to it")
+    p.add_argument("--port", type=int, default=8501, help="dashboard port")
+    p.add_argument("--sandbox-port", type=int, default=8765)
+
+    sub.add_parser("new-key", help="print a new encryption key for COPERNICA_SECRET_KEY")
+    return parser
+
+
+COMMANDS = {"check": cmd_check, "connections": cmd_connections, "history": cmd_history,
+            "import-tokens": cmd_import_tokens, "export": cmd_export}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "new-key":
+        print(new_key())
+        return EXIT_OK
+    if args.command == "sandbox":
+        return cmd_sandbox(args)
+    if args.command == "demo":
+        return cmd_demo(args)
+    if getattr(args, "concurrency", None) is not None and args.concurrency < 1:
+        print("error: --concurrency must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        ws = open_workspace()
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](ws, args)
+    except (UsageError, ConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    finally:
+        ws.close()

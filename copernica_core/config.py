@@ -1,0 +1,148 @@
+"""Settings from the environment and `.streamlit/secrets.toml` (the environment wins)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULTS: dict[str, str] = {
+    "COPERNICA_DB": "data/copernica.db",
+    "COPERNICA_SECRET_KEY": "",
+    "COPERNICA_AUTHORIZE_URL": "https://www.copernica.com/en/authorize",
+    "COPERNICA_API_URL": "https://api.copernica.com",
+    "COPERNICA_AUTH_URL": "https://authenticate.copernica.com",
+    "COPERNICA_API_VERSION": "4",
+    "COPERNICA_REDIRECT_URI": "http://localhost:8501/authorize",
+    "COPERNICA_CONCURRENCY": "4",
+    "COPERNICA_TIMEOUT": "10",
+    "COPERNICA_STALE_HOURS": "24",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says which variable and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path
+    secret_key: str
+    authorize_url: str
+    api_url: str
+    auth_url: str
+    api_version: int
+    redirect_uri: str
+    concurrency: int
+    timeout: float
+    stale_hours: float
+
+    @property
+    def key_file(self) -> Path:
+        return self.db_path.parent / "secret.key"
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def allow_oauthlib_http_if_loopback(url: str) -> None:
+    """oauthlib refuses plain http everywhere; `check_endpoint` already refused it for every
+    host but loopback (the sandbox), so for those hosts we lift oauthlib's process-wide guard."""
+    parts = urlsplit(url)
+    if parts.scheme == "http" and is_loopback(parts.hostname):
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+
+def check_endpoint(url: str, *, name: str) -> str:
+    """Return `url` without a trailing slash, or raise ConfigError if it may not be used.
+
+    Plain http is allowed on loopback only: the client secret and tokens travel to these
+    hosts, so anything else must be TLS (and TLS is always verified).
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http(s) URL with a host, not {url!r}.")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"{name} uses plain http on a host that is not loopback; use https "
+            "(plain http is only accepted for localhost, 127.0.0.0/8 and ::1)."
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(f"{name} must not carry a query, fragment or credentials.")
+    return url.strip().rstrip("/")
+
+
+def _secrets_file_values(paths: list[Path]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for path in reversed(paths):  # the first path is the most specific and wins
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError(f"{path} cannot be read as TOML: {error}") from None
+        values.update({k: str(v) for k, v in data.items() if k in DEFAULTS})
+    return values
+
+
+def _positive(raw: str, *, name: str, kind: type) -> int | float:
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a positive number, not {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive number, not {raw!r}.")
+    return value
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, *, secrets_files: list[Path] | None = None
+) -> Settings:
+    """Read every setting: environment first, then Streamlit's secrets files, then defaults."""
+    env = os.environ if env is None else env
+    if secrets_files is None:
+        secrets_files = [Path(".streamlit/secrets.toml"), Path.home() / ".streamlit/secrets.toml"]
+    from_file = _secrets_file_values(secrets_files)
+
+    def get(name: str) -> str:
+        value = env.get(name)
+        if value is None or value == "":
+            value = from_file.get(name, DEFAULTS[name])
+        return value
+
+    version = get("COPERNICA_API_VERSION").strip()
+    if version not in ("3", "4"):
+        raise ConfigError(f"COPERNICA_API_VERSION must be 3 or 4, not {version!r}.")
+    return Settings(
+        db_path=Path(get("COPERNICA_DB")),
+        secret_key=get("COPERNICA_SECRET_KEY").strip(),
+        authorize_url=check_endpoint(get("COPERNICA_AUTHORIZE_URL"), name="COPERNICA_AUTHORIZE_URL"),
+        api_url=check_endpoint(get("COPERNICA_API_URL"), name="COPERNICA_API_URL"),
+        auth_url=check_endpoint(get("COPERNICA_AUTH_URL"), name="COPERNICA_AUTH_URL"),
+        api_version=int(version),
+        redirect_uri=check_redirect_uri(get("COPERNICA_REDIRECT_URI"), name="COPERNICA_REDIRECT_URI"),
+        concurrency=int(_positive(get("COPERNICA_CONCURRENCY"), name="COPERNICA_CONCURRENCY", kind=int)),
+        timeout=float(_positive(get("COPERNICA_TIMEOUT"), name="COPERNICA_TIMEOUT", kind=float)),
+        stale_hours=float(_positive(get("COPERNICA_STALE_HOURS"), name="COPERNICA_STALE_HOURS", kind=float)),
+    )
+
+
+def check_redirect_uri(url: str, *, name: str = "Redirect URI") -> str:
+    """A redirect URI is only compared by Copernica, never visited by it, so any http(s)
+    URL with a host and no fragment is acceptable."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
+        raise ConfigError(f"{name} must be a full http(s) URL such as http://localhost:8501/authorize.")
+    return url.strip()

@@ -1,0 +1,315 @@
+"""HTTP calls to Copernica: code exchange, JWT, identity. Every answer becomes a value.
+
+Nothing here logs or raises with a URL: the token endpoint and v3 carry secrets in the
+query string. Transport failures are named by kind, never by the library's message.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import requests
+from requests_oauthlib import OAuth2Session
+
+from .config import Settings, allow_oauthlib_http_if_loopback
+from .models import Account, CheckResult, Outcome
+from .secret import Secret, install_log_scrubbing, scrub
+
+log = logging.getLogger("copernica_core")
+install_log_scrubbing()
+
+MAX_BODY_BYTES = 1_048_576
+USER_AGENT = "copernica-connections/0.1"
+_JWT_SHAPE = re.compile(r"^[\w-]+\.[\w-]+\.[\w-]*$")
+_FALLBACK_JWT_LIFETIME = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What came back from one HTTP call (or why nothing did)."""
+
+    status: int | None
+    content_type: str
+    text: str
+    latency_ms: float
+    failure: CheckResult | None = None
+    retry_after: float | None = None
+    truncated: bool = False
+
+    def json(self) -> object | None:
+        if "json" not in self.content_type and not self.text.lstrip().startswith(("{", "[", '"')):
+            return None
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+    @property
+    def is_html(self) -> bool:
+        head = self.text.lstrip()[:100].lower()
+        return "html" in self.content_type or head.startswith(("<!doctype", "<html"))
+
+
+def new_http_session() -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.verify = True
+    return session
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _transport_failure(error: requests.RequestException, url: str, timeout: float, started: float) -> Answer:
+    host = urlsplit(url).hostname or "Copernica"
+    if isinstance(error, requests.Timeout):
+        message = f"{host} did not answer within {timeout:g} s."
+    elif isinstance(error, requests.exceptions.SSLError):
+        message = f"The TLS handshake with {host} failed (certificate or protocol)."
+    elif isinstance(error, requests.ConnectionError):
+        message = f"Could not connect to {host}."
+    else:
+        message = f"The request to {host} failed ({type(error).__name__})."
+    latency = (time.perf_counter() - started) * 1000
+    failure = CheckResult(Outcome.UNAVAILABLE, message, latency_ms=latency)
+    return Answer(None, "", "", latency, failure=failure)
+
+
+def send(session: requests.Session, method: str, url: str, *, timeout: float, **kwargs) -> Answer:
+    """One HTTP call with a timeout, verified TLS, no redirects and a capped body."""
+    started = time.perf_counter()
+    try:
+        with session.request(
+            method, url, timeout=timeout, stream=True, allow_redirects=False, verify=True, **kwargs
+        ) as response:
+            chunks, size, truncated = [], 0, False
+            for chunk in response.iter_content(65536):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    truncated = True
+                    break
+            body = b"".join(chunks)[:MAX_BODY_BYTES]
+            latency = (time.perf_counter() - started) * 1000
+            return Answer(
+                status=response.status_code,
+                content_type=response.headers.get("Content-Type", "").lower(),
+                text=body.decode(response.encoding or "utf-8", errors="replace"),
+                latency_ms=latency,
+                retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+                truncated=truncated,
+            )
+    except requests.RequestException as error:
+        return _transport_failure(error, url, timeout, started)
+
+
+def error_message(answer: Answer) -> str:
+    """Copernica's own error message if the body has one, else a short redacted excerpt."""
+    data = answer.json()
+    if isinstance(data, dict):
+        error = data.get("error")
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return scrub(error["message"])[:300]
+        if isinstance(error, str):
+            description = data.get("error_description") or data.get("message") or ""
+            return scrub(f"{error} {description}".strip())[:300]
+        if isinstance(data.get("message"), str):
+            return scrub(data["message"])[:300]
+    if answer.is_html:
+        title = re.search(r"<title>(.*?)</title>", answer.text, re.I | re.S)
+        return "an HTML page" + (f" ({scrub(title.group(1).strip())[:100]})" if title else "")
+    text = " ".join(answer.text.split())
+    return scrub(text[:200]) if text else "an empty body"
+
+
+def refusal(answer: Answer, *, what: str) -> CheckResult:
+    """Classify an answer that is not the success we wanted (DESIGN §8)."""
+    if answer.failure is not None:
+        return answer.failure
+    status, message = answer.status, error_message(answer)
+    common = {"http_status": status, "latency_ms": answer.latency_ms, "detail": message}
+    if status == 429:
+        wait = f" Retry after {answer.retry_after:g} s." if answer.retry_after is not None else ""
+        return CheckResult(
+            Outcome.RATE_LIMITED, f"{what}: Copernica answered 429 Too Many Requests.{wait}",
+            retry_after=answer.retry_after, **common,
+        )
+    if status is not None and status >= 500:
+        return CheckResult(Outcome.UNAVAILABLE, f"{what}: Copernica answered HTTP {status} with {message}.", **common)
+    if status in (401, 403) or (status == 400 and "invalid access token" in message.lower()):
+        return CheckResult(
+            Outcome.INVALID_TOKEN, f"{what}: Copernica refused the token (HTTP {status}: {message}).", **common
+        )
+    if status is not None and 200 <= status < 300:
+        kind = "an HTML page" if answer.is_html else "something that is not the expected JSON"
+        return CheckResult(Outcome.UNEXPECTED, f"{what}: Copernica answered HTTP {status} with {kind}.", **common)
+    return CheckResult(Outcome.UNEXPECTED, f"{what}: Copernica answered HTTP {status}: {message}.", **common)
+
+
+def jwt_expiry(jwt: str, *, now: datetime | None = None) -> datetime:
+    """The `exp` claim of a JWT (not verified: we only need to know when to fetch a new one)."""
+    now = now or datetime.now(UTC)
+    try:
+        payload = jwt.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return datetime.fromtimestamp(float(claims["exp"]), UTC)
+    except (IndexError, ValueError, KeyError, TypeError, OverflowError):
+        return now + _FALLBACK_JWT_LIFETIME
+
+
+def parse_jwt_body(answer: Answer) -> str | None:
+    """The JWT from the auth server's answer: a bare body, a JSON string, or a JSON object."""
+    data = answer.json()
+    if isinstance(data, dict):
+        data = next((data[k] for k in ("token", "access_token", "jwt") if isinstance(data.get(k), str)), None)
+    candidate = (data if isinstance(data, str) else answer.text).strip()
+    return candidate if _JWT_SHAPE.match(candidate) else None
+
+
+def parse_account(answer: Answer) -> Account | None:
+    """The account from identity's JSON, flat or under `data`; None if there is none."""
+    data = answer.json()
+    if isinstance(data, dict) and isinstance(data.get("data"), dict):
+        data = data["data"]
+    if not isinstance(data, dict):
+        return None
+    raw_id = data.get("id", data.get("ID"))
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id).strip() == "":
+        return None
+
+    def text(key: str) -> str:
+        value = data.get(key, data.get(key.capitalize()))
+        return value if isinstance(value, str) else ""
+
+    extra = {k: data[k] for k in ("customer", "usedBy", "license") if k in data}
+    return Account(
+        id=str(raw_id).strip(), name=text("name"), description=text("description"),
+        company=text("company"), extra=extra,
+    )
+
+
+@dataclass(frozen=True)
+class JwtReply:
+    jwt: Secret | None
+    expires_at: datetime | None
+    failure: CheckResult | None
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class IdentityReply:
+    account: Account | None
+    failure: CheckResult | None
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class ExchangeReply:
+    token: Secret | None
+    failure: CheckResult | None
+
+
+class _Refused(Exception):
+    def __init__(self, failure: CheckResult) -> None:
+        super().__init__("token endpoint refused")
+        self.failure = failure
+
+
+class CopernicaClient:
+    """Copernica's endpoints as configured in `settings`, over one HTTP session."""
+
+    def __init__(self, settings: Settings, session: requests.Session | None = None) -> None:
+        self.settings = settings
+        self.session = session or new_http_session()
+
+    def _url(self, path: str) -> str:
+        return f"{self.settings.api_url}/v{self.settings.api_version}/{path}"
+
+    def fetch_jwt(self, token: Secret) -> JwtReply:
+        answer = send(
+            self.session, "POST", self.settings.auth_url,
+            data={"access_token": token.reveal()}, timeout=self.settings.timeout,
+        )
+        jwt = parse_jwt_body(answer) if answer.status == 200 else None
+        if jwt is None:
+            return JwtReply(None, None, refusal(answer, what="JWT server"), answer)
+        return JwtReply(Secret(jwt), jwt_expiry(jwt), None, answer)
+
+    def identity(self, *, token: Secret | None = None, jwt: Secret | None = None) -> IdentityReply:
+        """v4 with a JWT as Bearer; v1-v3 with the token as query parameter."""
+        if jwt is not None:
+            kwargs = {"headers": {"Authorization": f"Bearer {jwt.reveal()}", "Accept": "application/json"}}
+        else:
+            assert token is not None
+            kwargs = {"params": {"access_token": token.reveal()}, "headers": {"Accept": "application/json"}}
+        answer = send(self.session, "GET", self._url("identity"), timeout=self.settings.timeout, **kwargs)
+        account = parse_account(answer) if answer.status == 200 else None
+        if account is None:
+            return IdentityReply(None, refusal(answer, what="Identity"), answer)
+        return IdentityReply(account, None, answer)
+
+    def exchange_code(
+        self, *, client_key: str, client_secret: Secret, redirect_uri: str, code: Secret
+    ) -> ExchangeReply:
+        """Trade an authorization code for an access token: GET {api}/v{n}/token."""
+        token_url = self._url("token")
+        oauth = OAuth2Session(client_key, redirect_uri=redirect_uri)
+        oauth.headers["User-Agent"] = USER_AGENT
+        started = time.perf_counter()
+
+        def classify(response: requests.Response) -> requests.Response:
+            answer = Answer(
+                status=response.status_code,
+                content_type=response.headers.get("Content-Type", "").lower(),
+                text=response.text[:MAX_BODY_BYTES],
+                latency_ms=(time.perf_counter() - started) * 1000,
+                retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+            )
+            data = answer.json()
+            if response.status_code != 200 or not (
+                isinstance(data, dict) and isinstance(data.get("access_token"), str) and data["access_token"]
+            ):
+                raise _Refused(refusal(answer, what="Token exchange"))
+            # Copernica sends only access_token; oauthlib wants a token type.
+            response._content = json.dumps(
+                {"access_token": data["access_token"], "token_type": "Bearer"}
+            ).encode()
+            return response
+
+        oauth.register_compliance_hook("access_token_response", classify)
+        allow_oauthlib_http_if_loopback(token_url)
+        try:
+            token = oauth.fetch_token(
+                token_url, code=code.reveal(), client_secret=client_secret.reveal(),
+                include_client_id=True, method="GET", timeout=self.settings.timeout, verify=True,
+            )
+        except _Refused as refused:
+            return ExchangeReply(None, refused.failure)
+        except requests.RequestException as error:
+            return ExchangeReply(None, _transport_failure(error, token_url, self.settings.timeout, started).failure)
+        except Exception as error:  # oauthlib's own parse errors; never echo their text
+            log.warning("token exchange failed: %s", type(error).__name__)
+            unreadable = CheckResult(Outcome.UNEXPECTED, "Token exchange: Copernica's answer could not be read.")
+            return ExchangeReply(None, unreadable)
+        finally:
+            oauth.close()
+        return ExchangeReply(Secret(token["access_token"]), None)

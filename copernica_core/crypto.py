@@ -1,0 +1,72 @@
+"""Encryption at rest: Fernet with a key from COPERNICA_SECRET_KEY or a key file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from .config import ConfigError
+from .secret import Secret
+
+
+class Vault:
+    """Encrypts and decrypts secrets. Holds the only copy of the key in memory."""
+
+    def __init__(self, key: str) -> None:
+        try:
+            self._fernet = Fernet(key.encode())
+        except (ValueError, TypeError):
+            raise ConfigError(
+                "COPERNICA_SECRET_KEY is not a valid Fernet key (32 url-safe base64-encoded "
+                "bytes). Generate one with: python -m copernica_core new-key"
+            ) from None
+
+    def encrypt(self, secret: Secret) -> str:
+        return self._fernet.encrypt(secret.reveal().encode()).decode()
+
+    def decrypt(self, ciphertext: str) -> Secret:
+        try:
+            return Secret(self._fernet.decrypt(ciphertext.encode()).decode())
+        except (InvalidToken, ValueError):
+            raise ConfigError(
+                "Stored secrets cannot be decrypted with this key: COPERNICA_SECRET_KEY (or the "
+                "key file beside the database) is not the key the data was written with. "
+                "Nothing was changed; restore the original key."
+            ) from None
+
+    def can_decrypt(self, ciphertext: str) -> bool:
+        try:
+            self._fernet.decrypt(ciphertext.encode())
+        except (InvalidToken, ValueError):
+            return False
+        return True
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def load_key(configured: str, key_file: Path, *, has_data: bool) -> str:
+    """Return the configured key, else the key file's, creating the file (mode 0600) only
+    when there is no encrypted data yet that an old key would be needed for."""
+    if configured:
+        return configured
+    try:
+        return key_file.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise ConfigError(f"The key file {key_file} cannot be read ({error.strerror}).") from None
+    if has_data:
+        raise ConfigError(
+            f"The database holds encrypted secrets but there is no key: set "
+            f"COPERNICA_SECRET_KEY or restore {key_file}. Nothing was changed."
+        )
+    key = new_key()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key

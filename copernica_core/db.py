@@ -1,0 +1,162 @@
+"""The SQLite database: connection settings, versioned migrations, transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from .config import ConfigError
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps are stored as fixed-width UTC ISO text so that text order is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def open_database(path: Path | str) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the database at `path`."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # Autocommit mode: transactions are explicit (see `immediate`), so that a
+    # read-then-write step holds the write lock from its first read.
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = sqlite_utils.Database(conn)
+    migrate(db)
+    return db
+
+
+@contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[None]:
+    """A write transaction that takes the write lock at once (BEGIN IMMEDIATE)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _v1_tables(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE applications (
+            id INTEGER PRIMARY KEY,
+            label TEXT NOT NULL,
+            client_key TEXT NOT NULL UNIQUE,
+            client_secret_enc TEXT NOT NULL,
+            redirect_uri TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE connections (
+            id INTEGER PRIMARY KEY,
+            application_id INTEGER REFERENCES applications(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            account_name TEXT NOT NULL DEFAULT '',
+            account_description TEXT NOT NULL DEFAULT '',
+            account_company TEXT NOT NULL DEFAULT '',
+            account_extra TEXT,
+            token_enc TEXT NOT NULL,
+            token_fingerprint TEXT NOT NULL,
+            jwt_enc TEXT,
+            jwt_expires_at TEXT,
+            status TEXT NOT NULL DEFAULT 'unchecked',
+            status_message TEXT NOT NULL DEFAULT '',
+            last_checked_at TEXT,
+            last_ok_at TEXT,
+            last_http_status INTEGER,
+            last_latency_ms REAL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    # One connection per (application, Copernica account); pasted tokens have no application.
+    db.execute(
+        "CREATE UNIQUE INDEX connections_app_account "
+        "ON connections(ifnull(application_id, 0), account_id)"
+    )
+    db.execute("CREATE INDEX connections_account ON connections(account_id)")
+    db.execute(
+        """CREATE TABLE pending_authorizations (
+            state_hash TEXT PRIMARY KEY,
+            application_id INTEGER NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+            redirect_uri TEXT NOT NULL,
+            connection_id INTEGER,
+            expected_account_id TEXT,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            result TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE checks (
+            id INTEGER PRIMARY KEY,
+            connection_id INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+            checked_at TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            http_status INTEGER,
+            latency_ms REAL,
+            account_seen TEXT,
+            detail TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX checks_connection_time ON checks(connection_id, checked_at)")
+    db.execute(
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            application_id INTEGER,
+            connection_id INTEGER,
+            detail TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX events_at ON events(at)")
+
+
+# Append only: each entry moves the schema one version forward. Never edit a shipped one.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables]
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations this database has not had yet, each in its own transaction."""
+    while True:
+        with immediate(db):
+            version = schema_version(db)
+            if version > len(MIGRATIONS):
+                raise ConfigError(
+                    f"The database is at schema version {version}, newer than this program "
+                    f"knows ({len(MIGRATIONS)}). Upgrade the program."
+                )
+            if version == len(MIGRATIONS):
+                return version
+            MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version = {version + 1}")

@@ -1,0 +1,47 @@
+"""Demo mode: the sandbox plus the dashboard wired to it, with the demo application ready."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET, SandboxServer
+from .workspace import open_workspace
+
+DEMO_DB = "data/demo/copernica.db"
+
+
+def demo_env(sandbox: SandboxServer, *, dashboard_port: int, db: str = DEMO_DB) -> dict[str, str]:
+    return {
+        **os.environ, **sandbox.env(), "COPERNICA_DB": db,
+        "COPERNICA_REDIRECT_URI": f"http://localhost:{dashboard_port}/authorize",
+    }
+
+
+def ensure_demo_application(env: dict[str, str]) -> None:
+    ws = open_workspace(env, actor="demo")
+    try:
+        if not any(a.client_key == DEMO_CLIENT_KEY for a in ws.applications()):
+            ws.save_application(label="Sandbox demo application", client_key=DEMO_CLIENT_KEY,
+                                client_secret=DEMO_CLIENT_SECRET)
+    finally:
+        ws.close()
+
+
+def run_demo(*, sandbox_port: int = 8765, dashboard_port: int = 8501) -> int:
+    sandbox = SandboxServer(sandbox_port).start()
+    env = demo_env(sandbox, dashboard_port=dashboard_port)
+    ensure_demo_application(env)
+    print(f"Sandbox Copernica on {sandbox.base_url}; demo data in {DEMO_DB}.")
+    print(f"Open http://localhost:{dashboard_port}/authorize and click 'Authorize with Copernica'.")
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "streamlit", "run", str(root / "dashboard.py"),
+               "--server.port", str(dashboard_port)]
+    try:
+        return subprocess.call(command, env=env, cwd=root)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        sandbox.stop()

@@ -1,0 +1,83 @@
+"""Inspecting one access token: which account it reaches and whether it works (DESIGN §8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from .copernica import CopernicaClient
+from .db import iso
+from .models import CheckResult, Outcome
+from .secret import Secret
+
+# Fetch a new JWT this long before the cached one expires.
+JWT_MARGIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class CachedJwt:
+    jwt: Secret
+    expires_at: datetime
+
+    def usable(self, now: datetime) -> bool:
+        return self.expires_at - JWT_MARGIN > now
+
+
+@dataclass(frozen=True)
+class Inspection:
+    result: CheckResult
+    new_jwt: CachedJwt | None = None  # a JWT fetched during this inspection, to cache
+
+
+def inspect_token(
+    client: CopernicaClient,
+    token: Secret,
+    *,
+    expected_account_id: str | None = None,
+    cached_jwt: CachedJwt | None = None,
+    now: datetime | None = None,
+) -> Inspection:
+    """Ask Copernica which account `token` reaches, reusing a cached JWT on v4."""
+    now = now or datetime.now(UTC)
+    if client.settings.api_version != 4:
+        reply = client.identity(token=token)
+        result = reply.failure or _judge(reply.account, expected_account_id)
+        return Inspection(replace(result, http_status=reply.answer.status,
+                                  latency_ms=reply.answer.latency_ms, calls=1))
+
+    calls, latency, new_jwt = 0, 0.0, None
+    jwt = cached_jwt if cached_jwt and cached_jwt.usable(now) else None
+    for attempt in range(2):
+        if jwt is None:
+            jwt_reply = client.fetch_jwt(token)
+            calls += 1
+            latency += jwt_reply.answer.latency_ms
+            if jwt_reply.failure is not None:
+                return Inspection(replace(jwt_reply.failure, latency_ms=latency, calls=calls))
+            jwt = new_jwt = CachedJwt(jwt_reply.jwt, jwt_reply.expires_at)
+        reply = client.identity(jwt=jwt.jwt)
+        calls += 1
+        latency += reply.answer.latency_ms
+        refused = reply.failure is not None and reply.failure.outcome is Outcome.INVALID_TOKEN
+        if refused and new_jwt is None and attempt == 0:
+            jwt = None  # the cached JWT may have been invalidated: fetch a fresh one, once
+            continue
+        break
+    result = reply.failure or _judge(reply.account, expected_account_id)
+    expires = iso(new_jwt.expires_at) if new_jwt else iso(jwt.expires_at) if jwt else None
+    result = replace(result, http_status=reply.answer.status, latency_ms=latency,
+                     calls=calls, jwt_expires_at=expires)
+    return Inspection(result, new_jwt=new_jwt)
+
+
+def _judge(account, expected_account_id: str | None) -> CheckResult:
+    if expected_account_id is not None and account.id != expected_account_id:
+        return CheckResult(
+            Outcome.ACCOUNT_CHANGED,
+            f"The token now reaches account {account.name or '?'} (id {account.id}), "
+            f"not the stored account id {expected_account_id}.",
+            account=account,
+        )
+    return CheckResult(
+        Outcome.VALID, f"Works: account {account.name or '?'} (id {account.id}).", account=account
+    )

@@ -1,0 +1,150 @@
+"""The authorization-code flow: issue a state, build the link, complete the callback (DESIGN §7)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+from urllib.parse import parse_qs, urlsplit
+
+import sqlite_utils
+from requests_oauthlib import OAuth2Session
+
+from .config import allow_oauthlib_http_if_loopback
+from .db import immediate, iso, parse_iso
+from .models import Account
+
+STATE_TTL = timedelta(minutes=10)
+STATE_BYTES = 32
+
+
+def state_hash(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PendingAuthorization:
+    state_hash: str
+    application_id: int
+    redirect_uri: str
+    connection_id: int | None
+    expected_account_id: str | None
+    created_at: str
+    expires_at: str
+    used_at: str | None
+    result: str | None
+
+
+@dataclass(frozen=True)
+class AuthorizationResult:
+    """How a callback ended. Holds no secret, so it can be stored and shown again on replay."""
+
+    status: Literal["connected", "refused", "failed", "mismatch"]
+    title: str
+    message: str
+    hint: str = ""
+    connection_id: int | None = None
+    account: Account | None = None
+    replaced: bool = False
+    replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "connected"
+
+    def to_json(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if k != "replayed"})
+
+    @classmethod
+    def from_json(cls, text: str) -> AuthorizationResult:
+        data = json.loads(text)
+        account = data.pop("account", None)
+        return cls(**data, account=Account(**account) if account else None)
+
+
+def refused(title: str, message: str, hint: str = "") -> AuthorizationResult:
+    return AuthorizationResult("refused", title, message, hint)
+
+
+def issue_state(
+    db: sqlite_utils.Database, *, application_id: int, redirect_uri: str, now: datetime,
+    connection_id: int | None = None, expected_account_id: str | None = None,
+) -> str:
+    """A fresh single-use state; only its hash is stored."""
+    state = secrets.token_urlsafe(STATE_BYTES)
+    db.execute(
+        "INSERT INTO pending_authorizations (state_hash, application_id, redirect_uri, "
+        "connection_id, expected_account_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [state_hash(state), application_id, redirect_uri, connection_id, expected_account_id,
+         iso(now), iso(now + STATE_TTL)],
+    )
+    # Expired states are useless; keep the table small.
+    db.execute("DELETE FROM pending_authorizations WHERE expires_at < ?", [iso(now - timedelta(days=7))])
+    return state
+
+
+def authorization_url(authorize_url: str, *, client_key: str, redirect_uri: str, state: str) -> str:
+    allow_oauthlib_http_if_loopback(authorize_url)
+    session = OAuth2Session(client_key, redirect_uri=redirect_uri, state=state)
+    url, _ = session.authorization_url(authorize_url)
+    session.close()
+    return url
+
+
+@dataclass
+class Consumed:
+    pending: PendingAuthorization | None = None
+    previous: AuthorizationResult | None = None
+    problem: AuthorizationResult | None = None
+
+
+def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime) -> Consumed:
+    """Mark the state used, atomically, and return its row; or say why it cannot be used."""
+    with immediate(db):
+        rows = list(db.query(
+            "SELECT * FROM pending_authorizations WHERE state_hash = ?", [state_hash(state)]
+        ))
+        if not rows:
+            return Consumed(problem=refused(
+                "This authorization link is not ours",
+                "The state in the address does not belong to any authorization started here. "
+                "It may be forged, or it was started on another dashboard or database.",
+                "Start again from the Authorize page.",
+            ))
+        pending = PendingAuthorization(**rows[0])
+        if pending.used_at is not None:
+            if pending.result:
+                previous = AuthorizationResult.from_json(pending.result)
+                return Consumed(pending, previous=AuthorizationResult(
+                    **{**asdict(previous), "account": previous.account, "replayed": True}
+                ))
+            return Consumed(problem=refused(
+                "This authorization is already being completed",
+                "The same link was opened twice at once; the first one is finishing it.",
+                "Open the Overview in a moment to see the connection.",
+            ))
+        if parse_iso(pending.expires_at) < now:
+            return Consumed(problem=refused(
+                "This authorization expired",
+                f"Authorizations must be completed within {int(STATE_TTL.total_seconds() // 60)} "
+                "minutes of following the link.",
+                "Start again from the Authorize page.",
+            ))
+        db.execute("UPDATE pending_authorizations SET used_at = ? WHERE state_hash = ?",
+                   [iso(now), pending.state_hash])
+        return Consumed(pending)
+
+
+def finish_state(db: sqlite_utils.Database, pending: PendingAuthorization, result: AuthorizationResult) -> None:
+    db.execute("UPDATE pending_authorizations SET result = ? WHERE state_hash = ?",
+               [result.to_json(), pending.state_hash])
+
+
+def callback_params(url: str) -> dict[str, str]:
+    """`code`, `state`, `error` and `error_description` from a pasted redirect URL."""
+    parts = urlsplit(url.strip())
+    query = parse_qs(parts.query or parts.fragment, keep_blank_values=True)
+    return {k: v[0] for k, v in query.items() if k in ("code", "state", "error", "error_description") and v}

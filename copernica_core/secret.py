@@ -1,0 +1,103 @@
+"""The one place that knows what a secret is and how to keep it out of text.
+
+Client secrets, access tokens, JWTs and authorization codes travel as `Secret`, whose
+repr and str never show the value. `scrub` removes secrets from any text that may reach a
+log, an exception, a history row or the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+
+_known: set[str] = set()
+_known_lock = threading.Lock()
+_MIN_REGISTERED = 6  # shorter strings would scrub ordinary words
+
+_PARAM = re.compile(
+    r"""(?ix)
+    (\b(?:access_token|client_secret|code|jwt|token|state)\b['"]?\s*[:=]\s*['"]?)
+    ([^'"&\s,;}]+)
+    """
+)
+_BEARER = re.compile(r"(?i)\b(bearer\s+)\S+")
+_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*")
+
+
+class Secret:
+    """A secret value. Use `.reveal()` where the value itself must be sent or encrypted."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError("Secret takes a str")
+        self._value = value
+        if len(value) >= _MIN_REGISTERED:
+            with _known_lock:
+                _known.add(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def fingerprint(self) -> str:
+        """A short, stable, non-reversible name for the value, safe to show."""
+        return "sha256:" + hashlib.sha256(self._value.encode()).hexdigest()[:12]
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def scrub(text: str) -> str:
+    """Return `text` with every known secret, secret-looking parameter, Bearer value and JWT
+    replaced by asterisks."""
+    with _known_lock:
+        known = sorted(_known, key=len, reverse=True)
+    for value in known:
+        if value in text:
+            text = text.replace(value, "********")
+    text = _PARAM.sub(r"\1********", text)
+    text = _BEARER.sub(r"\1********", text)
+    return _JWT.sub("********", text)
+
+
+class ScrubbingFilter(logging.Filter):
+    """Rewrites a record's message through `scrub` before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record must not break logging
+            message = str(record.msg)
+        record.msg = scrub(message)
+        record.args = ()
+        return True
+
+
+# Libraries that log URLs, request bodies or tokens at DEBUG level.
+_CHATTY_LOGGERS = (
+    "urllib3.connectionpool",
+    "requests_oauthlib.oauth2_session",
+    "oauthlib",
+    "copernica_core",
+)
+
+
+def install_log_scrubbing() -> None:
+    for name in _CHATTY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, ScrubbingFilter) for f in logger.filters):
+            logger.addFilter(ScrubbingFilter())

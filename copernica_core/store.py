@@ -1,0 +1,346 @@
+"""Reading and writing the tables. SQL lives here; decisions live in the callers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from .crypto import Vault
+from .db import immediate, iso, parse_iso
+from .inspection import CachedJwt
+from .models import Account, Application, Check, CheckResult, Connection, Event, Outcome
+from .secret import Secret
+
+_CONNECTION_SELECT = """
+SELECT c.*, a.label AS application_label,
+       (SELECT group_concat(d.id) FROM connections d
+         WHERE d.account_id = c.account_id AND d.id != c.id) AS duplicate_ids
+FROM connections c LEFT JOIN applications a ON a.id = c.application_id
+"""
+
+
+def _application(row: dict) -> Application:
+    return Application(
+        id=row["id"], label=row["label"], client_key=row["client_key"],
+        redirect_uri=row["redirect_uri"], created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+def _connection(row: dict, *, stale_before: datetime) -> Connection:
+    last_ok = row["last_ok_at"]
+    return Connection(
+        id=row["id"], application_id=row["application_id"],
+        application_label=row["application_label"], label=row["label"],
+        account=Account(
+            id=row["account_id"], name=row["account_name"], description=row["account_description"],
+            company=row["account_company"], extra=json.loads(row["account_extra"] or "{}"),
+        ),
+        token_fingerprint=row["token_fingerprint"], jwt_expires_at=row["jwt_expires_at"],
+        status=row["status"], status_message=row["status_message"],
+        last_checked_at=row["last_checked_at"], last_ok_at=last_ok,
+        last_http_status=row["last_http_status"], last_latency_ms=row["last_latency_ms"],
+        created_at=row["created_at"], updated_at=row["updated_at"],
+        stale=last_ok is None or parse_iso(last_ok) < stale_before,
+        duplicate_of=tuple(int(i) for i in (row["duplicate_ids"] or "").split(",") if i),
+    )
+
+
+# -- applications ---------------------------------------------------------------------------
+
+def list_applications(db: sqlite_utils.Database) -> list[Application]:
+    return [_application(r) for r in db.query("SELECT * FROM applications ORDER BY label, id")]
+
+
+def get_application(db: sqlite_utils.Database, application_id: int) -> Application | None:
+    rows = list(db.query("SELECT * FROM applications WHERE id = ?", [application_id]))
+    return _application(rows[0]) if rows else None
+
+
+def find_application_by_key(db: sqlite_utils.Database, client_key: str) -> Application | None:
+    rows = list(db.query("SELECT * FROM applications WHERE client_key = ?", [client_key]))
+    return _application(rows[0]) if rows else None
+
+
+def application_secret(db: sqlite_utils.Database, vault: Vault, application_id: int) -> Secret:
+    row = db.execute(
+        "SELECT client_secret_enc FROM applications WHERE id = ?", [application_id]
+    ).fetchone()
+    return vault.decrypt(row[0])
+
+
+def insert_application(
+    db: sqlite_utils.Database, vault: Vault, *, label: str, client_key: str,
+    client_secret: Secret, redirect_uri: str, now: datetime,
+) -> int:
+    cursor = db.execute(
+        "INSERT INTO applications (label, client_key, client_secret_enc, redirect_uri, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [label, client_key, vault.encrypt(client_secret), redirect_uri, iso(now), iso(now)],
+    )
+    return cursor.lastrowid
+
+
+def update_application(
+    db: sqlite_utils.Database, vault: Vault, application_id: int, *, label: str,
+    client_key: str, client_secret: Secret | None, redirect_uri: str, now: datetime,
+) -> None:
+    db.execute(
+        "UPDATE applications SET label = ?, client_key = ?, redirect_uri = ?, updated_at = ? "
+        "WHERE id = ?", [label, client_key, redirect_uri, iso(now), application_id],
+    )
+    if client_secret is not None:
+        db.execute(
+            "UPDATE applications SET client_secret_enc = ? WHERE id = ?",
+            [vault.encrypt(client_secret), application_id],
+        )
+
+
+def delete_application(db: sqlite_utils.Database, application_id: int) -> None:
+    db.execute("DELETE FROM applications WHERE id = ?", [application_id])
+
+
+# -- connections ----------------------------------------------------------------------------
+
+def list_connections(
+    db: sqlite_utils.Database, *, stale_before: datetime, ids: Iterable[int] | None = None,
+    application_id: int | None = None,
+) -> list[Connection]:
+    where, params = [], []
+    if ids is not None:
+        ids = list(ids)
+        where.append(f"c.id IN ({','.join('?' * len(ids))})")
+        params.extend(ids)
+    if application_id is not None:
+        where.append("c.application_id = ?")
+        params.append(application_id)
+    sql = _CONNECTION_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY lower(c.label), c.id"
+    return [_connection(r, stale_before=stale_before) for r in db.query(sql, params)]
+
+
+def connection_token(db: sqlite_utils.Database, vault: Vault, connection_id: int) -> Secret:
+    row = db.execute("SELECT token_enc FROM connections WHERE id = ?", [connection_id]).fetchone()
+    return vault.decrypt(row[0])
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    connection_id: int
+    label: str
+    account_id: str
+    token: Secret
+    cached_jwt: CachedJwt | None
+
+
+def token_rows(db: sqlite_utils.Database, vault: Vault, ids: list[int]) -> list[TokenRow]:
+    """Everything needed to check these connections, decrypted, in the order of `ids`."""
+    rows = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for r in db.query(
+            "SELECT id, label, account_id, token_enc, jwt_enc, jwt_expires_at FROM connections "
+            f"WHERE id IN ({','.join('?' * len(chunk))})", chunk,
+        ):
+            jwt = None
+            if r["jwt_enc"] and r["jwt_expires_at"]:
+                jwt = CachedJwt(vault.decrypt(r["jwt_enc"]), parse_iso(r["jwt_expires_at"]))
+            rows[r["id"]] = TokenRow(r["id"], r["label"], r["account_id"],
+                                     vault.decrypt(r["token_enc"]), jwt)
+    return [rows[i] for i in ids if i in rows]
+
+
+def find_connection(
+    db: sqlite_utils.Database, *, application_id: int | None, account_id: str
+) -> int | None:
+    row = db.execute(
+        "SELECT id FROM connections WHERE ifnull(application_id, 0) = ifnull(?, 0) "
+        "AND account_id = ?", [application_id, account_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def save_connection(
+    db: sqlite_utils.Database, vault: Vault, *, application_id: int | None, account: Account,
+    token: Secret, label: str | None, result: CheckResult, new_jwt: CachedJwt | None,
+    now: datetime,
+) -> tuple[int, bool]:
+    """Insert the connection for (application, account), or replace its token in place.
+    Records `result` as its first (or next) check. Returns (id, replaced). Call inside a
+    transaction."""
+    existing = find_connection(db, application_id=application_id, account_id=account.id)
+    account_fields = [account.name, account.description, account.company, json.dumps(account.extra)]
+    if existing is None:
+        cursor = db.execute(
+            "INSERT INTO connections (application_id, label, account_id, account_name, "
+            "account_description, account_company, account_extra, token_enc, token_fingerprint, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [application_id, label or account.name or f"Account {account.id}", account.id,
+             *account_fields, vault.encrypt(token), token.fingerprint(), iso(now), iso(now)],
+        )
+        connection_id = cursor.lastrowid
+    else:
+        connection_id = existing
+        db.execute(
+            "UPDATE connections SET account_name = ?, account_description = ?, account_company = ?, "
+            "account_extra = ?, token_enc = ?, token_fingerprint = ?, jwt_enc = NULL, "
+            "jwt_expires_at = NULL, updated_at = ? WHERE id = ?",
+            [*account_fields, vault.encrypt(token), token.fingerprint(), iso(now), existing],
+        )
+        if label:
+            db.execute("UPDATE connections SET label = ? WHERE id = ?", [label, existing])
+    record_check(db, vault, connection_id, result, new_jwt=new_jwt, now=now)
+    return connection_id, existing is not None
+
+
+def rename_connection(db: sqlite_utils.Database, connection_id: int, label: str, now: datetime) -> None:
+    db.execute("UPDATE connections SET label = ?, updated_at = ? WHERE id = ?",
+               [label, iso(now), connection_id])
+
+
+def delete_connection(db: sqlite_utils.Database, connection_id: int) -> None:
+    db.execute("DELETE FROM connections WHERE id = ?", [connection_id])
+
+
+# -- checks ---------------------------------------------------------------------------------
+
+def record_check(
+    db: sqlite_utils.Database, vault: Vault, connection_id: int, result: CheckResult, *,
+    new_jwt: CachedJwt | None, now: datetime,
+) -> None:
+    """One check row plus the connection's current status. Call inside a transaction."""
+    seen = result.account.id if result.account else None
+    db.execute(
+        "INSERT INTO checks (connection_id, checked_at, outcome, http_status, latency_ms, "
+        "account_seen, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [connection_id, iso(now), result.outcome.value, result.http_status, result.latency_ms,
+         seen, result.detail or result.message],
+    )
+    ok = result.outcome is Outcome.VALID
+    db.execute(
+        "UPDATE connections SET status = ?, status_message = ?, last_checked_at = ?, "
+        "last_http_status = ?, last_latency_ms = ?, last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END "
+        "WHERE id = ?",
+        [result.outcome.value, result.message, iso(now), result.http_status, result.latency_ms,
+         ok, iso(now), connection_id],
+    )
+    if new_jwt is not None:
+        db.execute(
+            "UPDATE connections SET jwt_enc = ?, jwt_expires_at = ? WHERE id = ?",
+            [vault.encrypt(new_jwt.jwt), iso(new_jwt.expires_at), connection_id],
+        )
+    elif result.outcome is Outcome.INVALID_TOKEN:
+        db.execute("UPDATE connections SET jwt_enc = NULL, jwt_expires_at = NULL WHERE id = ?",
+                   [connection_id])
+
+
+def record_checks(
+    db: sqlite_utils.Database, vault: Vault,
+    results: list[tuple[int, CheckResult, CachedJwt | None, datetime]],
+) -> None:
+    """Write a batch of finished checks in one transaction; a connection deleted meanwhile
+    is skipped."""
+    if not results:
+        return
+    with immediate(db):
+        existing = {r[0] for r in db.execute(
+            f"SELECT id FROM connections WHERE id IN ({','.join('?' * len(results))})",
+            [r[0] for r in results],
+        )}
+        for connection_id, result, new_jwt, when in results:
+            if connection_id in existing:
+                record_check(db, vault, connection_id, result, new_jwt=new_jwt, now=when)
+
+
+def _check(row: dict) -> Check:
+    return Check(**{k: row[k] for k in Check.__dataclass_fields__})
+
+
+def history(
+    db: sqlite_utils.Database, *, connection_id: int | None = None, since: datetime | None = None,
+    limit: int | None = None, offset: int = 0,
+) -> list[Check]:
+    """Checks, newest first, paged in SQL."""
+    where, params = [], []
+    if connection_id is not None:
+        where.append("connection_id = ?")
+        params.append(connection_id)
+    if since is not None:
+        where.append("checked_at >= ?")
+        params.append(iso(since))
+    sql = "SELECT * FROM checks" + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY checked_at DESC, id DESC"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params.extend([limit, offset])
+    return [_check(r) for r in db.query(sql, params)]
+
+
+def iter_history(
+    db: sqlite_utils.Database, *, connection_id: int | None = None, since: datetime | None = None,
+) -> Iterator[Check]:
+    """All matching checks, oldest first, streamed from SQLite without holding them all."""
+    where, params = [], []
+    if connection_id is not None:
+        where.append("connection_id = ?")
+        params.append(connection_id)
+    if since is not None:
+        where.append("checked_at >= ?")
+        params.append(iso(since))
+    sql = "SELECT * FROM checks" + (" WHERE " + " AND ".join(where) if where else "")
+    yield from (_check(r) for r in db.query(sql + " ORDER BY checked_at, id", params))
+
+
+def count_checks(db: sqlite_utils.Database, *, connection_id: int, since: datetime | None = None) -> int:
+    sql, params = "SELECT count(*) FROM checks WHERE connection_id = ?", [connection_id]
+    if since is not None:
+        sql += " AND checked_at >= ?"
+        params.append(iso(since))
+    return db.execute(sql, params).fetchone()[0]
+
+
+def uptime(db: sqlite_utils.Database, connection_id: int, *, since: datetime) -> tuple[int, int]:
+    """(valid checks, all checks) since a moment."""
+    ok, total = db.execute(
+        "SELECT sum(outcome = 'valid'), count(*) FROM checks "
+        "WHERE connection_id = ? AND checked_at >= ?", [connection_id, iso(since)],
+    ).fetchone()
+    return ok or 0, total
+
+
+def daily_outcomes(db: sqlite_utils.Database, connection_id: int, *, since: datetime) -> list[dict]:
+    """Per day and outcome: how many checks. Aggregated in SQL for the timeline chart."""
+    return list(db.query(
+        "SELECT substr(checked_at, 1, 10) AS day, outcome, count(*) AS checks FROM checks "
+        "WHERE connection_id = ? AND checked_at >= ? GROUP BY day, outcome ORDER BY day",
+        [connection_id, iso(since)],
+    ))
+
+
+# -- events ---------------------------------------------------------------------------------
+
+def add_event(
+    db: sqlite_utils.Database, *, actor: str, action: str, now: datetime,
+    application_id: int | None = None, connection_id: int | None = None, detail: str = "",
+) -> None:
+    db.execute(
+        "INSERT INTO events (at, actor, action, application_id, connection_id, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)", [iso(now), actor, action, application_id, connection_id, detail],
+    )
+
+
+def events(db: sqlite_utils.Database, *, connection_id: int | None = None, limit: int = 100) -> list[Event]:
+    sql, params = "SELECT * FROM events", []
+    if connection_id is not None:
+        sql += " WHERE connection_id = ?"
+        params.append(connection_id)
+    sql += " ORDER BY at DESC, id DESC LIMIT ?"
+    params.append(limit)
+    return [Event(**{k: r[k] for k in Event.__dataclass_fields__}) for r in db.query(sql, params)]
+
+
+def stale_before(now: datetime, hours: float) -> datetime:
+    return now - timedelta(hours=hours)

@@ -1,0 +1,73 @@
+"""Checks on what people type. A problem is a message for the field, never an exception."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+LABEL_MAX = 100
+KEY_MAX = 200
+TOKEN_MAX = 1000
+URL_MAX = 2000
+_CREDENTIAL = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Input that was refused; nothing was stored. `errors` maps a field to its message."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.errors.values())
+
+
+def _has_control(value: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in value)
+
+
+def text_problem(value: str | None, *, name: str, max_len: int = LABEL_MAX, required: bool = True) -> str | None:
+    """What is wrong with a free-text value (a label), or None."""
+    value = (value or "").strip()
+    if not value:
+        return f"{name} is required." if required else None
+    if len(value) > max_len:
+        return f"{name} is too long ({len(value)} characters; at most {max_len})."
+    if _has_control(value):
+        return f"{name} contains control or invisible characters; type it again."
+    return None
+
+
+def credential_problem(value: str | None, *, name: str, max_len: int = KEY_MAX) -> str | None:
+    """What is wrong with a key, secret or token copied from Copernica, or None."""
+    value = (value or "").strip()
+    if not value:
+        return f"{name} is required."
+    if len(value) > max_len:
+        return f"{name} is too long ({len(value)} characters; at most {max_len})."
+    if not _CREDENTIAL.match(value):
+        return (f"{name} may only contain printable characters without spaces; "
+                "copy it again from Copernica.")
+    return None
+
+
+def url_problem(value: str | None, *, name: str) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return f"{name} is required."
+    if len(value) > URL_MAX or _has_control(value) or any(ch.isspace() for ch in value):
+        return f"{name} is not a valid URL."
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{name} must be a full http(s) address, such as http://localhost:8501/authorize."
+    if parts.fragment:
+        return f"{name} must not contain a # fragment."
+    return None
+
+
+def collect(**problems: str | None) -> Rejected | None:
+    errors = {k: v for k, v in problems.items() if v}
+    return Rejected(errors) if errors else None

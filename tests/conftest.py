@@ -1,0 +1,91 @@
+"""Shared fixtures: a temporary database per test, Copernica's default endpoints for
+`responses`, and a real sandbox server for the flows that need a peer."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from copernica_core.config import load_settings
+from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET, SandboxServer
+from copernica_core.workspace import Workspace
+
+API = "https://api.copernica.com"
+AUTH = "https://authenticate.copernica.com"
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_settings(monkeypatch, tmp_path):
+    """Tests see only the settings they set, never the developer's environment or files."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("COPERNICA_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    return {"COPERNICA_DB": str(tmp_path / "data" / "copernica.db")}
+
+
+def make_workspace(env: dict[str, str]) -> Workspace:
+    return Workspace(load_settings(env, secrets_files=[]), actor="test")
+
+
+@pytest.fixture
+def ws(env):
+    workspace = make_workspace(env)
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    server = SandboxServer(hang_seconds=3).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    """The sandbox with its faults, latency and settings cleared before each test."""
+    requests.post(sandbox_server.base_url + "/_sandbox/clear", json={})
+    requests.post(sandbox_server.base_url + "/_sandbox/settings", json={"jwt_ttl": 86400, "jwt_format": "bare"})
+    return sandbox_server
+
+
+class SandboxControl:
+    def __init__(self, server: SandboxServer):
+        self.server = server
+
+    def post(self, action: str, **data) -> dict:
+        response = requests.post(f"{self.server.base_url}/_sandbox/{action}", json=data, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def tokens(self, account_id: str = "101", count: int = 1) -> list[str]:
+        return self.post("tokens", account_id=account_id, count=count)["tokens"]
+
+    def stats(self) -> dict:
+        return requests.get(f"{self.server.base_url}/_sandbox/stats", timeout=5).json()["calls"]
+
+
+@pytest.fixture
+def control(sandbox) -> SandboxControl:
+    return SandboxControl(sandbox)
+
+
+@pytest.fixture
+def sandbox_env(env, sandbox) -> dict[str, str]:
+    return {**env, **sandbox.env()}
+
+
+@pytest.fixture
+def sws(sandbox_env):
+    """A workspace talking to the sandbox, with the demo application registered."""
+    workspace = make_workspace(sandbox_env)
+    workspace.save_application(label="Demo", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    yield workspace
+    workspace.close()

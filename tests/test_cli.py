@@ -1,0 +1,133 @@
+"""`python -m copernica_core`: the commands, their JSON fields and their exit codes."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from copernica_core.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def cli_env(sandbox_env, monkeypatch):
+    for name, value in sandbox_env.items():
+        monkeypatch.setenv(name, value)
+    return sandbox_env
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_csv(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_check_with_no_connections_exits_0(cli_env, capsys):
+    code, out, _ = run(capsys, "check", "--json")
+    assert code == 0 and json.loads(out) == []
+
+
+def test_import_check_and_history_from_the_command_line(cli_env, control, capsys, tmp_path):
+    good = control.tokens("101") + control.tokens("102")
+    path = write_csv(tmp_path / "t.csv", f"label,token\nShop A,{good[0]}\nShop B,{good[1]}\n")
+    code, out, _ = run(capsys, "import-tokens", path)
+    assert code == 0, out
+    assert "row 2: imported" in out and "Acme Retail" in out and "2 imported, 0 failed" in out
+
+    code, out, _ = run(capsys, "check", "--json")
+    records = json.loads(out)
+    assert code == 0
+    assert {r["label"] for r in records} == {"Shop A", "Shop B"}
+    for r in records:
+        assert {"connection_id", "label", "outcome", "account_id", "account_name", "http_status",
+                "latency_ms", "message"} <= set(r)
+        assert r["outcome"] == "valid"
+
+    code, out, _ = run(capsys, "history", "--csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 4 and {r["outcome"] for r in rows} == {"valid"}
+
+
+def test_check_exits_1_when_any_connection_is_not_valid(cli_env, control, capsys, tmp_path):
+    [token] = control.tokens("103")
+    run(capsys, "import-tokens", write_csv(tmp_path / "t.csv", f"label,token\nX,{token}\n"))
+    control.post("revoke", account_id="103")
+    code, out, _ = run(capsys, "check", "--json")
+    assert code == 1 and json.loads(out)[0]["outcome"] == "invalid_token"
+
+
+def test_check_of_an_unknown_connection_exits_2_with_one_line(cli_env, capsys):
+    code, _out, err = run(capsys, "check", "--connection", "999")
+    assert code == 2 and "no connection with id 999" in err and "Traceback" not in err
+
+
+def test_import_reports_each_failed_row_and_stores_none_of_them(cli_env, control, capsys, tmp_path):
+    [token] = control.tokens("101")
+    path = write_csv(tmp_path / "t.csv", f"label,token\nGood,{token}\nEmpty,\nBad,not-a-real-token\n"
+                                         "Spaces,has spaces in it\n")
+    code, out, _ = run(capsys, "import-tokens", path)
+    assert code == 1
+    assert "row 3: not imported: Access token is required." in out
+    assert "row 4: not imported: invalid_token" in out
+    assert "row 5: not imported" in out
+    code, out, _ = run(capsys, "connections", "--json")
+    assert [c["label"] for c in json.loads(out)] == ["Good"]
+
+
+def test_import_without_the_header_exits_2(cli_env, capsys, tmp_path):
+    code, _, err = run(capsys, "import-tokens", write_csv(tmp_path / "t.csv", "name,secret\na,b\n"))
+    assert code == 2 and "label,token" in err
+
+
+def test_import_of_an_unreadable_file_exits_2(cli_env, capsys, tmp_path):
+    code, _, err = run(capsys, "import-tokens", str(tmp_path / "missing.csv"))
+    assert code == 2 and "cannot read" in err
+
+
+def test_connections_json_has_the_documented_fields(cli_env, control, capsys, tmp_path):
+    [token] = control.tokens("102")
+    run(capsys, "import-tokens", write_csv(tmp_path / "t.csv", f"label,token\nFlowers,{token}\n"))
+    code, out, _ = run(capsys, "connections", "--json")
+    [record] = json.loads(out)
+    assert code == 0
+    assert {"connection_id", "label", "application", "account_id", "account_name", "company", "status",
+            "last_checked", "last_ok", "stale", "duplicate"} <= set(record)
+    assert record["company"] == "Bloom & Co" and record["stale"] is False and record["duplicate"] is False
+    assert token not in out
+
+
+def test_export_csv_and_json_hold_no_token(cli_env, control, capsys, tmp_path):
+    [token] = control.tokens("101")
+    run(capsys, "import-tokens", write_csv(tmp_path / "t.csv", f"label,token\nShop,{token}\n"))
+    for fmt in ("--csv", "--json"):
+        code, out, _ = run(capsys, "export", fmt)
+        assert code == 0 and "Shop" in out and token not in out
+
+
+def test_history_with_a_bad_since_exits_2(cli_env, capsys):
+    code, _, err = run(capsys, "history", "--since", "yesterday")
+    assert code == 2 and "--since" in err
+
+
+def test_configuration_error_exits_2(monkeypatch, capsys, env):
+    monkeypatch.setenv("COPERNICA_DB", env["COPERNICA_DB"])
+    monkeypatch.setenv("COPERNICA_API_URL", "http://example.com")
+    code, _, err = run(capsys, "connections")
+    assert code == 2 and "COPERNICA_API_URL" in err
+
+
+def test_module_runs_as_a_program(cli_env, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "copernica_core", "connections", "--json"],
+                          capture_output=True, text=True, cwd=ROOT, env={**cli_env, "PATH": "/usr/bin:/bin"},
+                          timeout=60)
+    assert done.returncode == 0 and json.loads(done.stdout) == []

@@ -1,0 +1,111 @@
+"""Checking many connections: retries, cancellation, progress and batched writes."""
+
+import threading
+
+import pytest
+
+from copernica_core.models import Outcome
+
+from .helpers import consent
+
+
+@pytest.fixture
+def fleet(sws, control):
+    """Six connections: three pasted tokens and three authorized through the demo app, so
+    every demo account is connected twice."""
+    for account in ["101", "102", "103"]:
+        [token] = control.tokens(account)
+        sws.add_token(token, label=f"pasted {account}")
+        url = sws.start_authorization(sws.applications()[0].id)
+        assert sws.complete_authorization_url(consent(url, account=account)).ok
+    control.post("reset_stats")
+    return sws
+
+
+def test_check_all_checks_every_connection_once_and_reuses_jwts(fleet, control):
+    results = fleet.check(concurrency=3)
+    assert len(results) == 6 and all(r.result.outcome is Outcome.VALID for r in results)
+    assert control.stats() == {"identity": 6}  # JWTs cached at paste time are reused
+    assert all(fleet.history_count(c.id) == 2 for c in fleet.connections())
+
+
+def test_unavailable_is_retried_with_backoff_then_recorded_once(fleet, control, monkeypatch):
+    monkeypatch.setattr("copernica_core.fleet.BACKOFF_BASE", 0.01)
+    control.post("fail", endpoint="identity", kind="html503", times=2)
+    [checked] = fleet.check([fleet.connections()[0].id])
+    assert checked.result.outcome is Outcome.VALID and checked.attempts == 3
+    assert fleet.history_count(checked.connection_id) == 2
+
+
+def test_rate_limit_honours_retry_after(fleet, control):
+    control.post("fail", endpoint="identity", kind="429", times=1)
+    [checked] = fleet.check([fleet.connections()[0].id])
+    assert checked.result.outcome is Outcome.VALID and checked.attempts == 2
+
+
+def test_invalid_token_is_never_retried(fleet, control):
+    control.post("revoke", account_id="101")
+    control.post("reset_stats")
+    results = fleet.check()
+    invalid = [r for r in results if r.result.outcome is Outcome.INVALID_TOKEN]
+    assert len(invalid) == 2 and all(r.attempts == 1 for r in invalid)
+
+
+def test_moved_token_is_account_changed(fleet, control):
+    control.post("move", **{"from": "102", "to": "103"})
+    changed = [r for r in fleet.check() if r.result.outcome is Outcome.ACCOUNT_CHANGED]
+    assert len(changed) == 2
+    assert {c.status for c in fleet.connections() if c.account.id == "102"} == {"account_changed"}
+
+
+def test_cancel_stops_the_run_and_keeps_finished_checks(fleet, control):
+    control.post("latency", ms=200)
+    cancel = threading.Event()
+
+    def progress(done, total, checked):
+        cancel.set()
+
+    results = fleet.check(concurrency=1, progress=progress, cancel=cancel)
+    assert 1 <= len(results) < 6
+    stored = sum(fleet.history_count(c.id) for c in fleet.connections()) - 6
+    assert stored == len(results)
+
+
+def test_progress_raising_stops_the_run_and_keeps_finished_checks(fleet, control):
+    control.post("latency", ms=100)
+
+    class Interrupted(Exception):
+        pass
+
+    def progress(done, total, checked):
+        if done == 2:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        fleet.check(concurrency=1, progress=progress)
+    stored = sum(fleet.history_count(c.id) for c in fleet.connections()) - 6
+    assert 2 <= stored < 6
+
+
+def test_two_connections_to_one_account_are_flagged_as_duplicates(fleet):
+    by_account = {}
+    for c in fleet.connections():
+        by_account.setdefault(c.account.id, set()).add(c.id)
+    for c in fleet.connections():
+        assert set(c.duplicate_of) == by_account[c.account.id] - {c.id}
+
+
+def test_pasting_a_token_of_an_account_already_pasted_replaces_it(fleet, control):
+    before = {c.account.id: c.id for c in fleet.connections() if c.application_id is None}
+    [token] = control.tokens("101")
+    added = fleet.add_token(token)
+    assert added.replaced and added.connection.id == before["101"]
+    assert len(fleet.connections()) == 6
+
+
+def test_stale_when_last_ok_is_older_than_the_threshold(fleet):
+    from datetime import timedelta
+
+    later = fleet.clock() + timedelta(hours=25)
+    fleet.clock = lambda: later
+    assert all(c.stale for c in fleet.connections())

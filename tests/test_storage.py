@@ -1,0 +1,87 @@
+import os
+import stat
+import threading
+
+import pytest
+
+from copernica_core import store
+from copernica_core.config import ConfigError
+from copernica_core.db import open_database, schema_version
+from copernica_core.models import Account, CheckResult, Outcome
+from copernica_core.secret import Secret
+
+from .conftest import make_workspace
+
+
+def test_key_file_is_created_beside_the_database_with_mode_0600(ws, tmp_path):
+    key_file = tmp_path / "data" / "secret.key"
+    assert key_file.exists()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_reopening_migrates_without_losing_rows(ws, env):
+    ws.save_application(label="Shop", client_key="key-1234", client_secret="secret-1234")
+    ws.close()
+    again = make_workspace(env)
+    assert [a.label for a in again.applications()] == ["Shop"]
+    assert schema_version(again.db) == 1
+    again.close()
+
+
+def test_secrets_are_not_readable_in_the_database_file(ws, tmp_path):
+    ws.save_application(label="Shop", client_key="key-1234", client_secret="s3cr3t-value-xyz")
+    ws.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = (tmp_path / "data" / "copernica.db").read_bytes()
+    assert b"s3cr3t-value-xyz" not in raw
+    assert b"key-1234" in raw  # the client key is not secret
+
+
+def test_wrong_key_stops_with_a_message_and_changes_nothing(ws, env, tmp_path):
+    ws.save_application(label="Shop", client_key="key-1234", client_secret="secret-1234")
+    ws.close()
+    db_file = tmp_path / "data" / "copernica.db"
+    before = db_file.read_bytes()
+    from copernica_core.crypto import new_key
+
+    with pytest.raises(ConfigError, match="COPERNICA_SECRET_KEY"):
+        make_workspace({**env, "COPERNICA_SECRET_KEY": new_key()})
+    assert db_file.read_bytes() == before
+
+
+def test_missing_key_file_with_existing_data_stops(ws, env, tmp_path):
+    ws.save_application(label="Shop", client_key="key-1234", client_secret="secret-1234")
+    ws.close()
+    os.remove(tmp_path / "data" / "secret.key")
+    with pytest.raises(ConfigError, match="no key"):
+        make_workspace(env)
+    assert not (tmp_path / "data" / "secret.key").exists()
+
+
+def test_malformed_key_names_the_variable(env):
+    with pytest.raises(ConfigError, match="COPERNICA_SECRET_KEY"):
+        make_workspace({**env, "COPERNICA_SECRET_KEY": "not-a-key"})
+
+
+def test_eight_threads_writing_checks_at_once_lose_nothing(ws, env):
+    connection_id, _ = store.save_connection(
+        ws.db, ws.vault, application_id=None, account=Account("7", "Seven"), token=Secret("token-777777"),
+        label=None, result=CheckResult(Outcome.VALID, "ok"), new_jwt=None, now=ws.clock())
+    errors = []
+
+    def writer(n: int) -> None:
+        try:
+            db = open_database(env["COPERNICA_DB"])
+            for _ in range(50):
+                store.record_checks(db, ws.vault, [(connection_id, CheckResult(Outcome.VALID, f"t{n}"), None,
+                                                    ws.clock())])
+            db.close()
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert ws.history_count(connection_id) == 1 + 8 * 50

@@ -97,10 +97,6 @@ def cmd_connections(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-HISTORY_COLUMNS = ["check_id", "connection_id", "checked_at", "outcome", "http_status",
-                   "latency_ms", "account_seen", "detail"]
-
-
 def cmd_history(ws: Workspace, args: argparse.Namespace) -> int:
     since = None
     if args.since:
@@ -112,16 +108,11 @@ def cmd_history(ws: Workspace, args: argparse.Namespace) -> int:
             since = since.astimezone()
     if args.connection is not None and ws.unknown_connection_ids([args.connection]):
         raise UsageError(f"no connection with id {args.connection}")
-    rows = ({"check_id": c.id, **{k: getattr(c, k) for k in HISTORY_COLUMNS[1:]}}
-            for c in ws.iter_history(args.connection, since=since))
     if args.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        ws.write_history_csv(sys.stdout, args.connection, since=since)
     else:
-        for r in rows:
-            print(f"{r['checked_at']}  #{r['connection_id']:<5} {r['outcome']:<16} "
-                  f"{r['http_status'] or '-':>4}  {r['detail']}")
+        for c in ws.iter_history(args.connection, since=since):
+            print(f"{c.checked_at}  #{c.connection_id:<5} {c.outcome:<16} {c.http_status or '-':>4}  {c.detail}")
     return EXIT_OK
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -39,9 +40,14 @@ def run_demo(*, sandbox_port: int = 8765, dashboard_port: int = 8501) -> int:
     root = Path(__file__).resolve().parent.parent
     command = [sys.executable, "-m", "streamlit", "run", str(root / "dashboard.py"),
                "--server.port", str(dashboard_port)]
+    dashboard = subprocess.Popen(command, env=env, cwd=root)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that `finally` stops the dashboard too
     try:
-        return subprocess.call(command, env=env, cwd=root)
+        return dashboard.wait()
     except KeyboardInterrupt:
         return 0
     finally:
+        if dashboard.poll() is None:
+            dashboard.terminate()
+            dashboard.wait(timeout=10)
         sandbox.stop()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import getpass
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TextIO
 
 from . import oauth, store
 from .config import ConfigError, Settings, load_settings
@@ -27,6 +29,9 @@ from .validation import (
     text_problem,
     url_problem,
 )
+
+HISTORY_COLUMNS = ["check_id", "connection_id", "checked_at", "outcome", "http_status",
+                   "latency_ms", "account_seen", "detail"]
 
 
 @dataclass(frozen=True)
@@ -152,10 +157,12 @@ class Workspace:
 
     # -- connections ------------------------------------------------------------------------
 
-    def connections(self, *, status: str | None = None, search: str | None = None) -> list[Connection]:
+    def connections(self, *, statuses: Collection[str] | None = None, search: str | None = None) -> list[Connection]:
+        """Connections by label; only those with one of `statuses` and matching `search`
+        (in label, account, company, application or account id) when given."""
         rows = store.list_connections(self.db, stale_before=self._stale_before)
-        if status:
-            rows = [c for c in rows if c.status == status]
+        if statuses:
+            rows = [c for c in rows if c.status in statuses]
         if search and search.strip():
             needle = search.strip().casefold()
             rows = [c for c in rows if needle in " ".join((
@@ -362,6 +369,15 @@ class Workspace:
 
     def iter_history(self, connection_id: int | None = None, *, since: datetime | None = None) -> Iterator[Check]:
         return store.iter_history(self.db, connection_id=connection_id, since=since)
+
+    def write_history_csv(self, out: TextIO, connection_id: int | None = None, *,
+                          since: datetime | None = None) -> None:
+        """Stream matching checks as CSV, oldest first, without holding them in memory."""
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(HISTORY_COLUMNS)
+        for c in self.iter_history(connection_id, since=since):
+            writer.writerow([c.id, c.connection_id, c.checked_at, c.outcome, c.http_status,
+                             None if c.latency_ms is None else round(c.latency_ms, 1), c.account_seen, c.detail])
 
     def history_count(self, connection_id: int, *, since: datetime | None = None) -> int:
         return store.count_checks(self.db, connection_id=connection_id, since=since)

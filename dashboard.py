@@ -1,0 +1,15 @@
+"""Copernica Connections: page config and navigation. Each page opens the workspace itself."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Copernica Connections", page_icon=":material/hub:", layout="wide")
+
+# URL paths come from the file names (/credentials, /authorize, /inspect): a custom
+# url_path makes Streamlit show a false "Page not found" on deep links (upstream 9992).
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/credentials.py", title="Credentials", icon=":material/key:"),
+    st.Page("pages/authorize.py", title="Authorize", icon=":material/link:"),
+    st.Page("pages/inspect.py", title="Inspect", icon=":material/search:"),
+]
+st.navigation(pages).run()

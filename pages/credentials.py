@@ -1,0 +1,113 @@
+"""Credentials: Copernica applications (Client key and Client secret), and pasted tokens."""
+
+import streamlit as st
+
+import widgets as ui
+from copernica_core.validation import Rejected
+from copernica_core.workspace import TokenAdded
+
+ws = ui.workspace()
+st.title("Credentials")
+st.caption("Your Copernica applications, from Marketing Suite → company settings → applications. "
+           "The client secret is stored encrypted and never shown again.")
+
+
+def save(application_id: int | None, prefix: str) -> None:
+    """Form callback: save, then clear the form; the secret is cleared whatever happened."""
+    state = st.session_state
+    outcome = ws.save_application(
+        application_id=application_id, label=state[f"{prefix}_label"], client_key=state[f"{prefix}_key"],
+        client_secret=state[f"{prefix}_secret"], redirect_uri=state[f"{prefix}_redirect"])
+    state[f"{prefix}_secret"] = ""
+    state[f"{prefix}_outcome"] = outcome
+    if not isinstance(outcome, Rejected) and application_id is None:
+        for field in ("label", "key"):
+            state[f"{prefix}_{field}"] = ""
+
+
+def application_form(prefix: str, outcome, *, application=None) -> None:
+    rejected = outcome if isinstance(outcome, Rejected) else None
+    defaults = {"label": application.label if application else "",
+                "key": application.client_key if application else "",
+                "secret": "", "redirect": application.redirect_uri if application else ws.settings.redirect_uri}
+    for field, value in defaults.items():
+        st.session_state.setdefault(f"{prefix}_{field}", value)
+    with st.form(prefix):
+        st.text_input("Label", key=f"{prefix}_label", placeholder="e.g. Agency integration", max_chars=100)
+        ui.field_error(rejected, "label")
+        st.text_input("Client key", key=f"{prefix}_key")
+        ui.field_error(rejected, "client_key")
+        st.text_input("Client secret", key=f"{prefix}_secret", type="password",
+                      placeholder="leave empty to keep the stored secret" if application else "")
+        ui.field_error(rejected, "client_secret")
+        st.text_input("Redirect URI", key=f"{prefix}_redirect",
+                      help="Register exactly this address in your Copernica application.")
+        ui.field_error(rejected, "redirect_uri")
+        st.form_submit_button("Save changes" if application else "Add application", type="primary",
+                              on_click=save, args=(application.id if application else None, prefix))
+    ui.field_error(rejected, "application")
+
+
+applications = ws.applications()
+for app in applications:
+    prefix = f"app{app.id}"
+    outcome = st.session_state.pop(f"{prefix}_outcome", None)
+    affected = ws.application_connections(app.id)
+    with st.container(border=True):
+        st.subheader(ui.text(app.label))
+        if outcome and not isinstance(outcome, Rejected):
+            st.success("Saved. The connections' tokens were not touched.", icon=":material/check:")
+        st.markdown(f"**Client key:** {ui.text(app.client_key)} · {len(affected)} connection(s)")
+        st.caption("Redirect URI to register in Copernica:")
+        st.code(app.redirect_uri, language=None)
+        with st.expander("Edit", expanded=isinstance(outcome, Rejected)):
+            if affected:
+                st.info(f"Affects {len(affected)} connection(s): "
+                        f"{', '.join(ui.text(c.label) for c in affected)}. Their tokens stay stored and keep "
+                        "working: Copernica tokens do not depend on the client key or secret. New "
+                        "authorizations will use what you save here.", icon=":material/info:")
+            application_form(prefix, outcome, application=app)
+        with st.expander("Delete"):
+            st.write(f"Deleting forgets this application and its {len(affected)} connection(s) and their "
+                     "history here. It does not revoke anything in Copernica: do that in Marketing Suite → "
+                     "company settings → applications.")
+            if st.checkbox("I understand", key=f"{prefix}_confirm_delete") and st.button(
+                    "Delete application", key=f"{prefix}_delete", type="primary"):
+                ws.delete_application(app.id)
+                st.rerun()
+
+added = st.session_state.pop("new_outcome", None)
+with st.expander("Add an application", expanded=not applications or isinstance(added, Rejected)):
+    application_form("new", added)
+if added and not isinstance(added, Rejected):
+    st.success(f"Added {ui.text(added.label)}. Now connect accounts on the Authorize page.", icon=":material/check:")
+
+st.header("Paste an access token")
+st.caption("Made a token by hand in Marketing Suite (account settings → API access tokens)? Paste it here; "
+           "it is verified with Copernica before it is stored.")
+
+
+def paste() -> None:
+    state = st.session_state
+    state["paste_outcome"] = ws.add_token(state["paste_token"], label=state["paste_label"])
+    state["paste_token"] = ""
+    if isinstance(state["paste_outcome"], TokenAdded) and state["paste_outcome"].connection:
+        state["paste_label"] = ""
+
+
+pasted = st.session_state.pop("paste_outcome", None)
+with st.form("paste"):
+    st.text_input("Label", key="paste_label", placeholder="optional; defaults to the account's name", max_chars=100)
+    ui.field_error(pasted if isinstance(pasted, Rejected) else None, "label")
+    st.text_input("Access token", key="paste_token", type="password")
+    ui.field_error(pasted if isinstance(pasted, Rejected) else None, "token")
+    st.form_submit_button("Verify and add", type="primary", on_click=paste)
+if isinstance(pasted, TokenAdded):
+    if pasted.connection:
+        c = pasted.connection
+        st.success(f"{'Updated' if pasted.replaced else 'Added'} **{ui.text(c.label)}**: Copernica account "
+                   f"{ui.text(c.account.name)} (id {ui.text(c.account.id)}, {ui.text(c.account.company)}).",
+                   icon=":material/check:")
+    else:
+        st.error(f"Not added. {ui.text(pasted.result.message)}\n\n{ui.text(pasted.result.hint)}",
+                 icon=":material/error:")

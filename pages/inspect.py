@@ -1,0 +1,123 @@
+"""Inspect: one connection's account, a check on demand, its history, and Disconnect."""
+
+import io
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+import widgets as ui
+from copernica_core import open_workspace
+from copernica_core.validation import Rejected
+
+PAGE_SIZE = 50
+PERIODS = {"24 hours": 1, "7 days": 7, "30 days": 30, "All": None}
+
+ws = ui.workspace()
+st.title("Inspect")
+conn = ui.connection_picker(ws, key="inspect_connection")
+if conn is None:
+    st.info("No connections yet: authorize an account or paste a token first.", icon=":material/info:")
+    st.page_link("pages/authorize.py", label="Authorize an account", icon=":material/link:")
+    st.stop()
+
+head, action = st.columns([3, 1], vertical_alignment="center")
+with head:
+    st.subheader(ui.text(conn.label))
+    ui.status_badge(conn.status)
+if action.button("Inspect now", type="primary", icon=":material/search:", width="stretch"):
+    with st.spinner("Asking Copernica…"):
+        [checked] = ws.check([conn.id])
+    st.session_state["inspection"] = (conn.id, checked.result)
+    st.rerun()
+
+if (shown := st.session_state.get("inspection")) and shown[0] == conn.id:
+    result = shown[1]
+    ui.explain_outcome(result.outcome, result.message)
+    m = st.columns(4)
+    m[0].metric("HTTP status", result.http_status or "none")
+    m[1].metric("Latency", f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "–")
+    m[2].metric("Copernica calls", result.calls)
+    m[3].metric("JWT valid until", ui.local_time(result.jwt_expires_at).strftime("%d %b %H:%M")
+                if result.jwt_expires_at else "–", help="Times are UTC.")
+    if result.detail and result.detail != result.message:
+        st.caption(f"Copernica's answer: {ui.text(result.detail)}")
+
+account, details = st.columns(2)
+with account, st.container(border=True):
+    st.markdown("**Copernica account**")
+    rows = {"Name": conn.account.name, "Id": conn.account.id, "Description": conn.account.description,
+            "Company": conn.account.company}
+    for key, value in conn.account.extra.items():
+        rows[key] = value if isinstance(value, str) else str(value)
+    ui.facts(rows)
+with details, st.container(border=True):
+    st.markdown("**Connection**")
+    info = {"Application": conn.application_label or "pasted token", "Token fingerprint": conn.token_fingerprint,
+            "Last checked": ui.ago(conn.last_checked_at), "Last OK": ui.ago(conn.last_ok_at),
+            "Stale": "yes" if conn.stale else "no", "Connected": conn.created_at[:16].replace("T", " ")}
+    if conn.duplicate_of:
+        info["Same account as"] = ", ".join(f"#{i}" for i in conn.duplicate_of)
+    ui.facts(info)
+
+st.header("History")
+period = st.segmented_control("Period", list(PERIODS), default="7 days", key="history_period")
+days = PERIODS.get(period or "7 days")
+since = ws.clock() - timedelta(days=days) if days else None
+up = st.columns(3)
+for col, span in zip(up[:2], (7, 30), strict=True):
+    value = ws.uptime(conn.id, days=span)
+    col.metric(f"Uptime, {span} days", "no checks" if value is None else f"{value:.1%}")
+total = ws.history_count(conn.id, since=since)
+up[2].metric("Checks in period", total)
+
+daily = pd.DataFrame(ws.daily_outcomes(conn.id, days=days or 3650))
+if not daily.empty:
+    daily["outcome"] = daily["outcome"].map(ui.status_label)
+    st.bar_chart(daily, x="day", y="checks", color="outcome", height=220)
+
+if total:
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1) if pages > 1 else 1
+    checks = ws.history(conn.id, since=since, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    st.dataframe(pd.DataFrame([{
+        "When": ui.local_time(c.checked_at), "Outcome": ui.status_label(c.outcome), "HTTP": c.http_status,
+        "Latency (ms)": c.latency_ms, "Account seen": c.account_seen, "Detail": c.detail} for c in checks]),
+        hide_index=True, width="stretch", column_config={
+            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+            "Latency (ms)": st.column_config.NumberColumn(format="%.0f")})
+
+    def history_csv(connection_id=conn.id, since=since) -> str:
+        out, workspace = io.StringIO(), open_workspace(actor="dashboard")
+        workspace.write_history_csv(out, connection_id, since=since)
+        workspace.close()
+        return out.getvalue()
+
+    st.download_button("Download CSV", history_csv, file_name=f"connection-{conn.id}-history.csv",
+                       mime="text/csv", icon=":material/download:")
+else:
+    st.caption("No checks in this period.")
+
+with st.expander("Activity"):
+    events = ws.events(connection_id=conn.id, limit=50)
+    st.dataframe(pd.DataFrame([{"When": ui.local_time(e.at), "Who": e.actor, "What": e.action,
+                                "Detail": e.detail} for e in events]), hide_index=True, width="stretch")
+
+with st.expander("Rename or disconnect"):
+    with st.form("rename"):
+        label = st.text_input("Label", value=conn.label, max_chars=100)
+        if st.form_submit_button("Rename"):
+            renamed = ws.rename_connection(conn.id, label)
+            if isinstance(renamed, Rejected):
+                st.error(ui.text(renamed.message))
+            else:
+                st.rerun()
+    st.write("**Disconnect** forgets this connection and its history here. Copernica has no way for us to "
+             "revoke the token: the account holder revokes it in Marketing Suite → account settings → API "
+             "access tokens (or company settings → applications).")
+    if st.checkbox("Forget this connection", key=f"confirm_disconnect_{conn.id}") and st.button(
+            "Disconnect", type="primary", icon=":material/link_off:"):
+        ws.disconnect(conn.id)
+        st.query_params.clear()
+        st.session_state.pop("inspection", None)
+        st.rerun()

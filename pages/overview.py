@@ -1,0 +1,90 @@
+"""Overview: every connection of every client account, with its current state."""
+
+import pandas as pd
+import streamlit as st
+
+import widgets as ui
+
+ws = ui.workspace()
+st.title("Connections")
+
+if st.session_state.pop("check_all_stopped", False):
+    st.toast("Check-all stopped. Every check that finished was saved.", icon=":material/stop_circle:")
+if summary := st.session_state.pop("check_all_summary", None):
+    st.toast(summary, icon=":material/task_alt:")
+
+connections = ws.connections()
+if not connections:
+    st.info("No connections yet. Add your Copernica application's **Client key** and **Client secret** "
+            "on the Credentials page, then connect accounts on the Authorize page. Already have an access "
+            "token? Paste it on the Credentials page.", icon=":material/info:")
+    st.page_link("pages/credentials.py", label="Add an application", icon=":material/key:")
+    st.page_link("pages/authorize.py", label="Authorize an account", icon=":material/link:")
+    st.stop()
+
+counts = ws.status_counts()
+cols = st.columns(5)
+cols[0].metric("Connections", len(connections), border=True)
+cols[1].metric("Valid", counts.get("valid", 0), border=True)
+cols[2].metric("Need a person", sum(counts.get(s, 0) for s in ui.NEEDS_A_PERSON), border=True,
+               help="Invalid token or account changed: someone has to re-authorize or investigate.")
+cols[3].metric("Unavailable / other", sum(n for s, n in counts.items()
+                                          if s not in ("valid", "unchecked", *ui.NEEDS_A_PERSON)), border=True)
+cols[4].metric("Stale", sum(c.stale for c in connections), border=True,
+               help=f"No valid check in the last {ws.settings.stale_hours:g} hours.")
+
+needing = [c for c in connections if c.status in ui.NEEDS_A_PERSON or c.duplicate_of]
+for c in needing[:8]:
+    if c.status == "account_changed":
+        st.error(f"**{ui.text(c.label)}**: the token now reaches another Copernica account. Stop using "
+                 "it and re-authorize the right account.", icon=":material/warning:")
+    elif c.status == "invalid_token":
+        st.error(f"**{ui.text(c.label)}**: Copernica rejected the token (revoked or wrong). Re-authorize "
+                 "it on the Authorize page.", icon=":material/key_off:")
+    else:
+        st.warning(f"**{ui.text(c.label)}** reaches the same Copernica account ({ui.text(c.account.name)}, "
+                   f"id {ui.text(c.account.id)}) as connection(s) "
+                   f"{', '.join('#' + str(i) for i in c.duplicate_of)}.", icon=":material/content_copy:")
+if len(needing) > 8:
+    st.caption(f"…and {len(needing) - 8} more; filter the table by status to see them all.")
+
+search_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+search = search_col.text_input("Search", placeholder="Search client, account, company or id",
+                               label_visibility="collapsed")
+check_all = button_col.button("Check all now", type="primary", icon=":material/refresh:", width="stretch",
+                              help="Calls Copernica once or twice per connection; calls are billed.")
+if check_all:
+    bar = st.progress(0.0, text=f"Checking {len(connections)} connections…")
+    st.button("Stop", icon=":material/stop:", key="stop_check_all",
+              on_click=lambda: st.session_state.update(check_all_stopped=True))
+
+    def progress(done: int, total: int, checked) -> None:
+        bar.progress(done / total, text=f"Checked {done} of {total}: {checked.label}")
+
+    results = ws.check(progress=progress)
+    ok = sum(r.result.outcome.value == "valid" for r in results)
+    st.session_state["check_all_summary"] = f"Checked {len(results)} connections: {ok} valid."
+    st.rerun()
+statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_func=ui.status_label,
+                    label_visibility="collapsed")
+
+shown = ws.connections(search=search, statuses=statuses)
+table = pd.DataFrame([{
+    "Client": c.label, "Application": c.application_label or "pasted token", "Account": c.account.name,
+    "Account id": c.account.id, "Company": c.account.company, "Status": ui.status_label(c.status),
+    "Last checked": ui.local_time(c.last_checked_at), "Last OK": ui.local_time(c.last_ok_at),
+    "Latency (ms)": c.last_latency_ms, "Stale": c.stale,
+    "Duplicate of": ", ".join(f"#{i}" for i in c.duplicate_of),
+    "Inspect": f"/inspect?connection={c.id}",
+} for c in shown])
+if table.empty:
+    st.info("No connection matches this search or filter.", icon=":material/filter_alt_off:")
+else:
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "Last checked": st.column_config.DatetimeColumn(format="distance"),
+        "Last OK": st.column_config.DatetimeColumn(format="distance"),
+        "Latency (ms)": st.column_config.NumberColumn(format="%.0f"),
+        "Stale": st.column_config.CheckboxColumn(help="No valid check for too long"),
+        "Inspect": st.column_config.LinkColumn(display_text="Inspect"),
+    })
+    st.caption(f"{len(shown)} of {len(connections)} connections shown.")

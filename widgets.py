@@ -1,0 +1,139 @@
+"""Shared widgets for the pages: the workspace gate, status badges, safe text, pickers."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from copernica_core import ConfigError, Workspace, open_workspace
+from copernica_core.db import parse_iso
+from copernica_core.models import Connection, Outcome
+from copernica_core.oauth import AuthorizationResult
+from copernica_core.validation import Rejected
+
+STATUS = {  # status -> (label, badge colour, icon)
+    "valid": ("Valid", "green", ":material/check_circle:"),
+    "invalid_token": ("Invalid token", "red", ":material/key_off:"),
+    "account_changed": ("Account changed", "red", ":material/warning:"),
+    "unavailable": ("Unavailable", "orange", ":material/cloud_off:"),
+    "rate_limited": ("Rate limited", "yellow", ":material/speed:"),
+    "unexpected": ("Unexpected answer", "violet", ":material/help:"),
+    "unchecked": ("Not checked", "gray", ":material/schedule:"),
+}
+NEEDS_A_PERSON = ("invalid_token", "account_changed")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+
+
+def text(value: object) -> str:
+    """Escape `value` for any element that renders markdown: what users and Copernica
+    typed is shown as text, never as links, images, colours or HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+
+
+def _use_navigation() -> None:
+    """Right after start-up Streamlit runs a deep link (such as Copernica's redirect to
+    /authorize) as a legacy page from pages/, without dashboard.py (upstream issue 9992).
+    Switch to st.navigation once and run again: the query parameters are kept."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def workspace() -> Workspace:
+    """The workspace for this script run, or a plain explanation and a stopped page."""
+    _use_navigation()
+    try:
+        return open_workspace(actor="dashboard")
+    except ConfigError as error:
+        st.error(f"**The dashboard cannot start:** {text(error)}", icon=":material/error:")
+        st.caption("Fix the setting named above (environment variable or .streamlit/secrets.toml), "
+                   "then reload this page.")
+        st.stop()
+
+
+def status_label(status: str) -> str:
+    return STATUS.get(status, (status, "gray", ""))[0]
+
+
+def status_badge(status: str) -> None:
+    label, color, icon = STATUS.get(status, (status, "gray", None))
+    st.badge(label, color=color, icon=icon)
+
+
+def ago(moment: str | None) -> str:
+    """'3 min ago' for a stored timestamp, or 'never'."""
+    if not moment:
+        return "never"
+    seconds = (datetime.now(UTC) - parse_iso(moment)).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return "just now"
+
+
+def local_time(moment: str | None) -> datetime | None:
+    return parse_iso(moment) if moment else None
+
+
+def field_error(rejected: Rejected | None, name: str) -> None:
+    """The message for one field, shown right under it."""
+    if rejected and name in rejected.errors:
+        st.error(text(rejected.errors[name]), icon=":material/error:")
+
+
+def connection_name(c: Connection) -> str:
+    account = c.account.name or f"account {c.account.id}"
+    return c.label if c.label == account else f"{c.label} · {account}"
+
+
+def connection_picker(ws: Workspace, *, key: str) -> Connection | None:
+    """A select box of connections, preselected from `?connection=ID` when present."""
+    connections = ws.connections()
+    if not connections:
+        return None
+    by_id = {c.id: c for c in connections}
+    wanted = st.query_params.get("connection")
+    index = 0
+    if wanted and wanted.isdigit() and int(wanted) in by_id:
+        index = list(by_id).index(int(wanted))
+    chosen = st.selectbox("Connection", list(by_id), index=index, key=key,
+                          format_func=lambda i: f"{connection_name(by_id[i])} (#{i})")
+    return by_id[chosen]
+
+
+def explain_outcome(outcome: Outcome, message: str) -> None:
+    """An outcome's message, explanation and hint, coloured by how bad it is."""
+    body = f"**{text(status_label(outcome.value))}:** {text(message)}\n\n{text(outcome.hint)}"
+    if outcome is Outcome.VALID:
+        st.success(body, icon=":material/check_circle:")
+    elif outcome.value in NEEDS_A_PERSON:
+        st.error(body, icon=":material/error:")
+    else:
+        st.warning(body, icon=":material/warning:")
+
+
+def authorization_result(result: AuthorizationResult) -> None:
+    """How a callback ended, with what to do next."""
+    prefix = "This authorization was already completed. " if result.replayed else ""
+    body = f"**{text(result.title)}.** {text(prefix + result.message)}"
+    if result.hint:
+        body += f"\n\n{text(result.hint)}"
+    if result.ok:
+        st.success(body, icon=":material/link:")
+        if result.connection_id:
+            st.page_link("pages/inspect.py", label="Inspect this connection", icon=":material/search:",
+                         query_params={"connection": str(result.connection_id)})
+    elif result.status == "failed":
+        st.error(body, icon=":material/error:")
+    else:
+        st.warning(body, icon=":material/warning:")
+
+
+def facts(rows: dict[str, object]) -> None:
+    """A short two-column list of named values, as text."""
+    st.dataframe({"Field": list(rows), "Value": [str(v) for v in rows.values()]}, hide_index=True,
+                 width="stretch")

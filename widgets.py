@@ -32,13 +32,19 @@ def text(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
 
 
+_navigation_forced = False
+
+
 def _use_navigation() -> None:
     """Right after start-up Streamlit runs a deep link (such as Copernica's redirect to
     /authorize) as a legacy page from pages/, without dashboard.py (upstream issue 9992).
-    Switch to st.navigation once and run again: the query parameters are kept."""
+    Switch to st.navigation and run again, once per process: the query parameters are kept.
+    (AppTest resets the flag before every run; those runs use the page on its own.)"""
+    global _navigation_forced
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory and not _navigation_forced:
+        _navigation_forced = True
         PagesManager.uses_pages_directory = False
         st.rerun()
 

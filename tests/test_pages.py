@@ -1,0 +1,191 @@
+"""The pages with Streamlit's AppTest: widgets in, core called, results rendered."""
+
+from pathlib import Path
+
+import pytest
+import responses
+from streamlit.testing.v1 import AppTest
+
+from copernica_core.secret import Secret
+
+from .conftest import API, AUTH, make_workspace
+from .helpers import callback_params
+from .test_inspection import IDENTITY, make_jwt
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def page_env(env, monkeypatch):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(ROOT)  # pages are found relative to dashboard.py
+    return env
+
+
+def app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30)
+    if page:
+        at.switch_page(f"pages/{page}.py")
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "success", "error", "warning", "info", "caption", "title",
+                                  "subheader", "header") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def add_application(env) -> int:
+    ws = make_workspace(env)
+    app_id = ws.save_application(label="Agency app", client_key="ck-123456", client_secret="cs-abcdef-secret").id
+    ws.close()
+    return app_id
+
+
+def mock_copernica(token="tok-0123456789abcdef"):
+    responses.get(f"{API}/v4/token", json={"access_token": token})
+    responses.post(AUTH, body=make_jwt())
+    responses.get(f"{API}/v4/identity", json=IDENTITY)
+
+
+def test_overview_without_connections_explains_what_to_do(page_env):
+    at = app().run()
+    assert not at.exception
+    assert "No connections yet" in texts(at)
+
+
+def test_adding_an_application_saves_it_and_clears_the_secret(page_env):
+    at = app("credentials").run()
+    at.text_input(key="new_label").input("Agency app")
+    at.text_input(key="new_key").input("ck-123456")
+    at.text_input(key="new_secret").input("cs-abcdef-secret")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "Added Agency app" in texts(at)
+    assert at.text_input(key="new_secret").value == ""
+    ws = make_workspace(page_env)
+    assert [a.client_key for a in ws.applications()] == ["ck-123456"]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("new_label", "   ", "Label is required"),
+    ("new_key", "has space", "printable characters without spaces"),
+    ("new_key", "k" * 10_000, "too long"),
+    ("new_label", "bad\x00label", "control"),
+])
+def test_bad_application_input_is_explained_and_saves_nothing(page_env, field, value, message):
+    at = app("credentials").run()
+    values = {"new_label": "Agency app", "new_key": "ck-123456", "new_secret": "cs-abcdef-secret"}
+    values[field] = value
+    for key, text in values.items():
+        at.text_input(key=key).input(text)
+    at.button[0].click().run()
+    assert not at.exception
+    assert message in "\n".join(e.value for e in at.error)
+    assert make_workspace(page_env).applications() == []
+
+
+@responses.activate
+def test_callback_with_a_valid_state_connects_the_account(page_env):
+    responses.add_passthru("http://localhost")
+    app_id = add_application(page_env)
+    ws = make_workspace(page_env)
+    state = callback_params(ws.start_authorization(app_id))["state"]
+    mock_copernica()
+    at = app("authorize")
+    at.query_params["state"] = state
+    at.query_params["code"] = "code-1234567890"
+    at.run()
+    assert not at.exception
+    assert "Development" in "\n".join(e.value for e in at.success)
+    assert at.query_params.get("code") in (None, [])
+    [conn] = ws.connections()
+    assert conn.account.id == "34"
+    assert "tok-0123456789abcdef" not in texts(at)
+
+
+@responses.activate
+def test_replayed_callback_exchanges_nothing_the_second_time(page_env):
+    app_id = add_application(page_env)
+    ws = make_workspace(page_env)
+    state = callback_params(ws.start_authorization(app_id))["state"]
+    mock_copernica()
+    for _ in range(2):
+        at = app("authorize")
+        at.query_params["state"] = state
+        at.query_params["code"] = "code-1234567890"
+        at.run()
+    assert "already completed" in "\n".join(e.value for e in at.success)
+    assert sum("/v4/token" in c.request.url for c in responses.calls) == 1
+
+
+def test_forged_state_is_refused_on_the_page(page_env):
+    add_application(page_env)
+    at = app("authorize")
+    at.query_params["state"] = "forged-state-value-1234567890"
+    at.query_params["code"] = "code-1234567890"
+    at.run()
+    assert not at.exception
+    assert "not ours" in "\n".join(e.value for e in at.warning)
+    assert make_workspace(page_env).connections() == []
+
+
+def test_denied_callback_is_explained(page_env):
+    app_id = add_application(page_env)
+    state = callback_params(make_workspace(page_env).start_authorization(app_id))["state"]
+    at = app("authorize")
+    at.query_params["state"] = state
+    at.query_params["error"] = "access_denied"
+    at.run()
+    assert "Access was not granted" in "\n".join(e.value for e in at.warning)
+
+
+def test_authorize_page_links_to_copernica_in_the_same_tab(page_env):
+    add_application(page_env)
+    at = app("authorize").run()
+    link = next(m.value for m in at.markdown if "Authorize with Copernica" in m.value)
+    assert 'target="_self"' in link and "client_id=ck-123456" in link and "state=" in link
+
+
+def seed_connection(env, *, label="Acme <b>Shop</b> [x](http://evil)") -> int:
+    from copernica_core import store
+    from copernica_core.models import Account, CheckResult, Outcome
+
+    ws = make_workspace(env)
+    cid, _ = store.save_connection(
+        ws.db, ws.vault, application_id=None, account=Account("34", "Development", "", "Copernica BV"),
+        token=Secret("tok-0123456789abcdef"), label=label, result=CheckResult(Outcome.VALID, "ok"),
+        new_jwt=None, now=ws.clock())
+    return cid
+
+
+@responses.activate
+def test_inspect_now_shows_the_outcome_and_its_history(page_env):
+    cid = seed_connection(page_env)
+    responses.post(AUTH, body=make_jwt())
+    responses.get(f"{API}/v4/identity", status=503, content_type="text/html", body="<html>down</html>")
+    at = app("inspect")
+    at.query_params["connection"] = str(cid)
+    at.run()
+    next(b for b in at.button if b.label == "Inspect now").click().run()
+    assert not at.exception
+    assert "Unavailable" in "\n".join(e.value for e in at.warning)
+    assert make_workspace(page_env).history_count(cid) >= 2
+
+
+def test_overview_search_and_filter(page_env):
+    seed_connection(page_env, label="Flowers")
+    at = app().run()
+    assert at.dataframe[0].value["Client"].tolist() == ["Flowers"]
+    at.text_input[0].input("no such client").run()
+    assert "No connection matches" in texts(at)
+
+
+def test_user_text_is_rendered_as_text_not_markdown(page_env):
+    cid = seed_connection(page_env)
+    at = app("inspect")
+    at.query_params["connection"] = str(cid)
+    at.run()
+    heading = at.subheader[0].value
+    assert "\\[x\\]" in heading and "\\<b\\>" in heading

@@ -1,0 +1,107 @@
+"""The whole redirect loop in a real browser: Credentials → Authorize → Copernica's consent
+page (the sandbox) → back on Authorize → Inspect → Overview."""
+
+import pytest
+from playwright.sync_api import expect
+
+from copernica_core.config import load_settings
+from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
+from copernica_core.workspace import Workspace
+
+from .conftest import shoot
+
+pytestmark = pytest.mark.e2e
+
+
+def workspace(dashboard) -> Workspace:
+    return Workspace(load_settings(dashboard.env, secrets_files=[]), actor="test")
+
+
+def add_demo_application(page, dashboard) -> None:
+    page.goto(f"{dashboard.url}/credentials")
+    expect(page.get_by_role("heading", name="Credentials")).to_be_visible()
+    page.get_by_label("Label").first.fill("Agency app")
+    page.get_by_label("Client key").fill(DEMO_CLIENT_KEY)
+    page.get_by_label("Client secret").fill(DEMO_CLIENT_SECRET)
+    shoot(page, "credentials-filled")
+    page.get_by_role("button", name="Add application").click()
+    expect(page.get_by_text("Added Agency app")).to_be_visible()
+    for field in page.get_by_label("Client secret").all():
+        expect(field).to_have_value("")  # the secret is never put back into the page
+    shoot(page, "credentials")
+
+
+def authorize(page, dashboard, *, account: str, decision: str = "Give access") -> None:
+    page.goto(f"{dashboard.url}/authorize")
+    page.get_by_text("Authorize with Copernica").click()
+    expect(page.get_by_role("heading", name="Give access to your Copernica account")).to_be_visible()
+    shoot(page, "consent")
+    page.get_by_label(account).check()
+    page.get_by_role("button", name=decision).click()
+    page.wait_for_url(f"{dashboard.url}/authorize**")
+
+
+def test_connect_inspect_and_see_it_on_the_overview(page, dashboard):
+    add_demo_application(page, dashboard)
+    authorize(page, dashboard, account="Bloom Florists")
+    expect(page.get_by_text("Bloom Florists” (id 102, Bloom & Co) is connected")).to_be_visible()
+    expect(page).to_have_url(f"{dashboard.url}/authorize")  # code and state were cleared
+    shoot(page, "authorize-connected")
+
+    page.get_by_text("Inspect this connection").click()
+    expect(page.get_by_role("heading", name="Inspect", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Inspect now").click()
+    expect(page.get_by_text("Works: account Bloom Florists (id 102)")).to_be_visible()
+    shoot(page, "inspect")
+
+    page.goto(dashboard.url)
+    expect(page.get_by_role("heading", name="Connections")).to_be_visible()
+    expect(page.get_by_text("1 of 1 connections shown.")).to_be_visible()
+    shoot(page, "overview")
+    html = page.content()
+    ws = workspace(dashboard)
+    [conn] = ws.connections()
+    assert conn.account.name == "Bloom Florists" and conn.status == "valid"
+    for secret in [DEMO_CLIENT_SECRET, *dashboard.sandbox.state.tokens, *dashboard.sandbox.state.jwts]:
+        assert secret not in html
+
+
+def test_deny_gives_a_clear_message_and_stores_nothing(page, dashboard):
+    add_demo_application(page, dashboard)
+    authorize(page, dashboard, account="Acme Retail", decision="Deny")
+    expect(page.get_by_text("Access was not granted")).to_be_visible()
+    shoot(page, "authorize-denied")
+    assert workspace(dashboard).connections() == []
+
+
+def test_replaying_the_callback_url_stores_no_second_token(page, dashboard):
+    add_demo_application(page, dashboard)
+    callback = []
+    page.on("request", lambda r: callback.append(r.url) if "/authorize?" in r.url and "code=" in r.url else None)
+    authorize(page, dashboard, account="Northwind Travel")
+    expect(page.get_by_text("is connected")).to_be_visible()
+    exchanges = dashboard.sandbox.state.calls["token"]
+    fingerprint = workspace(dashboard).connections()[0].token_fingerprint
+
+    page.goto(callback[0])
+    expect(page.get_by_text("This authorization was already completed")).to_be_visible()
+    shoot(page, "authorize-replayed")
+    assert dashboard.sandbox.state.calls["token"] == exchanges
+    [conn] = workspace(dashboard).connections()
+    assert conn.token_fingerprint == fingerprint
+
+
+def test_revoked_token_shows_invalid_token_with_its_hint(page, dashboard):
+    add_demo_application(page, dashboard)
+    authorize(page, dashboard, account="Acme Retail")
+    expect(page.get_by_text("is connected")).to_be_visible()
+    dashboard.control("revoke", account_id="101")
+
+    page.goto(f"{dashboard.url}/inspect")
+    page.get_by_role("button", name="Inspect now").click()
+    expect(page.get_by_text("Invalid token:")).to_be_visible()
+    expect(page.get_by_text("Re-authorize this connection on the Authorize page")).to_be_visible()
+    shoot(page, "inspect-invalid-token")
+    page.goto(dashboard.url)
+    expect(page.get_by_text("Copernica rejected the token")).to_be_visible()
+    shoot(page, "overview-attention")

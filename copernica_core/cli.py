@@ -156,6 +156,14 @@ def cmd_export(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_prune(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.older_than < 1:
+        raise UsageError("--older-than must be at least 1 day")
+    folded, keep_from = ws.prune(older_than_days=args.older_than)
+    print(f"Kept checks from {keep_from} on in full; {folded} older checks folded into daily totals.")
+    return EXIT_OK
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import serve_forever
     serve_forever(port=args.port, latency_ms=args.latency_ms)
@@ -194,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", action="store_true")
     fmt.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("prune", help="fold old checks into daily totals (uptime keeps working)")
+    p.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+
     p = sub.add_parser("sandbox", help="run the local Copernica stand-in in the foreground")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--latency-ms", type=float, default=0.0)
@@ -207,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"check": cmd_check, "connections": cmd_connections, "history": cmd_history,
-            "import-tokens": cmd_import_tokens, "export": cmd_export}
+            "import-tokens": cmd_import_tokens, "export": cmd_export, "prune": cmd_prune}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -138,8 +138,21 @@ def _v1_tables(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX events_at ON events(at)")
 
 
+def _v2_daily_totals(db: sqlite_utils.Database) -> None:
+    """Pruned checks live on as counts per connection, day and outcome, so uptime still works."""
+    db.execute(
+        """CREATE TABLE check_days (
+            connection_id INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            checks INTEGER NOT NULL,
+            PRIMARY KEY (connection_id, day, outcome)
+        ) WITHOUT ROWID"""
+    )
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_daily_totals]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

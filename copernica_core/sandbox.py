@@ -377,6 +377,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 if account not in s.accounts:
                     return self._error(400, "unknown account")
                 return self._json(200, {"tokens": [s.mint_token(account) for _ in range(count)]})
+            elif action == "accounts":  # many accounts, for benchmarks: ids 1000, 1001, ...
+                created = []
+                for n in range(int(form.get("count", 1))):
+                    account = DemoAccount(str(1000 + n), f"Client {n}", "Benchmark account", f"Company {n % 50}")
+                    s.accounts.setdefault(account.id, account)
+                    created.append(account.id)
+                return self._json(200, {"accounts": created})
             elif action == "settings":
                 if "jwt_ttl" in form:
                     s.jwt_ttl = float(form["jwt_ttl"])

@@ -303,21 +303,42 @@ def count_checks(db: sqlite_utils.Database, *, connection_id: int, since: dateti
 
 
 def uptime(db: sqlite_utils.Database, connection_id: int, *, since: datetime) -> tuple[int, int]:
-    """(valid checks, all checks) since a moment."""
+    """(valid checks, all checks) since a moment, pruned days included."""
     ok, total = db.execute(
-        "SELECT sum(outcome = 'valid'), count(*) FROM checks "
-        "WHERE connection_id = ? AND checked_at >= ?", [connection_id, iso(since)],
+        "SELECT sum(ok), sum(n) FROM ("
+        " SELECT sum(outcome = 'valid') AS ok, count(*) AS n FROM checks"
+        "  WHERE connection_id = ? AND checked_at >= ?"
+        " UNION ALL SELECT sum(CASE WHEN outcome = 'valid' THEN checks ELSE 0 END), sum(checks)"
+        "  FROM check_days WHERE connection_id = ? AND day >= ?)",
+        [connection_id, iso(since), connection_id, iso(since)[:10]],
     ).fetchone()
-    return ok or 0, total
+    return ok or 0, total or 0
 
 
 def daily_outcomes(db: sqlite_utils.Database, connection_id: int, *, since: datetime) -> list[dict]:
-    """Per day and outcome: how many checks. Aggregated in SQL for the timeline chart."""
+    """Per day and outcome: how many checks, pruned days included. Aggregated in SQL."""
     return list(db.query(
-        "SELECT substr(checked_at, 1, 10) AS day, outcome, count(*) AS checks FROM checks "
-        "WHERE connection_id = ? AND checked_at >= ? GROUP BY day, outcome ORDER BY day",
-        [connection_id, iso(since)],
+        "SELECT day, outcome, sum(checks) AS checks FROM ("
+        " SELECT substr(checked_at, 1, 10) AS day, outcome, count(*) AS checks FROM checks"
+        "  WHERE connection_id = ? AND checked_at >= ? GROUP BY day, outcome"
+        " UNION ALL SELECT day, outcome, checks FROM check_days WHERE connection_id = ? AND day >= ?)"
+        " GROUP BY day, outcome ORDER BY day",
+        [connection_id, iso(since), connection_id, iso(since)[:10]],
     ))
+
+
+def prune_checks(db: sqlite_utils.Database, *, before_day: str) -> int:
+    """Fold checks of days before `before_day` (YYYY-MM-DD) into daily totals; returns how many
+    check rows were folded. One transaction: a crash leaves either all or none of it."""
+    with immediate(db):
+        db.execute(
+            "INSERT INTO check_days (connection_id, day, outcome, checks) "
+            "SELECT connection_id, substr(checked_at, 1, 10), outcome, count(*) FROM checks "
+            "WHERE checked_at < ? GROUP BY 1, 2, 3 "
+            "ON CONFLICT (connection_id, day, outcome) DO UPDATE SET checks = checks + excluded.checks",
+            [before_day],
+        )
+        return db.execute("DELETE FROM checks WHERE checked_at < ?", [before_day]).rowcount
 
 
 # -- events ---------------------------------------------------------------------------------

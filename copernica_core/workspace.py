@@ -390,6 +390,15 @@ class Workspace:
     def daily_outcomes(self, connection_id: int, *, days: int) -> list[dict]:
         return store.daily_outcomes(self.db, connection_id, since=self.clock() - timedelta(days=days))
 
+    def prune(self, *, older_than_days: int) -> tuple[int, str]:
+        """Keep checks of the last `older_than_days` days in full and older ones as daily
+        totals. Returns (rows folded, first day kept in full)."""
+        keep_from = (self.clock() - timedelta(days=older_than_days)).strftime("%Y-%m-%d")
+        folded = store.prune_checks(self.db, before_day=keep_from)
+        with immediate(self.db):
+            self._event("history pruned", detail=f"{folded} checks before {keep_from} kept as daily totals")
+        return folded, keep_from
+
     def events(self, *, connection_id: int | None = None, limit: int = 100) -> list[Event]:
         return store.events(self.db, connection_id=connection_id, limit=limit)
 

@@ -24,7 +24,7 @@ def test_reopening_migrates_without_losing_rows(ws, env):
     ws.close()
     again = make_workspace(env)
     assert [a.label for a in again.applications()] == ["Shop"]
-    assert schema_version(again.db) == 1
+    assert schema_version(again.db) == 2
     again.close()
 
 
@@ -85,3 +85,37 @@ def test_eight_threads_writing_checks_at_once_lose_nothing(ws, env):
         t.join()
     assert errors == []
     assert ws.history_count(connection_id) == 1 + 8 * 50
+
+
+def test_prune_keeps_uptime_and_daily_totals_and_drops_old_rows(ws):
+    from datetime import timedelta
+
+    now = ws.clock()
+    connection_id, _ = store.save_connection(
+        ws.db, ws.vault, application_id=None, account=Account("7", "Seven"), token=Secret("token-777777"),
+        label=None, result=CheckResult(Outcome.VALID, "ok"), new_jwt=None, now=now)
+    old = [(connection_id, CheckResult(Outcome.VALID if i % 4 else Outcome.UNAVAILABLE, "x"), None,
+            now - timedelta(days=20, minutes=i)) for i in range(40)]
+    store.record_checks(ws.db, ws.vault, old)
+    before_uptime = ws.uptime(connection_id, days=30)
+    before_daily = ws.daily_outcomes(connection_id, days=30)
+    folded, _ = ws.prune(older_than_days=7)
+    assert folded == 40
+    assert ws.history_count(connection_id) == 1
+    assert ws.uptime(connection_id, days=30) == before_uptime
+    assert ws.daily_outcomes(connection_id, days=30) == before_daily
+    assert ws.prune(older_than_days=7)[0] == 0
+
+
+def test_an_older_schema_is_migrated_without_losing_rows(env):
+    from copernica_core.db import MIGRATIONS
+
+    db = open_database(env["COPERNICA_DB"])
+    db.execute("DROP TABLE check_days")
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO events (at, actor, action) VALUES ('2026-01-01', 'me', 'kept')")
+    db.close()
+    db = open_database(env["COPERNICA_DB"])
+    assert schema_version(db) == len(MIGRATIONS) == 2
+    assert [r["action"] for r in db["events"].rows] == ["kept"]
+    assert db["check_days"].exists()

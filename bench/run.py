@@ -1,0 +1,232 @@
+"""Benchmark for DESIGN §13. Prints its figures; the last line is one JSON object.
+
+    python bench/run.py [--connections 1000] [--checks 1000000] [--latency-ms 50] [--workers 16]
+
+It seeds a temporary database, runs the sandbox (a separate process) with the given
+latency per call, and measures: check-all against the ideal (calls × latency ÷ workers) and
+a serial baseline; the Overview query and the Overview page (AppTest, in a process of its
+own, with its peak memory); one connection's history queries; and the time from
+`streamlit run` to the first page served. Figures, not assertions: compare ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from copernica_core import store  # noqa: E402
+from copernica_core.config import load_settings  # noqa: E402
+from copernica_core.db import immediate, iso  # noqa: E402
+from copernica_core.models import Account, CheckResult, Outcome  # noqa: E402
+from copernica_core.secret import Secret  # noqa: E402
+from copernica_core.workspace import Workspace  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return time.perf_counter() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def best_of(runs: int, work) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def seed_connections(ws: Workspace, sandbox: str, count: int) -> list[int]:
+    accounts = requests.post(f"{sandbox}/_sandbox/accounts", json={"count": count}, timeout=30).json()["accounts"]
+    tokens = [requests.post(f"{sandbox}/_sandbox/tokens", json={"account_id": a}, timeout=30).json()["tokens"][0]
+              for a in accounts]
+    now = ws.clock()
+    with immediate(ws.db):
+        for account_id, token in zip(accounts, tokens, strict=True):
+            store.save_connection(
+                ws.db, ws.vault, application_id=None, account=Account(account_id, f"Client {account_id}"),
+                token=Secret(token), label=None, result=CheckResult(Outcome.VALID, "seeded"), new_jwt=None,
+                now=now)
+    return [r[0] for r in ws.db.execute("SELECT id FROM connections ORDER BY id")]
+
+
+def seed_checks(ws: Workspace, ids: list[int], total: int) -> None:
+    """`total` checks spread over the connections and the last 30 days, in one transaction."""
+    now = datetime.now(UTC)
+    per = total // len(ids)
+    outcomes = ["valid"] * 18 + ["unavailable", "invalid_token"]
+
+    def rows():
+        for cid in ids:
+            for n in range(per):
+                yield (cid, iso(now - timedelta(minutes=43 * n + cid % 43)), random.choice(outcomes), 200, 51.0,
+                       None, "")
+
+    with immediate(ws.db):
+        ws.db.conn.executemany(
+            "INSERT INTO checks (connection_id, checked_at, outcome, http_status, latency_ms, account_seen, "
+            "detail) VALUES (?, ?, ?, ?, ?, ?, ?)", rows())
+    ws.db.execute("ANALYZE")
+
+
+def overview_in_child(env: dict[str, str]) -> dict:
+    """Run the Overview page once with AppTest in a fresh process; its time and peak memory."""
+    code = (
+        "import json, resource, time\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('dashboard.py', default_timeout=120)\n"
+        "start = time.perf_counter(); at.run(); first = time.perf_counter() - start\n"
+        "start = time.perf_counter(); at.run(); again = time.perf_counter() - start\n"
+        "assert not at.exception, at.exception\n"
+        "rows = len(at.dataframe[0].value)\n"
+        "print(json.dumps({'first_run_s': first, 'rerun_s': again, 'rows': rows,\n"
+        "  'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def first_page_seconds(env: dict[str, str]) -> float:
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.headless", "true"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://localhost:{port}/")
+        return time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--checks", type=int, default=1_000_000)
+    parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--serial-sample", type=int, default=50)
+    args = parser.parse_args()
+    figures: dict[str, object] = {"connections": args.connections, "checks": args.checks,
+                                  "latency_ms": args.latency_ms, "workers": args.workers}
+
+    workdir = Path(tempfile.mkdtemp(prefix="copernica-bench-"))
+    port = free_port()
+    sandbox = f"http://127.0.0.1:{port}"
+    sandbox_process = subprocess.Popen(
+        [sys.executable, "-m", "copernica_core", "sandbox", "--port", str(port), "--latency-ms",
+         str(args.latency_ms)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(sandbox)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COPERNICA_")}
+        env.update({"COPERNICA_DB": str(workdir / "copernica.db"), "COPERNICA_API_URL": sandbox,
+                    "COPERNICA_AUTH_URL": f"{sandbox}/authenticate",
+                    "COPERNICA_AUTHORIZE_URL": f"{sandbox}/en/authorize"})
+        ws = Workspace(load_settings(env, secrets_files=[]), actor="bench")
+        ids = seed_connections(ws, sandbox, args.connections)
+        print(f"seeded {len(ids)} connections in {workdir}")
+
+        def calls() -> int:
+            return sum(requests.get(f"{sandbox}/_sandbox/stats", timeout=5).json()["calls"].values())
+
+        sample = ids[: args.serial_sample]
+        before = calls()
+        started = time.perf_counter()
+        ws.check(sample, concurrency=1)
+        serial = time.perf_counter() - started
+        serial_calls = calls() - before
+        per_connection = serial / len(sample)
+        figures.update(serial_sample=len(sample), serial_s=round(serial, 2),
+                       serial_estimate_all_s=round(per_connection * len(ids), 1),
+                       serial_ideal_ratio=round(serial / (serial_calls * args.latency_ms / 1000), 3))
+        print(f"serial: {len(sample)} connections, {serial_calls} calls in {serial:.2f} s "
+              f"(all {len(ids)}: about {per_connection * len(ids):.0f} s)")
+
+        for label in ("check_all", "check_all_cached_jwt"):
+            before = calls()
+            started = time.perf_counter()
+            results = ws.check(concurrency=args.workers)
+            elapsed = time.perf_counter() - started
+            made = calls() - before
+            ideal = made * args.latency_ms / 1000 / args.workers
+            valid = sum(r.result.outcome is Outcome.VALID for r in results)
+            figures.update({f"{label}_s": round(elapsed, 2), f"{label}_calls": made,
+                            f"{label}_ideal_s": round(ideal, 2), f"{label}_ratio": round(elapsed / ideal, 3),
+                            f"{label}_valid": valid})
+            print(f"{label}: {len(results)} connections ({valid} valid), {made} calls in {elapsed:.2f} s; "
+                  f"ideal {ideal:.2f} s; ratio {elapsed / ideal:.3f}")
+
+        started = time.perf_counter()
+        seed_checks(ws, ids, args.checks)
+        total = ws.db.execute("SELECT count(*) FROM checks").fetchone()[0]
+        print(f"seeded checks: {total} rows in {time.perf_counter() - started:.1f} s")
+        figures["stored_checks"] = total
+
+        overview_query = best_of(3, lambda: (ws.connections(), ws.status_counts()))
+        figures["overview_query_ms"] = round(overview_query * 1000, 1)
+        print(f"overview query: {overview_query * 1000:.1f} ms")
+
+        one = ids[len(ids) // 2]
+
+        def history_page() -> None:
+            since = ws.clock() - timedelta(days=7)
+            ws.history(one, since=since, limit=50)
+            ws.history_count(one, since=since)
+            ws.uptime(one, days=7)
+            ws.uptime(one, days=30)
+            ws.daily_outcomes(one, days=7)
+
+        history = best_of(3, history_page)
+        figures["history_queries_ms"] = round(history * 1000, 1)
+        print(f"one connection's history queries: {history * 1000:.1f} ms")
+        ws.close()
+
+        page = overview_in_child(env)
+        figures.update(overview_page_first_run_s=round(page["first_run_s"], 3),
+                       overview_page_rerun_s=round(page["rerun_s"], 3),
+                       overview_peak_rss_mb=round(page["peak_rss_mb"], 1))
+        print(f"overview page (AppTest): first run {page['first_run_s']:.3f} s, rerun {page['rerun_s']:.3f} s, "
+              f"{page['rows']} rows, peak RSS {page['peak_rss_mb']:.0f} MB")
+
+        first_page = first_page_seconds(env)
+        figures["first_page_s"] = round(first_page, 2)
+        print(f"streamlit run → first page served: {first_page:.2f} s")
+    finally:
+        sandbox_process.terminate()
+        sandbox_process.wait(timeout=10)
+    figures["peak_rss_bench_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import requests
+import requests.auth
 from requests_oauthlib import OAuth2Session
 
 from .config import Settings, allow_oauthlib_http_if_loopback
@@ -58,10 +59,19 @@ class Answer:
         return "html" in self.content_type or head.startswith(("<!doctype", "<html"))
 
 
+class _NoNetrc(requests.auth.AuthBase):
+    """Sends no credentials of its own. Set on the session so that requests never adds
+    ~/.netrc credentials to calls to Copernica (it would look them up on every call)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
 def new_http_session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     session.verify = True
+    session.auth = _NoNetrc()
     return session
 
 

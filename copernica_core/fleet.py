@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import queue
 import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -106,45 +107,50 @@ def check_many(
             unwritten.clear()
         last_flush = time.monotonic()
 
+    # Workers hand results over through a queue: waiting on a set of futures would cost
+    # O(pending) per wake-up, which a thousand connections turn into seconds.
+    done: queue.SimpleQueue[Checked | Exception | None] = queue.SimpleQueue()
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency or settings.concurrency),
                               thread_name_prefix="check")
-    pending: set[Future] = set()
+    futures = [pool.submit(_run_one, workers, row, stop, max_attempts, done) for row in rows]
+    received = 0
     try:
-        for row in rows:
-            pending.add(pool.submit(_check_one_unless_cancelled, workers, row, stop, max_attempts))
-        while pending:
-            done, pending = wait(pending, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
-            for future in done:
-                checked = future.result()
-                if checked is None:
-                    continue
-                finished.append(checked)
-                unwritten.append(checked)
-                if progress:
-                    progress(len(finished), len(rows), checked)
+        while received < len(rows) and not cancel.is_set():
+            try:
+                item = done.get(timeout=FLUSH_SECONDS)
+            except queue.Empty:
+                pass
+            else:
+                received += 1
+                if isinstance(item, BaseException):
+                    raise item
+                if item is not None:
+                    finished.append(item)
+                    unwritten.append(item)
+                    if progress:
+                        progress(len(finished), len(rows), item)
             if len(unwritten) >= FLUSH_EVERY or time.monotonic() - last_flush >= FLUSH_SECONDS:
                 flush()
-            if cancel.is_set():
-                break
     finally:
         stop.set()
-        for future in pending:
+        for future in futures:
             future.cancel()
         pool.shutdown(wait=True)
-        for future in pending:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                checked = future.result()
-                if checked is not None:
-                    finished.append(checked)
-                    unwritten.append(checked)
+        while not done.empty():  # checks that finished while we were stopping
+            item = done.get()
+            if isinstance(item, Checked):
+                finished.append(item)
+                unwritten.append(item)
         flush()
         workers.close()
     return finished
 
 
-def _check_one_unless_cancelled(
-    workers: _Workers, row: TokenRow, cancel: threading.Event, max_attempts: int
-) -> Checked | None:
-    if cancel.is_set():
-        return None
-    return _check_one(workers, row, cancel, max_attempts)
+def _run_one(workers: _Workers, row: TokenRow, stop: threading.Event, max_attempts: int,
+             done: queue.SimpleQueue) -> None:
+    """Check one row unless stopped. Always reports to `done`: the check, None when skipped,
+    or the exception of a bug, which the caller re-raises."""
+    try:
+        done.put(None if stop.is_set() else _check_one(workers, row, stop, max_attempts))
+    except Exception as error:
+        done.put(error)

@@ -213,10 +213,11 @@ def record_check(
 ) -> None:
     """One check row plus the connection's current status. Call inside a transaction."""
     seen = result.account.id if result.account else None
+    when = iso(now)
     db.execute(
         "INSERT INTO checks (connection_id, checked_at, outcome, http_status, latency_ms, "
         "account_seen, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [connection_id, iso(now), result.outcome.value, result.http_status, result.latency_ms,
+        [connection_id, when, result.outcome.value, result.http_status, result.latency_ms,
          seen, result.detail or result.message],
     )
     ok = result.outcome is Outcome.VALID
@@ -224,8 +225,8 @@ def record_check(
         "UPDATE connections SET status = ?, status_message = ?, last_checked_at = ?, "
         "last_http_status = ?, last_latency_ms = ?, last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END "
         "WHERE id = ?",
-        [result.outcome.value, result.message, iso(now), result.http_status, result.latency_ms,
-         ok, iso(now), connection_id],
+        [result.outcome.value, result.message, when, result.http_status, result.latency_ms,
+         ok, when, connection_id],
     )
     if new_jwt is not None:
         db.execute(

@@ -212,11 +212,12 @@ def main() -> None:
         ws.close()
 
         page = overview_in_child(env)
-        figures.update(overview_page_first_run_s=round(page["first_run_s"], 3),
-                       overview_page_rerun_s=round(page["rerun_s"], 3),
+        figures.update(overview_page_s=round(page["rerun_s"], 3),
+                       overview_page_cold_first_run_s=round(page["first_run_s"], 3),
                        overview_peak_rss_mb=round(page["peak_rss_mb"], 1))
-        print(f"overview page (AppTest): first run {page['first_run_s']:.3f} s, rerun {page['rerun_s']:.3f} s, "
-              f"{page['rows']} rows, peak RSS {page['peak_rss_mb']:.0f} MB")
+        print(f"overview page (AppTest): render {page['rerun_s']:.3f} s in a warm process; the cold first run "
+              f"took {page['first_run_s']:.3f} s, mostly AppTest's own start-up; {page['rows']} rows; "
+              f"peak RSS {page['peak_rss_mb']:.0f} MB")
 
         first_page = first_page_seconds(env)
         figures["first_page_s"] = round(first_page, 2)

@@ -1,6 +1,8 @@
 """The whole redirect loop in a real browser: Credentials → Authorize → Copernica's consent
 page (the sandbox) → back on Authorize → Inspect → Overview."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -105,3 +107,38 @@ def test_revoked_token_shows_invalid_token_with_its_hint(page, dashboard):
     page.goto(dashboard.url)
     expect(page.get_by_text("Copernica rejected the token")).to_be_visible()
     shoot(page, "overview-attention")
+
+
+def seed_pasted_connections(dashboard, count: int) -> None:
+    accounts = dashboard.control("accounts", count=count)["accounts"]
+    ws = workspace(dashboard)
+    for account_id in accounts:
+        [token] = dashboard.control("tokens", account_id=account_id)["tokens"]
+        assert ws.add_token(token).connection is not None
+    ws.close()
+
+
+def test_check_all_reports_progress_and_saves_every_result(page, dashboard):
+    seed_pasted_connections(dashboard, 6)
+    page.goto(dashboard.url)
+    expect(page.get_by_text("6 of 6 connections shown.")).to_be_visible()
+    page.get_by_role("button", name="Check all now").click()
+    expect(page.get_by_text("Checked 6 connections: 6 valid.")).to_be_visible()
+    shoot(page, "overview-checked-all")
+    ws = workspace(dashboard)
+    assert all(ws.history_count(c.id) == 2 for c in ws.connections())
+
+
+def test_stopping_check_all_keeps_what_finished(page, dashboard):
+    seed_pasted_connections(dashboard, 12)
+    dashboard.control("latency", ms=1500)
+    page.goto(dashboard.url)
+    page.get_by_role("button", name="Check all now").click()
+    expect(page.get_by_text(re.compile(r"Checked \d+ of 12"))).to_be_visible(timeout=20_000)
+    shoot(page, "overview-check-all-running")
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_text("Check-all stopped")).to_be_visible()
+    dashboard.control("latency", ms=0)
+    ws = workspace(dashboard)
+    checked = sum(ws.history_count(c.id) - 1 for c in ws.connections())
+    assert 1 <= checked < 12

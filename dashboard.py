@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+import widgets
+
 st.set_page_config(page_title="Copernica Connections", page_icon=":material/hub:", layout="wide")
 
 # URL paths come from the file names (/credentials, /authorize, /inspect): a custom
@@ -12,4 +14,7 @@ pages = [
     st.Page("pages/authorize.py", title="Authorize", icon=":material/link:"),
     st.Page("pages/inspect.py", title="Inspect", icon=":material/search:"),
 ]
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except Exception as error:  # never a traceback on the page; st.rerun/st.stop are not Exceptions
+    widgets.unexpected_error(error)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import traceback
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -11,6 +13,7 @@ from copernica_core import ConfigError, Workspace, open_workspace
 from copernica_core.db import parse_iso
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
+from copernica_core.secret import scrub
 from copernica_core.validation import Rejected
 
 STATUS = {  # status -> (label, badge colour, icon)
@@ -143,3 +146,11 @@ def facts(rows: dict[str, object]) -> None:
     """A short two-column list of named values, as text."""
     st.dataframe({"Field": list(rows), "Value": [str(v) for v in rows.values()]}, hide_index=True,
                  width="stretch")
+
+
+def unexpected_error(error: Exception) -> None:
+    """Last line of defence: a plain message on the page, the (scrubbed) traceback in the log."""
+    logging.getLogger("copernica_core").error(
+        "page failed: %s", scrub("".join(traceback.format_exception(error))))
+    st.error(f"Something went wrong on this page ({type(error).__name__}). Everything that finished was saved; "
+             "reload the page to try again. The details are in the dashboard's log.", icon=":material/error:")

@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -164,6 +165,17 @@ def cmd_prune(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rotate_key(ws: Workspace, args: argparse.Namespace) -> int:
+    new_key = os.environ.get("COPERNICA_NEW_SECRET_KEY") or None
+    count = ws.rotate_key(new_key)
+    if ws.settings.secret_key:
+        print(f"Re-encrypted {count} secrets. Set COPERNICA_SECRET_KEY to the value of COPERNICA_NEW_SECRET_KEY "
+              "before the next start: the old key no longer opens this database.")
+    else:
+        print(f"Re-encrypted {count} secrets; {ws.settings.key_file} now holds the new key.")
+    return EXIT_OK
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import serve_forever
     serve_forever(port=args.port, latency_ms=args.latency_ms)
@@ -214,11 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sandbox-port", type=int, default=8765)
 
     sub.add_parser("new-key", help="print a new encryption key for COPERNICA_SECRET_KEY")
+    sub.add_parser("rotate-key", help="re-encrypt every secret with a new key, atomically")
     return parser
 
 
 COMMANDS = {"check": cmd_check, "connections": cmd_connections, "history": cmd_history,
-            "import-tokens": cmd_import_tokens, "export": cmd_export, "prune": cmd_prune}
+            "import-tokens": cmd_import_tokens, "export": cmd_export, "prune": cmd_prune,
+            "rotate-key": cmd_rotate_key}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

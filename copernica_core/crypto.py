@@ -15,6 +15,7 @@ class Vault:
     """Encrypts and decrypts secrets. Holds the only copy of the key in memory."""
 
     def __init__(self, key: str) -> None:
+        self.key = key
         try:
             self._fernet = Fernet(key.encode())
         except (ValueError, TypeError):
@@ -65,8 +66,37 @@ def load_key(configured: str, key_file: Path, *, has_data: bool) -> str:
             f"COPERNICA_SECRET_KEY or restore {key_file}. Nothing was changed."
         )
     key = new_key()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    write_key_file(key_file, key)
+    return key
+
+
+def write_key_file(path: Path, key: str) -> None:
+    """Write a key file readable by its owner only, flushed to disk before returning."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key + "\n")
-    return key
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def pending_key_file(key_file: Path) -> Path:
+    return key_file.with_name(key_file.name + ".new")
+
+
+def finish_key_rotation(key_file: Path, sample: str | None) -> None:
+    """A rotation that crashed between its commit and moving the new key file in place is
+    finished here; one that crashed before its commit leaves a key file that is discarded."""
+    pending = pending_key_file(key_file)
+    if not pending.exists():
+        return
+    candidate = pending.read_text(encoding="ascii").strip()
+    try:
+        committed = sample is not None and Vault(candidate).can_decrypt(sample)
+    except ConfigError:
+        committed = False
+    if committed:
+        os.replace(pending, key_file)
+    else:
+        pending.unlink()

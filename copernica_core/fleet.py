@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from .config import Settings
 from .copernica import CopernicaClient
 from .inspection import CachedJwt, inspect_token
-from .models import CheckResult
+from .models import CheckResult, Outcome
 from .store import TokenRow
 
 MAX_ATTEMPTS = 3
@@ -68,7 +68,16 @@ class _Workers:
             client.session.close()
 
 
+UNREADABLE = CheckResult(
+    Outcome.UNEXPECTED,
+    "The stored access token cannot be decrypted: the database was altered or damaged. Nothing was sent "
+    "to Copernica. Re-authorize this connection or paste its token again.",
+)
+
+
 def _check_one(workers: _Workers, row: TokenRow, cancel: threading.Event, max_attempts: int) -> Checked:
+    if row.token is None:
+        return Checked(row.connection_id, row.label, UNREADABLE, None, datetime.now(UTC), 0)
     cached = row.cached_jwt
     new_jwt = None
     for attempt in range(max_attempts):

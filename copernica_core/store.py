@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from .config import ConfigError
 from .crypto import Vault
 from .db import immediate, iso, parse_iso
 from .inspection import CachedJwt
@@ -132,8 +133,20 @@ class TokenRow:
     connection_id: int
     label: str
     account_id: str
-    token: Secret
+    token: Secret | None  # None: the stored ciphertext is damaged (the key was checked at open)
     cached_jwt: CachedJwt | None
+
+
+def _decrypt_or_none(vault: Vault, ciphertext: str | None) -> Secret | None:
+    try:
+        return vault.decrypt(ciphertext) if ciphertext else None
+    except ConfigError:
+        return None
+
+
+def _cached_jwt(vault: Vault, ciphertext: str | None, expires_at: str | None) -> CachedJwt | None:
+    jwt = _decrypt_or_none(vault, ciphertext)
+    return CachedJwt(jwt, parse_iso(expires_at)) if jwt and expires_at else None
 
 
 def token_rows(db: sqlite_utils.Database, vault: Vault, ids: list[int]) -> list[TokenRow]:
@@ -145,11 +158,8 @@ def token_rows(db: sqlite_utils.Database, vault: Vault, ids: list[int]) -> list[
             "SELECT id, label, account_id, token_enc, jwt_enc, jwt_expires_at FROM connections "
             f"WHERE id IN ({','.join('?' * len(chunk))})", chunk,
         ):
-            jwt = None
-            if r["jwt_enc"] and r["jwt_expires_at"]:
-                jwt = CachedJwt(vault.decrypt(r["jwt_enc"]), parse_iso(r["jwt_expires_at"]))
-            rows[r["id"]] = TokenRow(r["id"], r["label"], r["account_id"],
-                                     vault.decrypt(r["token_enc"]), jwt)
+            rows[r["id"]] = TokenRow(r["id"], r["label"], r["account_id"], _decrypt_or_none(vault, r["token_enc"]),
+                                     _cached_jwt(vault, r["jwt_enc"], r["jwt_expires_at"]))
     return [rows[i] for i in ids if i in rows]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import getpass
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -14,7 +15,8 @@ from typing import TextIO
 from . import oauth, store
 from .config import ConfigError, Settings, load_settings
 from .copernica import CopernicaClient
-from .crypto import Vault, load_key
+from .crypto import Vault, finish_key_rotation, load_key, pending_key_file, write_key_file
+from .crypto import new_key as crypto_new_key
 from .db import immediate, open_database, utcnow
 from .fleet import Checked, Progress, check_many
 from .inspection import inspect_token
@@ -58,6 +60,8 @@ class Workspace:
         except sqlite3.DatabaseError as error:
             raise ConfigError(f"The database {settings.db_path} cannot be opened: {error}.") from None
         sample = self._sample_ciphertext()
+        if not settings.secret_key:
+            finish_key_rotation(settings.key_file, sample)
         key = load_key(settings.secret_key, settings.key_file, has_data=sample is not None)
         self.vault = Vault(key)
         if sample is not None and not self.vault.can_decrypt(sample):
@@ -76,6 +80,44 @@ class Workspace:
 
     def close(self) -> None:
         self.db.close()
+
+    def rotate_key(self, new_key: str | None = None) -> int:
+        """Re-encrypt every secret with a new key in one transaction; returns how many.
+
+        With a key file, a new key is made, written beside it as `secret.key.new` first and
+        moved over the old one after the commit (a crash in between is finished at the next
+        open). With COPERNICA_SECRET_KEY, `new_key` is required and the caller must set the
+        variable to it."""
+        if self.settings.secret_key and not new_key:
+            raise ConfigError("COPERNICA_SECRET_KEY is set: give the new key (COPERNICA_NEW_SECRET_KEY) "
+                              "and set COPERNICA_SECRET_KEY to it afterwards.")
+        new_vault = Vault(new_key or crypto_new_key())
+        pending = pending_key_file(self.settings.key_file)
+        if not self.settings.secret_key:
+            write_key_file(pending, new_vault.key)
+        count = 0
+        try:
+            with immediate(self.db):
+                for table, column in (("applications", "client_secret_enc"), ("connections", "token_enc"),
+                                      ("connections", "jwt_enc")):
+                    for row_id, ciphertext in self.db.execute(
+                            f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL").fetchall():
+                        try:
+                            plain = self.vault.decrypt(ciphertext)
+                        except ConfigError:
+                            raise ConfigError(f"{table} row {row_id} cannot be decrypted ({column}); nothing "
+                                              "was changed. Repair or delete that row first.") from None
+                        self.db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?",
+                                        [new_vault.encrypt(plain), row_id])
+                        count += 1
+                self._event("encryption key rotated", detail=f"{count} secrets re-encrypted")
+        except BaseException:
+            pending.unlink(missing_ok=True)
+            raise
+        if not self.settings.secret_key:
+            os.replace(pending, self.settings.key_file)
+        self.vault = new_vault
+        return count
 
     @property
     def _stale_before(self) -> datetime:
@@ -302,10 +344,16 @@ class Workspace:
         if app is None:
             return oauth.refused("The application was deleted", "The application this "
                                  "authorization was started for no longer exists.")
+        try:
+            client_secret = store.application_secret(self.db, self.vault, app.id)
+        except ConfigError:
+            return AuthorizationResult(
+                "failed", "The stored client secret cannot be read",
+                "The application's client secret in the database cannot be decrypted (damaged data).",
+                "Enter the client secret again on the Credentials page, then authorize again.")
         client = self.client_factory(self.settings)
-        exchange = client.exchange_code(
-            client_key=app.client_key, client_secret=store.application_secret(self.db, self.vault, app.id),
-            redirect_uri=pending.redirect_uri, code=Secret(code.strip()))
+        exchange = client.exchange_code(client_key=app.client_key, client_secret=client_secret,
+                                        redirect_uri=pending.redirect_uri, code=Secret(code.strip()))
         if exchange.failure:
             return AuthorizationResult(
                 "failed", "Copernica did not hand out an access token", exchange.failure.message,

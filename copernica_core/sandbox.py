@@ -13,6 +13,7 @@ import hmac
 import html
 import json
 import secrets
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -408,6 +409,11 @@ class SandboxServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self.hang_seconds = hang_seconds
         self._thread: threading.Thread | None = None
+
+    def handle_error(self, request, client_address) -> None:
+        """Clients that hang up (timeouts, capped bodies, injected resets) are normal here."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     @property
     def base_url(self) -> str:

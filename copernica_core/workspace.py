@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import getpass
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -324,15 +325,17 @@ class Workspace:
 
     def _finish_callback(self, pending: oauth.PendingAuthorization, *, code: str | None,
                          error: str | None, error_description: str | None) -> AuthorizationResult:
-        if error:
-            denied = error.strip() == "access_denied"
+        if error and error.strip():
+            code_name = error.strip()
+            denied = code_name == "access_denied"
             reason = (error_description or "").strip()
             if text_problem(reason, name="reason", max_len=300):
                 reason = ""  # not something to echo back
+            named = f" “{code_name}”" if re.fullmatch(r"[\w.-]{1,60}", code_name) else ""
             return oauth.refused(
                 "Access was not granted" if denied else "Copernica reported an error",
                 ("The Copernica user chose not to give access." if denied
-                 else f"Copernica answered with error “{error.strip()[:60]}”.")
+                 else f"Copernica answered with an error{named}.")
                 + (f" Copernica said: {reason}" if reason else ""),
                 "Start again from the Authorize page if this was a mistake.")
         if not code or credential_problem(code, name="code", max_len=1000):

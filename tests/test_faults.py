@@ -1,0 +1,101 @@
+"""The fault matrix against the sandbox: every failure of the token exchange, the JWT server
+and identity ends in the right outcome, without a traceback, and loses nothing."""
+
+import socket
+
+import pytest
+
+from copernica_core.config import load_settings
+from copernica_core.copernica import CopernicaClient
+from copernica_core.inspection import inspect_token
+from copernica_core.models import Outcome
+from copernica_core.workspace import Workspace
+
+from .helpers import consent
+
+# what each injected fault must become
+EXPECTED = {
+    "html503": Outcome.UNAVAILABLE,
+    "json500": Outcome.UNAVAILABLE,
+    "429": Outcome.RATE_LIMITED,
+    "hang": Outcome.UNAVAILABLE,
+    "close": Outcome.UNAVAILABLE,
+    "html200": Outcome.UNEXPECTED,
+    "empty": Outcome.UNEXPECTED,
+    "huge": Outcome.UNEXPECTED,
+}
+
+
+@pytest.fixture
+def fast_env(sandbox_env):
+    return {**sandbox_env, "COPERNICA_TIMEOUT": "1"}
+
+
+@pytest.mark.parametrize("endpoint", ["jwt", "identity"])
+@pytest.mark.parametrize("kind", list(EXPECTED))
+def test_fault_on_inspection_gives_its_outcome(fast_env, control, endpoint, kind):
+    [token] = control.tokens("101")
+    control.post("fail", endpoint=endpoint, kind=kind, times=1)
+    client = CopernicaClient(load_settings(fast_env, secrets_files=[]))
+    from copernica_core.secret import Secret
+
+    result = inspect_token(client, Secret(token)).result
+    assert result.outcome is EXPECTED[kind], result
+    assert token not in result.message + result.detail
+
+
+@pytest.mark.parametrize("kind", list(EXPECTED))
+def test_fault_on_token_exchange_fails_the_flow_and_stores_nothing(fast_env, control, kind):
+    from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
+
+    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    app = ws.save_application(label="Demo", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    url = consent(ws.start_authorization(app.id))
+    control.post("fail", endpoint="token", kind=kind, times=1)
+    result = ws.complete_authorization_url(url)
+    assert result.status == "failed" and result.message
+    assert ws.connections() == []
+    assert ws.complete_authorization_url(url).replayed  # the failure is remembered, not retried
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_connection_refused_is_unavailable(fast_env, control):
+    from copernica_core.secret import Secret
+
+    [token] = control.tokens("101")
+    port = closed_port()
+    env = {**fast_env, "COPERNICA_API_URL": f"http://127.0.0.1:{port}",
+           "COPERNICA_AUTH_URL": f"http://127.0.0.1:{port}/authenticate"}
+    result = inspect_token(CopernicaClient(load_settings(env, secrets_files=[])), Secret(token)).result
+    assert result.outcome is Outcome.UNAVAILABLE and "connect" in result.message
+
+
+def test_tls_to_a_plain_port_is_unavailable(fast_env, sandbox, control):
+    from copernica_core.secret import Secret
+
+    [token] = control.tokens("101")
+    plain = sandbox.base_url.replace("http://", "https://")
+    env = {**fast_env, "COPERNICA_API_URL": plain, "COPERNICA_AUTH_URL": plain + "/authenticate"}
+    result = inspect_token(CopernicaClient(load_settings(env, secrets_files=[])), Secret(token)).result
+    assert result.outcome is Outcome.UNAVAILABLE and "TLS" in result.message
+
+
+def test_check_all_through_an_outage_loses_no_connection_and_no_check(fast_env, control, monkeypatch):
+    monkeypatch.setattr("copernica_core.fleet.BACKOFF_BASE", 0.01)
+    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    for account in ("101", "102", "103"):
+        [token] = control.tokens(account)
+        ws.add_token(token)
+    control.post("fail", endpoint="identity", kind="html503", times=0)
+    results = ws.check()
+    assert {r.result.outcome for r in results} == {Outcome.UNAVAILABLE}
+    assert all(r.attempts == 3 for r in results)
+    control.post("clear")
+    assert {r.result.outcome for r in ws.check()} == {Outcome.VALID}
+    assert [ws.history_count(c.id) for c in ws.connections()] == [3, 3, 3]
+    assert {c.status for c in ws.connections()} == {"valid"}

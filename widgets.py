@@ -15,6 +15,7 @@ from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
 from copernica_core.secret import scrub
 from copernica_core.validation import Rejected
+from copernica_core.workspace import NEEDS_A_PERSON
 
 STATUS = {  # status -> (label, badge colour, icon)
     "valid": ("Valid", "green", ":material/check_circle:"),
@@ -25,7 +26,6 @@ STATUS = {  # status -> (label, badge colour, icon)
     "unexpected": ("Unexpected answer", "violet", ":material/help:"),
     "unchecked": ("Not checked", "gray", ":material/schedule:"),
 }
-NEEDS_A_PERSON = ("invalid_token", "account_changed")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 

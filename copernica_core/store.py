@@ -270,11 +270,8 @@ def _check(row: dict) -> Check:
     return Check(**{k: row[k] for k in Check.__dataclass_fields__})
 
 
-def history(
-    db: sqlite_utils.Database, *, connection_id: int | None = None, since: datetime | None = None,
-    limit: int | None = None, offset: int = 0,
-) -> list[Check]:
-    """Checks, newest first, paged in SQL."""
+def _checks_filter(connection_id: int | None, since: datetime | None) -> tuple[str, list]:
+    """The WHERE clause (possibly empty) and parameters that select checks."""
     where, params = [], []
     if connection_id is not None:
         where.append("connection_id = ?")
@@ -282,8 +279,16 @@ def history(
     if since is not None:
         where.append("checked_at >= ?")
         params.append(iso(since))
-    sql = "SELECT * FROM checks" + (" WHERE " + " AND ".join(where) if where else "")
-    sql += " ORDER BY checked_at DESC, id DESC"
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+def history(
+    db: sqlite_utils.Database, *, connection_id: int | None = None, since: datetime | None = None,
+    limit: int | None = None, offset: int = 0,
+) -> list[Check]:
+    """Checks, newest first, paged in SQL."""
+    where, params = _checks_filter(connection_id, since)
+    sql = "SELECT * FROM checks" + where + " ORDER BY checked_at DESC, id DESC"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params.extend([limit, offset])
@@ -294,23 +299,13 @@ def iter_history(
     db: sqlite_utils.Database, *, connection_id: int | None = None, since: datetime | None = None,
 ) -> Iterator[Check]:
     """All matching checks, oldest first, streamed from SQLite without holding them all."""
-    where, params = [], []
-    if connection_id is not None:
-        where.append("connection_id = ?")
-        params.append(connection_id)
-    if since is not None:
-        where.append("checked_at >= ?")
-        params.append(iso(since))
-    sql = "SELECT * FROM checks" + (" WHERE " + " AND ".join(where) if where else "")
-    yield from (_check(r) for r in db.query(sql + " ORDER BY checked_at, id", params))
+    where, params = _checks_filter(connection_id, since)
+    yield from (_check(r) for r in db.query("SELECT * FROM checks" + where + " ORDER BY checked_at, id", params))
 
 
 def count_checks(db: sqlite_utils.Database, *, connection_id: int, since: datetime | None = None) -> int:
-    sql, params = "SELECT count(*) FROM checks WHERE connection_id = ?", [connection_id]
-    if since is not None:
-        sql += " AND checked_at >= ?"
-        params.append(iso(since))
-    return db.execute(sql, params).fetchone()[0]
+    where, params = _checks_filter(connection_id, since)
+    return db.execute("SELECT count(*) FROM checks" + where, params).fetchone()[0]
 
 
 def uptime(db: sqlite_utils.Database, connection_id: int, *, since: datetime) -> tuple[int, int]:

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import widgets as ui
+from copernica_core.workspace import filter_connections, summarize
 
 ws = ui.workspace()
 st.title("Connections")
@@ -22,31 +23,23 @@ if not connections:
     st.page_link("pages/authorize.py", label="Authorize an account", icon=":material/link:")
     st.stop()
 
-counts = ws.status_counts()
+summary = summarize(connections)
 cols = st.columns(5)
-cols[0].metric("Connections", len(connections), border=True)
-cols[1].metric("Valid", counts.get("valid", 0), border=True)
-cols[2].metric("Need a person", sum(counts.get(s, 0) for s in ui.NEEDS_A_PERSON), border=True,
+cols[0].metric("Connections", summary.total, border=True)
+cols[1].metric("Valid", summary.valid, border=True)
+cols[2].metric("Need a person", summary.need_a_person, border=True,
                help="Invalid token or account changed: someone has to re-authorize or investigate.")
-cols[3].metric("Unavailable / other", sum(n for s, n in counts.items()
-                                          if s not in ("valid", "unchecked", *ui.NEEDS_A_PERSON)), border=True)
-cols[4].metric("Stale", sum(c.stale for c in connections), border=True,
+cols[3].metric("Unavailable / other", summary.other_problems, border=True,
+               help="Copernica or the network failed, or answered unexpectedly: usually not the token's fault.")
+cols[4].metric("Stale", summary.stale, border=True,
                help=f"No valid check in the last {ws.settings.stale_hours:g} hours.")
 
-needing = [c for c in connections if c.status in ui.NEEDS_A_PERSON or c.duplicate_of]
-for c in needing[:8]:
-    if c.status == "account_changed":
-        st.error(f"**{ui.text(c.label)}**: the token now reaches another Copernica account. Stop using "
-                 "it and re-authorize the right account.", icon=":material/warning:")
-    elif c.status == "invalid_token":
-        st.error(f"**{ui.text(c.label)}**: Copernica rejected the token (revoked or wrong). Re-authorize "
-                 "it on the Authorize page.", icon=":material/key_off:")
-    else:
-        st.warning(f"**{ui.text(c.label)}** reaches the same Copernica account ({ui.text(c.account.name)}, "
-                   f"id {ui.text(c.account.id)}) as connection(s) "
-                   f"{', '.join('#' + str(i) for i in c.duplicate_of)}.", icon=":material/content_copy:")
-if len(needing) > 8:
-    st.caption(f"…and {len(needing) - 8} more; filter the table by status to see them all.")
+for alert in summary.alerts[:8]:
+    show = st.error if alert.severity == "error" else st.warning
+    show(f"**{ui.text(alert.connection.label)}**: {ui.text(alert.message)}",
+         icon=":material/warning:" if alert.severity == "error" else ":material/content_copy:")
+if len(summary.alerts) > 8:
+    st.caption(f"…and {len(summary.alerts) - 8} more; filter the table by status to see them all.")
 
 search_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
 search = search_col.text_input("Search", placeholder="Search client, account, company or id",
@@ -54,7 +47,7 @@ search = search_col.text_input("Search", placeholder="Search client, account, co
 check_all = button_col.button("Check all now", type="primary", icon=":material/refresh:", width="stretch",
                               help="Calls Copernica once or twice per connection; calls are billed.")
 if check_all:
-    bar = st.progress(0.0, text=f"Checking {len(connections)} connections…")
+    bar = st.progress(0.0, text=f"Checking {summary.total} connections…")
     st.button("Stop", icon=":material/stop:", key="stop_check_all",
               on_click=lambda: st.session_state.update(check_all_stopped=True))
 
@@ -68,7 +61,7 @@ if check_all:
 statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_func=ui.status_label,
                     label_visibility="collapsed")
 
-shown = ws.connections(search=search, statuses=statuses)
+shown = filter_connections(connections, search=search, statuses=statuses)
 table = pd.DataFrame([{
     "Client": c.label, "Application": c.application_label or "pasted token", "Account": c.account.name,
     "Account id": c.account.id, "Company": c.account.company, "Status": ui.status_label(c.status),
@@ -87,4 +80,4 @@ else:
         "Stale": st.column_config.CheckboxColumn(help="No valid check for too long"),
         "Inspect": st.column_config.LinkColumn(display_text="Inspect"),
     })
-    st.caption(f"{len(shown)} of {len(connections)} connections shown.")
+    st.caption(f"{len(shown)} of {summary.total} connections shown.")

@@ -109,3 +109,17 @@ def test_stale_when_last_ok_is_older_than_the_threshold(fleet):
     later = fleet.clock() + timedelta(hours=25)
     fleet.clock = lambda: later
     assert all(c.stale for c in fleet.connections())
+
+
+def test_summary_counts_states_and_raises_alerts_for_what_needs_a_person(fleet, control):
+    from copernica_core.workspace import summarize
+
+    control.post("revoke", account_id="101")
+    control.post("move", **{"from": "102", "to": "103"})
+    fleet.check()
+    summary = summarize(fleet.connections())
+    assert (summary.total, summary.valid, summary.need_a_person, summary.other_problems) == (6, 2, 4, 0)
+    errors = [a for a in summary.alerts if a.severity == "error"]
+    assert len(errors) == 4
+    assert {a.message.split(" ")[0] for a in errors} == {"Copernica", "the"}
+    assert len([a for a in summary.alerts if a.severity == "warning"]) == 6  # every account twice

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from .config import ConfigError
 from .crypto import new_key
@@ -183,8 +184,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-    return run_demo(sandbox_port=args.sandbox_port, dashboard_port=args.port)
+    from .demo import DEMO_DB, run_demo
+    return run_demo(sandbox_port=args.sandbox_port, dashboard_port=args.port, db=args.db or DEMO_DB)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run the sandbox and the dashboard wired to it")
     p.add_argument("--port", type=int, default=8501, help="dashboard port")
     p.add_argument("--sandbox-port", type=int, default=8765)
+    p.add_argument("--db", type=Path, help="demo database (default data/demo/copernica.db)")
 
     sub.add_parser("new-key", help="print a new encryption key for COPERNICA_SECRET_KEY")
     sub.add_parser("rotate-key", help="re-encrypt every secret with a new key, atomically")

@@ -11,12 +11,13 @@ from pathlib import Path
 from .sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET, SandboxServer
 from .workspace import open_workspace
 
-DEMO_DB = "data/demo/copernica.db"
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_DB = ROOT / "data" / "demo" / "copernica.db"  # never the real database
 
 
-def demo_env(sandbox: SandboxServer, *, dashboard_port: int, db: str = DEMO_DB) -> dict[str, str]:
+def demo_env(sandbox: SandboxServer, *, dashboard_port: int, db: Path = DEMO_DB) -> dict[str, str]:
     return {
-        **os.environ, **sandbox.env(), "COPERNICA_DB": db,
+        **os.environ, **sandbox.env(), "COPERNICA_DB": str(db), "COPERNICA_SECRET_KEY": "",
         "COPERNICA_REDIRECT_URI": f"http://localhost:{dashboard_port}/authorize",
     }
 
@@ -31,16 +32,15 @@ def ensure_demo_application(env: dict[str, str]) -> None:
         ws.close()
 
 
-def run_demo(*, sandbox_port: int = 8765, dashboard_port: int = 8501) -> int:
+def run_demo(*, sandbox_port: int = 8765, dashboard_port: int = 8501, db: Path = DEMO_DB) -> int:
     sandbox = SandboxServer(sandbox_port).start()
-    env = demo_env(sandbox, dashboard_port=dashboard_port)
+    env = demo_env(sandbox, dashboard_port=dashboard_port, db=db)
     ensure_demo_application(env)
-    print(f"Sandbox Copernica on {sandbox.base_url}; demo data in {DEMO_DB}.")
-    print(f"Open http://localhost:{dashboard_port}/authorize and click 'Authorize with Copernica'.")
-    root = Path(__file__).resolve().parent.parent
-    command = [sys.executable, "-m", "streamlit", "run", str(root / "dashboard.py"),
+    print(f"Sandbox Copernica on {sandbox.base_url}; demo data in {db}.", flush=True)
+    print(f"Open http://localhost:{dashboard_port}/authorize and click 'Authorize with Copernica'.", flush=True)
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
                "--server.port", str(dashboard_port)]
-    dashboard = subprocess.Popen(command, env=env, cwd=root)
+    dashboard = subprocess.Popen(command, env=env, cwd=ROOT)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that `finally` stops the dashboard too
     try:
         return dashboard.wait()

@@ -55,7 +55,7 @@ with details, st.container(border=True):
     st.markdown("**Connection**")
     info = {"Application": conn.application_label or "pasted token", "Token fingerprint": conn.token_fingerprint,
             "Last checked": ui.ago(conn.last_checked_at), "Last OK": ui.ago(conn.last_ok_at),
-            "Stale": "yes" if conn.stale else "no", "Connected": conn.created_at[:16].replace("T", " ")}
+            "Stale": "yes" if conn.stale else "no", "Connected": conn.created_at[:16].replace("T", " ") + " UTC"}
     if conn.duplicate_of:
         info["Same account as"] = ", ".join(f"#{i}" for i in conn.duplicate_of)
     ui.facts(info)
@@ -74,17 +74,18 @@ up[2].metric("Checks in period", total)
 daily = pd.DataFrame(ws.daily_outcomes(conn.id, days=days or 3650))
 if not daily.empty:
     daily["outcome"] = daily["outcome"].map(ui.status_label)
-    st.bar_chart(daily, x="day", y="checks", color="outcome", height=220)
+    daily["day"] = pd.to_datetime(daily["day"])
+    st.bar_chart(daily, x="day", y="checks", color="outcome", height=220, x_label="", y_label="checks per day")
 
 if total:
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1) if pages > 1 else 1
     checks = ws.history(conn.id, since=since, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     st.dataframe(pd.DataFrame([{
-        "When": ui.local_time(c.checked_at), "Outcome": ui.status_label(c.outcome), "HTTP": c.http_status,
+        "When (UTC)": ui.local_time(c.checked_at), "Outcome": ui.status_label(c.outcome), "HTTP": c.http_status,
         "Latency (ms)": c.latency_ms, "Account seen": c.account_seen, "Detail": c.detail} for c in checks]),
         hide_index=True, width="stretch", column_config={
-            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+            "When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
             "Latency (ms)": st.column_config.NumberColumn(format="%.0f")})
 
     def history_csv(connection_id=conn.id, since=since) -> str:

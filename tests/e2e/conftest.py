@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from copernica_core.sandbox import SandboxServer
 
 ROOT = Path(__file__).resolve().parents[2]
+expect.set_options(timeout=15_000)  # shared, noisy machines: wait for the page, not for a clock
 SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -121,3 +123,8 @@ def shoot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(300)
     page.screenshot(path=str(SHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"), full_page=True)
+
+
+def alert(page, text: str):
+    """The success/info/warning/error box containing `text` (not a table cell that repeats it)."""
+    return page.get_by_test_id("stAlert").filter(has_text=text)

@@ -13,7 +13,7 @@ from copernica_core.config import load_settings
 from copernica_core.sandbox import DEMO_CLIENT_KEY
 from copernica_core.workspace import Workspace
 
-from .conftest import ROOT, free_port, shoot, wait_until_serving
+from .conftest import ROOT, alert, free_port, shoot, wait_until_serving
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +32,7 @@ def test_demo_command_gives_a_working_dashboard_and_consent_loop(page, tmp_path)
         page.get_by_text("Authorize with Copernica").click()
         page.get_by_label("Northwind Travel").check()
         page.get_by_role("button", name="Give access").click()
-        expect(page.get_by_text("“Northwind Travel” (id 103, Northwind Group) is connected")).to_be_visible()
+        expect(alert(page, "“Northwind Travel” (id 103, Northwind Group) is connected")).to_be_visible()
         shoot(page, "demo-connected")
         ws = Workspace(load_settings({"COPERNICA_DB": str(db)}, secrets_files=[]), actor="test")
         assert [a.client_key for a in ws.applications()] == [DEMO_CLIENT_KEY]

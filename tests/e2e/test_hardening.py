@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from copernica_core.sandbox import DEMO_CLIENT_SECRET
 
-from .conftest import ROOT, shoot
+from .conftest import ROOT, alert, shoot
 from .test_redirect_loop import add_demo_application, authorize, seed_pasted_connections, workspace
 
 pytestmark = pytest.mark.e2e
@@ -28,8 +28,8 @@ def test_two_sessions_completing_two_authorizations_at_once(browser, page, dashb
     other.get_by_label("Bloom Florists").check()
     page.get_by_role("button", name="Give access").click(no_wait_after=True)
     other.get_by_role("button", name="Give access").click(no_wait_after=True)
-    expect(page.get_by_text("“Acme Retail” (id 101, Acme BV) is connected")).to_be_visible()
-    expect(other.get_by_text("“Bloom Florists” (id 102, Bloom & Co) is connected")).to_be_visible()
+    expect(alert(page, "“Acme Retail” (id 101, Acme BV) is connected")).to_be_visible()
+    expect(alert(other, "“Bloom Florists” (id 102, Bloom & Co) is connected")).to_be_visible()
     other.context.close()
     assert sorted(c.account.id for c in workspace(dashboard).connections()) == ["101", "102"]
 
@@ -37,7 +37,7 @@ def test_two_sessions_completing_two_authorizations_at_once(browser, page, dashb
 def test_no_secret_in_database_wal_logs_pages_or_command_line(page, dashboard):
     add_demo_application(page, dashboard)
     authorize(page, dashboard, account="Northwind Travel")
-    expect(page.get_by_text("is connected")).to_be_visible()
+    expect(alert(page, "is connected")).to_be_visible()
     seed_pasted_connections(dashboard, 2)
     html = []
     for path in ("", "credentials", "authorize", "inspect"):
@@ -45,7 +45,7 @@ def test_no_secret_in_database_wal_logs_pages_or_command_line(page, dashboard):
         expect(page.get_by_role("heading").first).to_be_visible()
         if path == "inspect":
             page.get_by_role("button", name="Inspect now").click()
-            expect(page.get_by_text("Works: account")).to_be_visible()
+            expect(alert(page, "Works: account")).to_be_visible()
         page.wait_for_timeout(500)
         html.append(page.content())
         shoot(page, f"secrets-scan-{path or 'overview'}")

@@ -10,7 +10,7 @@ from copernica_core.config import load_settings
 from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
 from copernica_core.workspace import Workspace
 
-from .conftest import shoot
+from .conftest import alert, shoot
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,7 @@ def add_demo_application(page, dashboard) -> None:
     page.get_by_label("Client secret").fill(DEMO_CLIENT_SECRET)
     shoot(page, "credentials-filled")
     page.get_by_role("button", name="Add application").click()
-    expect(page.get_by_text("Added Agency app")).to_be_visible()
+    expect(alert(page, "Added Agency app")).to_be_visible()
     for field in page.get_by_label("Client secret").all():
         expect(field).to_have_value("")  # the secret is never put back into the page
     shoot(page, "credentials")
@@ -46,14 +46,14 @@ def authorize(page, dashboard, *, account: str, decision: str = "Give access") -
 def test_connect_inspect_and_see_it_on_the_overview(page, dashboard):
     add_demo_application(page, dashboard)
     authorize(page, dashboard, account="Bloom Florists")
-    expect(page.get_by_text("Bloom Florists” (id 102, Bloom & Co) is connected")).to_be_visible()
+    expect(alert(page, "Bloom Florists” (id 102, Bloom & Co) is connected")).to_be_visible()
     expect(page).to_have_url(f"{dashboard.url}/authorize")  # code and state were cleared
     shoot(page, "authorize-connected")
 
     page.get_by_text("Inspect this connection").click()
     expect(page.get_by_role("heading", name="Inspect", exact=True)).to_be_visible()
     page.get_by_role("button", name="Inspect now").click()
-    expect(page.get_by_text("Works: account Bloom Florists (id 102)")).to_be_visible()
+    expect(alert(page, "Works: account Bloom Florists (id 102)")).to_be_visible()
     shoot(page, "inspect")
 
     page.goto(dashboard.url)
@@ -71,7 +71,7 @@ def test_connect_inspect_and_see_it_on_the_overview(page, dashboard):
 def test_deny_gives_a_clear_message_and_stores_nothing(page, dashboard):
     add_demo_application(page, dashboard)
     authorize(page, dashboard, account="Acme Retail", decision="Deny")
-    expect(page.get_by_text("Access was not granted")).to_be_visible()
+    expect(alert(page, "Access was not granted")).to_be_visible()
     shoot(page, "authorize-denied")
     assert workspace(dashboard).connections() == []
 
@@ -81,12 +81,12 @@ def test_replaying_the_callback_url_stores_no_second_token(page, dashboard):
     callback = []
     page.on("request", lambda r: callback.append(r.url) if "/authorize?" in r.url and "code=" in r.url else None)
     authorize(page, dashboard, account="Northwind Travel")
-    expect(page.get_by_text("is connected")).to_be_visible()
+    expect(alert(page, "is connected")).to_be_visible()
     exchanges = dashboard.sandbox.state.calls["token"]
     fingerprint = workspace(dashboard).connections()[0].token_fingerprint
 
     page.goto(callback[0])
-    expect(page.get_by_text("This authorization was already completed")).to_be_visible()
+    expect(alert(page, "This authorization was already completed")).to_be_visible()
     shoot(page, "authorize-replayed")
     assert dashboard.sandbox.state.calls["token"] == exchanges
     [conn] = workspace(dashboard).connections()
@@ -96,16 +96,16 @@ def test_replaying_the_callback_url_stores_no_second_token(page, dashboard):
 def test_revoked_token_shows_invalid_token_with_its_hint(page, dashboard):
     add_demo_application(page, dashboard)
     authorize(page, dashboard, account="Acme Retail")
-    expect(page.get_by_text("is connected")).to_be_visible()
+    expect(alert(page, "is connected")).to_be_visible()
     dashboard.control("revoke", account_id="101")
 
     page.goto(f"{dashboard.url}/inspect")
     page.get_by_role("button", name="Inspect now").click()
-    expect(page.get_by_text("Invalid token:")).to_be_visible()
-    expect(page.get_by_text("Re-authorize this connection on the Authorize page")).to_be_visible()
+    expect(alert(page, "Invalid token:")).to_be_visible()
+    expect(alert(page, "Re-authorize this connection on the Authorize page")).to_be_visible()
     shoot(page, "inspect-invalid-token")
     page.goto(dashboard.url)
-    expect(page.get_by_text("Copernica rejected the token")).to_be_visible()
+    expect(alert(page, "Copernica rejected the token")).to_be_visible()
     shoot(page, "overview-attention")
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.auth
+from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth2Session
 
 from .config import Settings, allow_oauthlib_http_if_loopback
@@ -67,12 +68,38 @@ class _NoNetrc(requests.auth.AuthBase):
         return request
 
 
-def new_http_session() -> requests.Session:
-    session = requests.Session()
+class CappedAdapter(HTTPAdapter):
+    """Reads at most MAX_BODY_BYTES of any answer, whoever asks for it (requests-oauthlib
+    reads the whole body to log it), so a huge or endless body cannot exhaust memory."""
+
+    def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:
+        kwargs["stream"] = True
+        response = super().send(request, **kwargs)
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(65536):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    break
+        finally:
+            response.close()
+        response._content = b"".join(chunks)[:MAX_BODY_BYTES]
+        response.truncated = size > MAX_BODY_BYTES
+        return response
+
+
+def prepare_session(session: requests.Session) -> requests.Session:
     session.headers["User-Agent"] = USER_AGENT
     session.verify = True
     session.auth = _NoNetrc()
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, CappedAdapter())
     return session
+
+
+def new_http_session() -> requests.Session:
+    return prepare_session(requests.Session())
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -104,32 +131,25 @@ def _transport_failure(error: requests.RequestException, url: str, timeout: floa
     return Answer(None, "", "", latency, failure=failure)
 
 
+def answer_from(response: requests.Response, started: float) -> Answer:
+    return Answer(
+        status=response.status_code,
+        content_type=response.headers.get("Content-Type", "").lower(),
+        text=response.content.decode(response.encoding or "utf-8", errors="replace"),
+        latency_ms=(time.perf_counter() - started) * 1000,
+        retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+        truncated=getattr(response, "truncated", False),
+    )
+
+
 def send(session: requests.Session, method: str, url: str, *, timeout: float, **kwargs) -> Answer:
     """One HTTP call with a timeout, verified TLS, no redirects and a capped body."""
     started = time.perf_counter()
     try:
-        with session.request(
-            method, url, timeout=timeout, stream=True, allow_redirects=False, verify=True, **kwargs
-        ) as response:
-            chunks, size, truncated = [], 0, False
-            for chunk in response.iter_content(65536):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    truncated = True
-                    break
-            body = b"".join(chunks)[:MAX_BODY_BYTES]
-            latency = (time.perf_counter() - started) * 1000
-            return Answer(
-                status=response.status_code,
-                content_type=response.headers.get("Content-Type", "").lower(),
-                text=body.decode(response.encoding or "utf-8", errors="replace"),
-                latency_ms=latency,
-                retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
-                truncated=truncated,
-            )
+        response = session.request(method, url, timeout=timeout, allow_redirects=False, verify=True, **kwargs)
     except requests.RequestException as error:
         return _transport_failure(error, url, timeout, started)
+    return answer_from(response, started)
 
 
 def error_message(answer: Answer) -> str:
@@ -282,18 +302,11 @@ class CopernicaClient:
     ) -> ExchangeReply:
         """Trade an authorization code for an access token: GET {api}/v{n}/token."""
         token_url = self._url("token")
-        oauth = OAuth2Session(client_key, redirect_uri=redirect_uri)
-        oauth.headers["User-Agent"] = USER_AGENT
+        oauth = prepare_session(OAuth2Session(client_key, redirect_uri=redirect_uri))
         started = time.perf_counter()
 
         def classify(response: requests.Response) -> requests.Response:
-            answer = Answer(
-                status=response.status_code,
-                content_type=response.headers.get("Content-Type", "").lower(),
-                text=response.text[:MAX_BODY_BYTES],
-                latency_ms=(time.perf_counter() - started) * 1000,
-                retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
-            )
+            answer = answer_from(response, started)
             data = answer.json()
             if response.status_code != 200 or not (
                 isinstance(data, dict) and isinstance(data.get("access_token"), str) and data["access_token"]

@@ -123,3 +123,15 @@ def test_summary_counts_states_and_raises_alerts_for_what_needs_a_person(fleet, 
     assert len(errors) == 4
     assert {a.message.split(" ")[0] for a in errors} == {"Copernica", "the"}
     assert len([a for a in summary.alerts if a.severity == "warning"]) == 6  # every account twice
+
+
+def test_filter_by_status_and_search_over_label_account_company_and_application(fleet, control):
+    from copernica_core.workspace import filter_connections
+
+    control.post("revoke", account_id="103")
+    fleet.check()
+    everything = fleet.connections()
+    assert {c.account.id for c in filter_connections(everything, statuses=["invalid_token"])} == {"103"}
+    assert {c.account.id for c in filter_connections(everything, search="  bloom ")} == {"102"}
+    assert len(filter_connections(everything, search="demo")) == 3  # the application's label
+    assert filter_connections(everything, statuses=["valid"], search="northwind") == []

@@ -250,3 +250,26 @@ def test_code_exchange_without_access_token_is_a_failure(kwargs):
     reply = client().exchange_code(client_key="ck", client_secret=Secret("cs-secret-value"),
                                    redirect_uri="http://localhost:8501/authorize", code=Secret("code-value-123"))
     assert reply.token is None and reply.failure is not None
+
+
+@responses.activate
+def test_oversized_answers_are_read_only_up_to_the_cap():
+    from copernica_core.copernica import MAX_BODY_BYTES, new_http_session, send
+
+    responses.get(f"{API}/v3/identity", body="x" * (3 * MAX_BODY_BYTES), content_type="text/plain")
+    answer = send(new_http_session(), "GET", f"{API}/v3/identity", timeout=5)
+    assert answer.truncated and len(answer.text) == MAX_BODY_BYTES
+    assert inspect_token(client(3), TOKEN).result.outcome is Outcome.UNEXPECTED
+
+
+@responses.activate
+def test_oversized_token_exchange_answer_is_capped_too(caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="requests_oauthlib")
+    responses.get(f"{API}/v4/token", body="{" + " " * (3 * 1_048_576), content_type="application/json")
+    reply = client().exchange_code(client_key="ck", client_secret=Secret("cs-secret-value"),
+                                   redirect_uri="http://localhost:8501/authorize", code=Secret("code-value-123"))
+    assert reply.token is None and reply.failure.outcome is Outcome.UNEXPECTED
+    logged = [r.getMessage() for r in caplog.records if "content" in r.getMessage()]
+    assert logged and max(map(len, logged)) < 1_100_000  # requests-oauthlib saw the capped body only

@@ -13,9 +13,9 @@ from copernica_core import ConfigError, Workspace, open_workspace
 from copernica_core.db import parse_iso
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
+from copernica_core.overview import NEEDS_A_PERSON
 from copernica_core.secret import scrub
 from copernica_core.validation import Rejected
-from copernica_core.workspace import NEEDS_A_PERSON
 
 STATUS = {  # status -> (label, badge colour, icon)
     "valid": ("Valid", "green", ":material/check_circle:"),

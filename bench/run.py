@@ -33,8 +33,9 @@ from copernica_core import store  # noqa: E402
 from copernica_core.config import load_settings  # noqa: E402
 from copernica_core.db import immediate, iso  # noqa: E402
 from copernica_core.models import Account, CheckResult, Outcome  # noqa: E402
+from copernica_core.overview import summarize  # noqa: E402
 from copernica_core.secret import Secret  # noqa: E402
-from copernica_core.workspace import Workspace, summarize  # noqa: E402
+from copernica_core.workspace import Workspace  # noqa: E402
 
 
 def free_port() -> int:

@@ -21,8 +21,9 @@ from .crypto import new_key as crypto_new_key
 from .db import immediate, open_database, utcnow
 from .fleet import Checked, Progress, check_many
 from .inspection import inspect_token
-from .models import UNCHECKED, Application, Check, CheckResult, Connection, Event, Outcome
+from .models import Application, Check, CheckResult, Connection, Event, Outcome
 from .oauth import AuthorizationResult
+from .overview import filter_connections
 from .secret import Secret
 from .validation import (
     TOKEN_MAX,
@@ -35,65 +36,6 @@ from .validation import (
 
 HISTORY_COLUMNS = ["check_id", "connection_id", "checked_at", "outcome", "http_status",
                    "latency_ms", "account_seen", "detail"]
-
-
-NEEDS_A_PERSON = (Outcome.INVALID_TOKEN.value, Outcome.ACCOUNT_CHANGED.value)
-
-
-@dataclass(frozen=True)
-class Alert:
-    """A connection a person has to look at, and why, in plain words."""
-
-    connection: Connection
-    severity: str  # "error" or "warning"
-    message: str
-
-
-@dataclass(frozen=True)
-class Summary:
-    total: int
-    valid: int
-    need_a_person: int
-    other_problems: int  # unavailable, rate limited, unexpected
-    stale: int
-    alerts: list[Alert]
-
-
-def summarize(connections: list[Connection]) -> Summary:
-    """Counts by kind of state, and the alerts for connections that need a person."""
-    alerts = []
-    for c in connections:
-        if c.status == Outcome.ACCOUNT_CHANGED.value:
-            alerts.append(Alert(c, "error", "the token now reaches another Copernica account. Stop using it "
-                                            "and re-authorize the right account."))
-        elif c.status == Outcome.INVALID_TOKEN.value:
-            alerts.append(Alert(c, "error", "Copernica rejected the token (revoked or wrong). Re-authorize it "
-                                            "on the Authorize page."))
-        if c.duplicate_of:
-            others = ", ".join(f"#{i}" for i in c.duplicate_of)
-            alerts.append(Alert(c, "warning", f"reaches the same Copernica account ({c.account.name}, id "
-                                              f"{c.account.id}) as connection(s) {others}."))
-    statuses = [c.status for c in connections]
-    return Summary(
-        total=len(connections), valid=statuses.count(Outcome.VALID.value),
-        need_a_person=sum(s in NEEDS_A_PERSON for s in statuses),
-        other_problems=sum(s not in (Outcome.VALID.value, UNCHECKED, *NEEDS_A_PERSON) for s in statuses),
-        stale=sum(c.stale for c in connections), alerts=alerts,
-    )
-
-
-def filter_connections(
-    connections: list[Connection], *, statuses: Collection[str] | None = None, search: str | None = None,
-) -> list[Connection]:
-    """Those with one of `statuses` (all if none given) whose label, account, company,
-    application or account id contains `search` (ignoring case)."""
-    rows = [c for c in connections if not statuses or c.status in statuses]
-    needle = (search or "").strip().casefold()
-    if needle:
-        rows = [c for c in rows if needle in " ".join((
-            c.label, c.account.id, c.account.name, c.account.company, c.application_label or "",
-        )).casefold()]
-    return rows
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,13 @@ with st.expander("Activity"):
     st.dataframe(pd.DataFrame([{"When": ui.local_time(e.at), "Who": e.actor, "What": e.action,
                                 "Detail": e.detail} for e in events]), hide_index=True, width="stretch")
 
+with st.expander("Access token"):
+    st.write(f"Fingerprint {ui.text(conn.token_fingerprint)}: the same token always has the same fingerprint. "
+             "The token itself stays encrypted unless you reveal it; every reveal is recorded in Activity.")
+    if st.button("Reveal the access token", icon=":material/visibility:"):
+        st.code(ws.reveal_token(conn.id).reveal(), language=None)
+        st.caption("Shown until you do anything else on this page.")
+
 with st.expander("Rename or disconnect"):
     with st.form("rename"):
         label = st.text_input("Label", value=conn.label, max_chars=100)

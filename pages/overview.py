@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import widgets as ui
-from copernica_core.workspace import filter_connections, summarize
+from copernica_core.overview import filter_connections, summarize
 
 ws = ui.workspace()
 st.title("Connections")

@@ -112,7 +112,7 @@ def test_stale_when_last_ok_is_older_than_the_threshold(fleet):
 
 
 def test_summary_counts_states_and_raises_alerts_for_what_needs_a_person(fleet, control):
-    from copernica_core.workspace import summarize
+    from copernica_core.overview import summarize
 
     control.post("revoke", account_id="101")
     control.post("move", **{"from": "102", "to": "103"})
@@ -126,7 +126,7 @@ def test_summary_counts_states_and_raises_alerts_for_what_needs_a_person(fleet, 
 
 
 def test_filter_by_status_and_search_over_label_account_company_and_application(fleet, control):
-    from copernica_core.workspace import filter_connections
+    from copernica_core.overview import filter_connections
 
     control.post("revoke", account_id="103")
     fleet.check()

@@ -189,3 +189,16 @@ def test_user_text_is_rendered_as_text_not_markdown(page_env):
     at.run()
     heading = at.subheader[0].value
     assert "\\[x\\]" in heading and "\\<b\\>" in heading
+
+
+def test_revealing_a_token_is_explicit_and_recorded(page_env):
+    cid = seed_connection(page_env)
+    at = app("inspect")
+    at.query_params["connection"] = str(cid)
+    at.run()
+    assert "tok-0123456789abcdef" not in str(at.code) + texts(at)
+    next(b for b in at.button if b.label == "Reveal the access token").click().run()
+    assert any(c.value == "tok-0123456789abcdef" for c in at.code)
+    assert [e.action for e in make_workspace(page_env).events(connection_id=cid)] == ["token revealed"]
+    at.run()
+    assert not any(c.value == "tok-0123456789abcdef" for c in at.code)

@@ -1,0 +1,68 @@
+"""The fleet at a glance: counts by state, what needs a person, and filtering."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from .models import UNCHECKED, Connection, Outcome
+
+NEEDS_A_PERSON = (Outcome.INVALID_TOKEN.value, Outcome.ACCOUNT_CHANGED.value)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A connection a person has to look at, and why, in plain words."""
+
+    connection: Connection
+    severity: str  # "error" or "warning"
+    message: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int
+    valid: int
+    need_a_person: int
+    other_problems: int  # unavailable, rate limited, unexpected
+    stale: int
+    alerts: list[Alert]
+
+
+def summarize(connections: list[Connection]) -> Summary:
+    """Counts by kind of state, and the alerts for connections that need a person."""
+    alerts = []
+    for c in connections:
+        if c.status == Outcome.ACCOUNT_CHANGED.value:
+            alerts.append(Alert(c, "error", "the token now reaches another Copernica account. Stop using it "
+                                            "and re-authorize the right account."))
+        elif c.status == Outcome.INVALID_TOKEN.value:
+            alerts.append(Alert(c, "error", "Copernica rejected the token (revoked or wrong). Re-authorize it "
+                                            "on the Authorize page."))
+        if c.duplicate_of:
+            others = ", ".join(f"#{i}" for i in c.duplicate_of)
+            alerts.append(Alert(c, "warning", f"reaches the same Copernica account ({c.account.name}, id "
+                                              f"{c.account.id}) as connection(s) {others}."))
+    statuses = [c.status for c in connections]
+    return Summary(
+        total=len(connections), valid=statuses.count(Outcome.VALID.value),
+        need_a_person=sum(s in NEEDS_A_PERSON for s in statuses),
+        other_problems=sum(s not in (Outcome.VALID.value, UNCHECKED, *NEEDS_A_PERSON) for s in statuses),
+        stale=sum(c.stale for c in connections), alerts=alerts,
+    )
+
+
+def filter_connections(
+    connections: list[Connection], *, statuses: Collection[str] | None = None, search: str | None = None,
+) -> list[Connection]:
+    """Those with one of `statuses` (all if none given) whose label, account, company,
+    application or account id contains `search` (ignoring case)."""
+    rows = [c for c in connections if not statuses or c.status in statuses]
+    needle = (search or "").strip().casefold()
+    if needle:
+        rows = [c for c in rows if needle in " ".join((
+            c.label, c.account.id, c.account.name, c.account.company, c.application_label or "",
+        )).casefold()]
+    return rows
+
+

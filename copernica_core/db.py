@@ -161,6 +161,8 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 def migrate(db: sqlite_utils.Database) -> int:
     """Apply the migrations this database has not had yet, each in its own transaction."""
+    if schema_version(db) == len(MIGRATIONS):
+        return len(MIGRATIONS)  # the usual case: no write lock needed to find out
     while True:
         with immediate(db):
             version = schema_version(db)

@@ -142,3 +142,18 @@ def test_stopping_check_all_keeps_what_finished(page, dashboard):
     ws = workspace(dashboard)
     checked = sum(ws.history_count(c.id) - 1 for c in ws.connections())
     assert 1 <= checked < 12
+
+
+def test_callback_as_the_first_request_after_the_server_starts(page, dashboard):
+    """Copernica's redirect may be the first page a freshly (re)started dashboard serves."""
+    from ..helpers import consent
+
+    ws = workspace(dashboard)
+    app = ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    callback = consent(ws.start_authorization(app.id), account="102")
+    page.goto(callback)
+    expect(alert(page, "“Bloom Florists” (id 102, Bloom & Co) is connected")).to_be_visible()
+    expect(page.get_by_role("link", name="Overview")).to_be_visible()  # st.navigation, not the legacy pages
+    expect(page).to_have_url(f"{dashboard.url}/authorize")
+    shoot(page, "authorize-first-request")
+    assert [c.account.id for c in ws.connections()] == ["102"]

@@ -66,7 +66,7 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
             raise UsageError(f"no connection with id {', '.join(map(str, unknown))}; "
                              "`python -m copernica_core connections` lists them.")
     progress = None
-    if sys.stderr.isatty() and not args.json:
+    if sys.stderr.isatty():  # stdout stays clean for --json and pipes
         def progress(done: int, total: int, _checked: Checked) -> None:
             sys.stderr.write(f"\rchecked {done}/{total}")
             sys.stderr.flush()

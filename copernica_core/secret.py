@@ -12,9 +12,12 @@ import logging
 import re
 import threading
 
-_known: set[str] = set()
+# Secrets seen by this process, newest last, so that `scrub` can find them in any text.
+# Bounded: a long-running dashboard meets a new JWT per connection per day.
+_known: dict[str, None] = {}
 _known_lock = threading.Lock()
 _MIN_REGISTERED = 6  # shorter strings would scrub ordinary words
+_MAX_REGISTERED = 20_000
 
 _PARAM = re.compile(
     r"""(?ix)
@@ -37,7 +40,10 @@ class Secret:
         self._value = value
         if len(value) >= _MIN_REGISTERED:
             with _known_lock:
-                _known.add(value)
+                _known.pop(value, None)
+                _known[value] = None
+                if len(_known) > _MAX_REGISTERED:
+                    del _known[next(iter(_known))]
 
     def reveal(self) -> str:
         return self._value

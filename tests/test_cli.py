@@ -131,3 +131,20 @@ def test_module_runs_as_a_program(cli_env, tmp_path):
                           capture_output=True, text=True, cwd=ROOT, env={**cli_env, "PATH": "/usr/bin:/bin"},
                           timeout=60)
     assert done.returncode == 0 and json.loads(done.stdout) == []
+
+
+def test_check_shows_progress_on_a_terminal_and_keeps_json_on_stdout_clean(cli_env, control, tmp_path):
+    import os
+    import pty
+
+    [token] = control.tokens("101")
+    main(["import-tokens", write_csv(tmp_path / "t.csv", f"label,token\nShop,{token}\n")])
+    leader, follower = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "copernica_core", "check", "--json"], cwd=ROOT,
+                          env={**os.environ, **cli_env}, stdout=subprocess.PIPE, stderr=follower, timeout=60)
+    os.close(follower)
+    terminal = os.read(leader, 4096).decode()
+    os.close(leader)
+    assert done.returncode == 0
+    assert json.loads(done.stdout)[0]["outcome"] == "valid"
+    assert "checked 1/1" in terminal

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -66,26 +67,33 @@ def load_key(configured: str, key_file: Path, *, has_data: bool) -> str:
             f"COPERNICA_SECRET_KEY or restore {key_file}. Nothing was changed."
         )
     key = new_key()
-    write_key_file(key_file, key)
+    try:
+        write_key_file(key_file, key)
+    except FileExistsError:  # another process starting at the same moment made it first
+        return key_file.read_text(encoding="ascii").strip()
     return key
 
 
 def write_key_file(path: Path, key: str) -> None:
-    """Write a key file readable by its owner only, flushed to disk before returning."""
+    """Create a key file readable by its owner only, complete and on disk before it appears
+    under its name (written aside, then hard-linked). Never replaces one (FileExistsError)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    fd, temporary = tempfile.mkstemp(prefix=".key-", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
 
 
 def pending_key_file(key_file: Path) -> Path:
     return key_file.with_name(key_file.name + ".new")
 
 
-def finish_key_rotation(key_file: Path, sample: str | None) -> None:
+def finish_key_rotation(key_file: Path, samples: list[str]) -> None:
     """A rotation that crashed between its commit and moving the new key file in place is
     finished here; one that crashed before its commit leaves a key file that is discarded."""
     pending = pending_key_file(key_file)
@@ -93,7 +101,7 @@ def finish_key_rotation(key_file: Path, sample: str | None) -> None:
         return
     candidate = pending.read_text(encoding="ascii").strip()
     try:
-        committed = sample is not None and Vault(candidate).can_decrypt(sample)
+        committed = any(Vault(candidate).can_decrypt(c) for c in samples)
     except ConfigError:
         committed = False
     if committed:

@@ -61,24 +61,23 @@ class Workspace:
             self.db = open_database(settings.db_path)
         except sqlite3.DatabaseError as error:
             raise ConfigError(f"The database {settings.db_path} cannot be opened: {error}.") from None
-        sample = self._sample_ciphertext()
+        samples = self._sample_ciphertexts()
         if not settings.secret_key:
-            finish_key_rotation(settings.key_file, sample)
-        key = load_key(settings.secret_key, settings.key_file, has_data=sample is not None)
+            finish_key_rotation(settings.key_file, samples)
+        key = load_key(settings.secret_key, settings.key_file, has_data=bool(samples))
         self.vault = Vault(key)
-        if sample is not None and not self.vault.can_decrypt(sample):
+        if samples and not any(self.vault.can_decrypt(c) for c in samples):
             raise ConfigError(
                 "The encryption key does not match the data in "
                 f"{settings.db_path}: set COPERNICA_SECRET_KEY (or restore {settings.key_file}) "
                 "to the key it was written with. Nothing was changed."
             )
 
-    def _sample_ciphertext(self) -> str | None:
-        row = self.db.execute(
-            "SELECT client_secret_enc FROM applications UNION ALL "
-            "SELECT token_enc FROM connections LIMIT 1"
-        ).fetchone()
-        return row[0] if row else None
+    def _sample_ciphertexts(self) -> list[str]:
+        """A few stored ciphertexts: the key is right if it opens any of them (one damaged
+        row must not look like a wrong key)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT client_secret_enc FROM applications UNION ALL SELECT token_enc FROM connections LIMIT 5")]
 
     def close(self) -> None:
         self.db.close()
@@ -96,6 +95,7 @@ class Workspace:
         new_vault = Vault(new_key or crypto_new_key())
         pending = pending_key_file(self.settings.key_file)
         if not self.settings.secret_key:
+            pending.unlink(missing_ok=True)
             write_key_file(pending, new_vault.key)
         count = 0
         try:

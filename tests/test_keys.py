@@ -99,3 +99,34 @@ def test_rotation_with_an_environment_key_needs_the_new_key(env):
     ws.close()
     again = make_workspace({**env, "COPERNICA_SECRET_KEY": fresh})
     assert again.applications()[0].client_key == "ck-1"
+
+
+def test_one_damaged_row_does_not_look_like_a_wrong_key(two, sandbox_env):
+    first = two.connections()[0]
+    two.db.execute("UPDATE connections SET token_enc = 'gAAAAAdamaged' WHERE id = ?", [first.id])
+    two.db.execute("UPDATE applications SET client_secret_enc = 'gAAAAAdamaged'")
+    two.close()
+    again = make_workspace(sandbox_env)  # opens: the second token still decrypts
+    assert len(again.connections()) == 2
+
+
+def test_processes_starting_together_on_a_new_database_share_one_key(env):
+    import threading
+
+    keys, errors = [], []
+
+    def start():
+        try:
+            ws = make_workspace(env)
+            keys.append(ws.vault.key)
+            ws.close()
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(set(keys)) == 1
+    assert key_file(env).read_text().strip() == keys[0]

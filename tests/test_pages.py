@@ -178,6 +178,10 @@ def test_overview_search_and_filter(page_env):
     seed_connection(page_env, label="Flowers")
     at = app().run()
     assert at.dataframe[0].value["Client"].tolist() == ["Flowers"]
+    at.pills[0].set_value(["invalid_token"]).run()
+    assert "No connection matches" in texts(at)
+    at.pills[0].set_value(["valid"]).run()
+    assert at.dataframe[0].value["Client"].tolist() == ["Flowers"]
     at.text_input[0].input("no such client").run()
     assert "No connection matches" in texts(at)
 

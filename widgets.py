@@ -65,7 +65,7 @@ def workspace() -> Workspace:
 
 
 def status_label(status: str) -> str:
-    return STATUS.get(status, (status, "gray", ""))[0]
+    return STATUS.get(status, (status,))[0]
 
 
 def status_badge(status: str) -> None:

@@ -63,8 +63,9 @@ statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_fu
 
 shown = filter_connections(connections, search=search, statuses=statuses)
 table = pd.DataFrame([{
-    "Client": c.label, "Application": c.application_label or "pasted token", "Account": c.account.name,
-    "Account id": c.account.id, "Company": c.account.company, "Status": ui.status_label(c.status),
+    "Client": c.label, "Status": ui.status_label(c.status), "Account": c.account.name,
+    "Company": c.account.company, "Account id": c.account.id,
+    "Application": c.application_label or "pasted token",
     "Last checked": ui.local_time(c.last_checked_at), "Last OK": ui.local_time(c.last_ok_at),
     "Latency (ms)": c.last_latency_ms, "Stale": c.stale,
     "Duplicate of": ", ".join(f"#{i}" for i in c.duplicate_of),

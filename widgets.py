@@ -68,6 +68,17 @@ def status_label(status: str) -> str:
     return STATUS.get(status, (status,))[0]
 
 
+_CELL_COLOURS = {"green": "#e6f4ea", "red": "#fde7e9", "orange": "#fff1e0", "yellow": "#fff8d6",
+                 "violet": "#f1e8fd", "gray": "#f0f2f4"}
+_LABEL_COLOURS = {label: _CELL_COLOURS[colour] for label, colour, _ in STATUS.values()}
+
+
+def coloured_status(table, column: str = "Status"):
+    """The table with its status cells tinted by status, for st.dataframe."""
+    return table.style.map(lambda label: f"background-color: {_LABEL_COLOURS.get(label, '#ffffff')}",
+                           subset=[column])
+
+
 def status_badge(status: str) -> None:
     label, color, icon = STATUS.get(status, (status, "gray", None))
     st.badge(label, color=color, icon=icon)

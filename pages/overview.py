@@ -74,7 +74,7 @@ table = pd.DataFrame([{
 if table.empty:
     st.info("No connection matches this search or filter.", icon=":material/filter_alt_off:")
 else:
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
+    st.dataframe(ui.coloured_status(table), hide_index=True, width="stretch", column_config={
         "Last checked": st.column_config.DatetimeColumn(format="distance"),
         "Last OK": st.column_config.DatetimeColumn(format="distance"),
         "Latency (ms)": st.column_config.NumberColumn(format="%.0f"),

@@ -52,7 +52,7 @@ if check_all:
               on_click=lambda: st.session_state.update(check_all_stopped=True))
 
     def progress(done: int, total: int, checked) -> None:
-        bar.progress(done / total, text=f"Checked {done} of {total}: {checked.label}")
+        bar.progress(done / total, text=f"Checked {done} of {total}: {ui.text(checked.label)}")
 
     results = ws.check(progress=progress)
     ok = sum(r.result.outcome.value == "valid" for r in results)

@@ -95,7 +95,8 @@ def ago(moment: str | None) -> str:
     return "just now"
 
 
-def local_time(moment: str | None) -> datetime | None:
+def as_datetime(moment: str | None) -> datetime | None:
+    """A stored timestamp as an aware UTC datetime, for tables and charts."""
     return parse_iso(moment) if moment else None
 
 

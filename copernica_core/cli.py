@@ -120,7 +120,7 @@ def cmd_history(ws: Workspace, args: argparse.Namespace) -> int:
 
 def cmd_import_tokens(ws: Workspace, args: argparse.Namespace) -> int:
     try:
-        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8-sig").read()  # noqa: SIM115
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
     reader = csv.DictReader(io.StringIO(text))

@@ -38,7 +38,7 @@ if (shown := st.session_state.get("inspection")) and shown[0] == conn.id:
     m[0].metric("HTTP status", result.http_status or "none")
     m[1].metric("Latency", f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "–")
     m[2].metric("Copernica calls", result.calls)
-    m[3].metric("JWT valid until", ui.local_time(result.jwt_expires_at).strftime("%d %b %H:%M")
+    m[3].metric("JWT valid until", ui.as_datetime(result.jwt_expires_at).strftime("%d %b %H:%M")
                 if result.jwt_expires_at else "–", help="Times are UTC.")
     if result.detail and result.detail != result.message:
         st.caption(f"Copernica's answer: {ui.text(result.detail)}")
@@ -82,7 +82,7 @@ if total:
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1) if pages > 1 else 1
     checks = ws.history(conn.id, since=since, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     st.dataframe(pd.DataFrame([{
-        "When (UTC)": ui.local_time(c.checked_at), "Outcome": ui.status_label(c.outcome), "HTTP": c.http_status,
+        "When (UTC)": ui.as_datetime(c.checked_at), "Outcome": ui.status_label(c.outcome), "HTTP": c.http_status,
         "Latency (ms)": c.latency_ms, "Account seen": c.account_seen, "Detail": c.detail} for c in checks]),
         hide_index=True, width="stretch", column_config={
             "When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
@@ -101,7 +101,7 @@ else:
 
 with st.expander("Activity"):
     events = ws.events(connection_id=conn.id, limit=50)
-    st.dataframe(pd.DataFrame([{"When": ui.local_time(e.at), "Who": e.actor, "What": e.action,
+    st.dataframe(pd.DataFrame([{"When": ui.as_datetime(e.at), "Who": e.actor, "What": e.action,
                                 "Detail": e.detail} for e in events]), hide_index=True, width="stretch")
 
 with st.expander("Access token"):

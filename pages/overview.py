@@ -66,7 +66,7 @@ table = pd.DataFrame([{
     "Client": c.label, "Status": ui.status_label(c.status), "Account": c.account.name,
     "Company": c.account.company, "Account id": c.account.id,
     "Application": c.application_label or "pasted token",
-    "Last checked": ui.local_time(c.last_checked_at), "Last OK": ui.local_time(c.last_ok_at),
+    "Last checked": ui.as_datetime(c.last_checked_at), "Last OK": ui.as_datetime(c.last_ok_at),
     "Latency (ms)": c.last_latency_ms, "Stale": c.stale,
     "Duplicate of": ", ".join(f"#{i}" for i in c.duplicate_of),
     "Inspect": f"/inspect?connection={c.id}",

@@ -16,6 +16,7 @@ from .config import ConfigError
 from .crypto import new_key
 from .fleet import Checked
 from .models import Connection, Outcome
+from .secret import Secret
 from .validation import Rejected
 from .workspace import TokenAdded, Workspace, open_workspace
 
@@ -167,8 +168,8 @@ def cmd_prune(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_rotate_key(ws: Workspace, args: argparse.Namespace) -> int:
-    new_key = os.environ.get("COPERNICA_NEW_SECRET_KEY") or None
-    count = ws.rotate_key(new_key)
+    new_key = os.environ.get("COPERNICA_NEW_SECRET_KEY", "").strip()
+    count = ws.rotate_key(Secret(new_key) if new_key else None)
     if ws.settings.secret_key:
         print(f"Re-encrypted {count} secrets. Set COPERNICA_SECRET_KEY to the value of COPERNICA_NEW_SECRET_KEY "
               "before the next start: the old key no longer opens this database.")
@@ -240,7 +241,7 @@ COMMANDS = {"check": cmd_check, "connections": cmd_connections, "history": cmd_h
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "new-key":
-        print(new_key())
+        print(new_key().reveal())
         return EXIT_OK
     if args.command == "sandbox":
         return cmd_sandbox(args)

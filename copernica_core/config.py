@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .secret import Secret
+
 DEFAULTS: dict[str, str] = {
     "COPERNICA_DB": "data/copernica.db",
     "COPERNICA_SECRET_KEY": "",
@@ -31,7 +33,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     db_path: Path
-    secret_key: str
+    secret_key: Secret  # empty: the key file beside the database
     authorize_url: str
     api_url: str
     auth_url: str
@@ -127,7 +129,7 @@ def load_settings(
         raise ConfigError(f"COPERNICA_API_VERSION must be 3 or 4, not {version!r}.")
     return Settings(
         db_path=Path(get("COPERNICA_DB")),
-        secret_key=get("COPERNICA_SECRET_KEY").strip(),
+        secret_key=Secret(get("COPERNICA_SECRET_KEY").strip()),
         authorize_url=check_endpoint(get("COPERNICA_AUTHORIZE_URL"), name="COPERNICA_AUTHORIZE_URL"),
         api_url=check_endpoint(get("COPERNICA_API_URL"), name="COPERNICA_API_URL"),
         auth_url=check_endpoint(get("COPERNICA_AUTH_URL"), name="COPERNICA_AUTH_URL"),

@@ -151,8 +151,13 @@ def _v2_daily_totals(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v3_meta(db: sqlite_utils.Database) -> None:
+    """Facts about the database itself, such as which key its secrets are encrypted with."""
+    db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_daily_totals]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_daily_totals, _v3_meta]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import getpass
-import os
 import re
 import sqlite3
 import threading
@@ -16,8 +15,7 @@ from typing import TextIO
 from . import oauth, store
 from .config import ConfigError, Settings, load_settings
 from .copernica import CopernicaClient
-from .crypto import Vault, finish_key_rotation, load_key, pending_key_file, write_key_file
-from .crypto import new_key as crypto_new_key
+from .crypto import Keyring
 from .db import immediate, open_database, utcnow
 from .fleet import Checked, Progress, check_many
 from .inspection import inspect_token
@@ -61,65 +59,20 @@ class Workspace:
             self.db = open_database(settings.db_path)
         except sqlite3.DatabaseError as error:
             raise ConfigError(f"The database {settings.db_path} cannot be opened: {error}.") from None
-        samples = self._sample_ciphertexts()
-        if not settings.secret_key:
-            finish_key_rotation(settings.key_file, samples)
-        key = load_key(settings.secret_key, settings.key_file, has_data=bool(samples))
-        self.vault = Vault(key)
-        if samples and not any(self.vault.can_decrypt(c) for c in samples):
-            raise ConfigError(
-                "The encryption key does not match the data in "
-                f"{settings.db_path}: set COPERNICA_SECRET_KEY (or restore {settings.key_file}) "
-                "to the key it was written with. Nothing was changed."
-            )
-
-    def _sample_ciphertexts(self) -> list[str]:
-        """A few stored ciphertexts: the key is right if it opens any of them (one damaged
-        row must not look like a wrong key)."""
-        return [r[0] for r in self.db.execute(
-            "SELECT client_secret_enc FROM applications UNION ALL SELECT token_enc FROM connections LIMIT 5")]
+        try:
+            self.vault = Keyring(self.db, settings)
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
 
-    def rotate_key(self, new_key: str | None = None) -> int:
-        """Re-encrypt every secret with a new key in one transaction; returns how many.
-
-        With a key file, a new key is made, written beside it as `secret.key.new` first and
-        moved over the old one after the commit (a crash in between is finished at the next
-        open). With COPERNICA_SECRET_KEY, `new_key` is required and the caller must set the
-        variable to it."""
-        if self.settings.secret_key and not new_key:
-            raise ConfigError("COPERNICA_SECRET_KEY is set: give the new key (COPERNICA_NEW_SECRET_KEY) "
-                              "and set COPERNICA_SECRET_KEY to it afterwards.")
-        new_vault = Vault(new_key or crypto_new_key())
-        pending = pending_key_file(self.settings.key_file)
-        if not self.settings.secret_key:
-            pending.unlink(missing_ok=True)
-            write_key_file(pending, new_vault.key)
-        count = 0
-        try:
-            with immediate(self.db):
-                for table, column in (("applications", "client_secret_enc"), ("connections", "token_enc"),
-                                      ("connections", "jwt_enc")):
-                    for row_id, ciphertext in self.db.execute(
-                            f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL").fetchall():
-                        try:
-                            plain = self.vault.decrypt(ciphertext)
-                        except ConfigError:
-                            raise ConfigError(f"{table} row {row_id} cannot be decrypted ({column}); nothing "
-                                              "was changed. Repair or delete that row first.") from None
-                        self.db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?",
-                                        [new_vault.encrypt(plain), row_id])
-                        count += 1
-                self._event("encryption key rotated", detail=f"{count} secrets re-encrypted")
-        except BaseException:
-            pending.unlink(missing_ok=True)
-            raise
-        if not self.settings.secret_key:
-            os.replace(pending, self.settings.key_file)
-        self.vault = new_vault
-        return count
+    def rotate_key(self, new_key: Secret | None = None) -> int:
+        """Re-encrypt every secret with a new key in one transaction; returns how many
+        (see `Keyring.rotate`)."""
+        return self.vault.rotate(new_key, on_event=lambda count: self._event(
+            "encryption key rotated", detail=f"{count} secrets re-encrypted"))
 
     @property
     def _stale_before(self) -> datetime:

@@ -5,6 +5,7 @@ import pytest
 from copernica_core.config import ConfigError
 from copernica_core.crypto import Vault, new_key, pending_key_file
 from copernica_core.models import Outcome
+from copernica_core.secret import Secret
 
 from .conftest import make_workspace
 
@@ -46,7 +47,7 @@ def test_rotate_key_re_encrypts_everything_and_replaces_the_key_file(two, sandbo
     assert {c.id: again.reveal_token(c.id).reveal() for c in again.connections()} == tokens_before
     assert all(r.result.outcome is Outcome.VALID for r in again.check())
     ciphertext = again.db.execute("SELECT token_enc FROM connections LIMIT 1").fetchone()[0]
-    assert not Vault(old).can_decrypt(ciphertext)
+    assert not Vault(Secret(old)).can_decrypt(ciphertext)
 
 
 def test_rotation_stops_at_a_damaged_row_and_changes_nothing(two, sandbox_env):
@@ -65,39 +66,41 @@ def test_crash_after_commit_is_finished_at_the_next_open(two, sandbox_env):
     """Simulate a rotation that committed but died before moving the new key file in."""
     path = key_file(sandbox_env)
     new = new_key()
-    old_vault, new_vault = two.vault, Vault(new)
+    old_vault, new_vault = two.vault.vault, Vault(new)
     for row_id, ciphertext in two.db.execute("SELECT id, token_enc FROM connections").fetchall():
         two.db.execute("UPDATE connections SET token_enc = ?, jwt_enc = NULL WHERE id = ?",
                        [new_vault.encrypt(old_vault.decrypt(ciphertext)), row_id])
     [[app_id, secret]] = two.db.execute("SELECT id, client_secret_enc FROM applications").fetchall()
     two.db.execute("UPDATE applications SET client_secret_enc = ? WHERE id = ?",
                    [new_vault.encrypt(old_vault.decrypt(secret)), app_id])
-    pending_key_file(path).write_text(new + "\n")
+    two.db.execute("UPDATE meta SET value = ? WHERE name = 'key_id'", [new_vault.id])
+    pending_key_file(path).write_text(new.reveal() + "\n")
     two.close()
     again = make_workspace(sandbox_env)
-    assert path.read_text().strip() == new and not pending_key_file(path).exists()
+    assert path.read_text().strip() == new.reveal() and not pending_key_file(path).exists()
     assert all(r.result.outcome is Outcome.VALID for r in again.check())
 
 
-def test_crash_before_commit_discards_the_new_key_file(two, sandbox_env):
+def test_crash_before_commit_keeps_the_old_key_and_leaves_the_pending_file(two, sandbox_env):
     path = key_file(sandbox_env)
     old = path.read_text()
-    pending_key_file(path).write_text(new_key() + "\n")
+    pending = new_key().reveal() + "\n"
+    pending_key_file(path).write_text(pending)
     two.close()
     again = make_workspace(sandbox_env)
-    assert path.read_text() == old and not pending_key_file(path).exists()
-    assert again.connections()
+    assert path.read_text() == old and pending_key_file(path).read_text() == pending
+    assert all(r.result.outcome is Outcome.VALID for r in again.check())
 
 
 def test_rotation_with_an_environment_key_needs_the_new_key(env):
-    ws = make_workspace({**env, "COPERNICA_SECRET_KEY": new_key()})
+    ws = make_workspace({**env, "COPERNICA_SECRET_KEY": new_key().reveal()})
     with pytest.raises(ConfigError, match="COPERNICA_NEW_SECRET_KEY"):
         ws.rotate_key()
     fresh = new_key()
     ws.save_application(label="A", client_key="ck-1", client_secret="cs-secret-1")
     assert ws.rotate_key(fresh) == 1
     ws.close()
-    again = make_workspace({**env, "COPERNICA_SECRET_KEY": fresh})
+    again = make_workspace({**env, "COPERNICA_SECRET_KEY": fresh.reveal()})
     assert again.applications()[0].client_key == "ck-1"
 
 
@@ -129,4 +132,4 @@ def test_processes_starting_together_on_a_new_database_share_one_key(env):
     for t in threads:
         t.join()
     assert errors == [] and len(set(keys)) == 1
-    assert key_file(env).read_text().strip() == keys[0]
+    assert key_file(env).read_text().strip() == keys[0].reveal()

@@ -24,7 +24,7 @@ def test_reopening_migrates_without_losing_rows(ws, env):
     ws.close()
     again = make_workspace(env)
     assert [a.label for a in again.applications()] == ["Shop"]
-    assert schema_version(again.db) == 2
+    assert schema_version(again.db) == 3
     again.close()
 
 
@@ -44,7 +44,7 @@ def test_wrong_key_stops_with_a_message_and_changes_nothing(ws, env, tmp_path):
     from copernica_core.crypto import new_key
 
     with pytest.raises(ConfigError, match="COPERNICA_SECRET_KEY"):
-        make_workspace({**env, "COPERNICA_SECRET_KEY": new_key()})
+        make_workspace({**env, "COPERNICA_SECRET_KEY": new_key().reveal()})
     assert db_file.read_bytes() == before
 
 
@@ -112,10 +112,11 @@ def test_an_older_schema_is_migrated_without_losing_rows(env):
 
     db = open_database(env["COPERNICA_DB"])
     db.execute("DROP TABLE check_days")
+    db.execute("DROP TABLE meta")
     db.execute("PRAGMA user_version = 1")
     db.execute("INSERT INTO events (at, actor, action) VALUES ('2026-01-01', 'me', 'kept')")
     db.close()
     db = open_database(env["COPERNICA_DB"])
-    assert schema_version(db) == len(MIGRATIONS) == 2
+    assert schema_version(db) == len(MIGRATIONS) == 3
     assert [r["action"] for r in db["events"].rows] == ["kept"]
     assert db["check_days"].exists()

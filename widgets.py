@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from copernica_core import ConfigError, Workspace, open_workspace
-from copernica_core.db import parse_iso
+from copernica_core.db import parse_iso_or_none
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
 from copernica_core.overview import NEEDS_A_PERSON
@@ -86,9 +86,10 @@ def status_badge(status: str) -> None:
 
 def ago(moment: str | None) -> str:
     """'3 min ago' for a stored timestamp, or 'never'."""
-    if not moment:
+    when = parse_iso_or_none(moment)
+    if when is None:
         return "never"
-    seconds = (datetime.now(UTC) - parse_iso(moment)).total_seconds()
+    seconds = (datetime.now(UTC) - when).total_seconds()
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
             return f"{int(seconds // size)} {unit} ago"
@@ -97,7 +98,7 @@ def ago(moment: str | None) -> str:
 
 def as_datetime(moment: str | None) -> datetime | None:
     """A stored timestamp as an aware UTC datetime, for tables and charts."""
-    return parse_iso(moment) if moment else None
+    return parse_iso_or_none(moment)
 
 
 def field_error(rejected: Rejected | None, name: str) -> None:
@@ -119,7 +120,7 @@ def connection_picker(ws: Workspace, *, key: str) -> Connection | None:
     by_id = {c.id: c for c in connections}
     wanted = st.query_params.get("connection")
     index = 0
-    if wanted and wanted.isdigit() and int(wanted) in by_id:
+    if wanted and re.fullmatch(r"[0-9]{1,18}", wanted) and int(wanted) in by_id:
         index = list(by_id).index(int(wanted))
     chosen = st.selectbox("Connection", list(by_id), index=index, key=key,
                           format_func=lambda i: f"{connection_name(by_id[i])} (#{i})")

@@ -7,9 +7,12 @@ query string. Transport failures are named by kind, never by the library's messa
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import re
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,17 +23,21 @@ import requests
 import requests.auth
 from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth2Session
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .config import Settings, allow_oauthlib_http_if_loopback
 from .models import Account, CheckResult, Outcome
 from .secret import Secret, install_log_scrubbing, scrub
+from .validation import clean_label
 
 log = logging.getLogger("copernica_core")
 install_log_scrubbing()
 
 MAX_BODY_BYTES = 1_048_576
 USER_AGENT = "copernica-connections/0.1"
-_JWT_SHAPE = re.compile(r"^[\w-]+\.[\w-]+\.[\w-]*$")
+_JWT_SHAPE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")  # ASCII: it becomes a header
+# A JWT's expiry is believed within these bounds (a wild `exp` must not reach the database).
+_JWT_LIFETIME_CAP = timedelta(days=7)
 _FALLBACK_JWT_LIFETIME = timedelta(hours=1)
 
 
@@ -51,7 +58,7 @@ class Answer:
             return None
         try:
             return json.loads(self.text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             return None
 
     @property
@@ -68,22 +75,106 @@ class _NoNetrc(requests.auth.AuthBase):
         return request
 
 
+class _Deadline:
+    """Ends a call still running when its total time is up, by shutting down its socket:
+    a read timeout only bounds the gap between two bytes, so a server dripping one byte a
+    second would otherwise hold a call for as long as it likes."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.expired = False
+        self._connections: list = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire) if seconds else None
+        if self._timer:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def watch(self, connection) -> None:
+        with self._lock:
+            self._connections.append(connection)
+            if self.expired:
+                _shut(connection)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for connection in self._connections:
+                _shut(connection)
+
+    def cancel(self) -> None:
+        if self._timer:
+            self._timer.cancel()
+
+
+def _shut(connection) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also under TLS
+
+
+_current = threading.local()
+
+
+class _WatchedPool:
+    """A connection pool that hands each connection it sends on to this thread's deadline."""
+
+    def _make_request(self, conn, *args, **kwargs):
+        deadline = getattr(_current, "deadline", None)
+        if deadline is not None:
+            deadline.watch(conn)
+        return super()._make_request(conn, *args, **kwargs)
+
+
+class _WatchedHTTPPool(_WatchedPool, HTTPConnectionPool):
+    pass
+
+
+class _WatchedHTTPSPool(_WatchedPool, HTTPSConnectionPool):
+    pass
+
+
+def _total_seconds(timeout) -> float | None:
+    if isinstance(timeout, tuple):
+        parts = [t for t in timeout if t is not None]
+        return sum(parts) if parts else None
+    return timeout
+
+
 class CappedAdapter(HTTPAdapter):
-    """Reads at most MAX_BODY_BYTES of any answer, whoever asks for it (requests-oauthlib
-    reads the whole body to log it), so a huge or endless body cannot exhaust memory."""
+    """Every call through it has a limit on its total time (connect, headers and body: the
+    `timeout` given) and reads at most MAX_BODY_BYTES of any answer, whoever asks for it
+    (requests-oauthlib reads the whole body to log it), so that no server can hold a check
+    or exhaust memory."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
     def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:
         kwargs["stream"] = True
-        response = super().send(request, **kwargs)
-        chunks, size = [], 0
+        deadline = _current.deadline = _Deadline(_total_seconds(kwargs.get("timeout")))
         try:
-            for chunk in response.iter_content(65536):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    break
+            try:
+                response = super().send(request, **kwargs)
+                chunks, size = [], 0
+                try:
+                    for chunk in response.iter_content(65536):
+                        chunks.append(chunk)
+                        size += len(chunk)
+                        if size > MAX_BODY_BYTES:
+                            break
+                finally:
+                    response.close()
+            except requests.RequestException:
+                if deadline.expired:
+                    raise requests.Timeout("the total time limit was reached") from None
+                raise
+            if deadline.expired:
+                raise requests.Timeout("the total time limit was reached")
         finally:
-            response.close()
+            deadline.cancel()
+            _current.deadline = None
         response._content = b"".join(chunks)[:MAX_BODY_BYTES]
         response.truncated = size > MAX_BODY_BYTES
         return response
@@ -131,11 +222,19 @@ def _transport_failure(error: requests.RequestException, url: str, timeout: floa
     return Answer(None, "", "", latency, failure=failure)
 
 
+def _decode(body: bytes, encoding: str | None) -> str:
+    """The body as text; a charset Python does not know (`utf8mb4`) is read as UTF-8."""
+    try:
+        return body.decode(encoding or "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
 def answer_from(response: requests.Response, started: float) -> Answer:
     return Answer(
         status=response.status_code,
         content_type=response.headers.get("Content-Type", "").lower(),
-        text=response.content.decode(response.encoding or "utf-8", errors="replace"),
+        text=_decode(response.content, response.encoding),
         latency_ms=(time.perf_counter() - started) * 1000,
         retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
         truncated=getattr(response, "truncated", False),
@@ -195,15 +294,26 @@ def refusal(answer: Answer, *, what: str) -> CheckResult:
     return CheckResult(Outcome.UNEXPECTED, f"{what}: Copernica answered HTTP {status}: {message}.", **common)
 
 
-def jwt_expiry(jwt: str, *, now: datetime | None = None) -> datetime:
-    """The `exp` claim of a JWT (not verified: we only need to know when to fetch a new one)."""
-    now = now or datetime.now(UTC)
+def jwt_claims(jwt: str) -> dict:
+    """A JWT's payload, not verified (we only read `exp` and, in the sandbox, `sub`); {} if
+    it has none that can be read."""
     try:
         payload = jwt.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return datetime.fromtimestamp(float(claims["exp"]), UTC)
-    except (IndexError, ValueError, KeyError, TypeError, OverflowError):
+    except (IndexError, ValueError, TypeError, RecursionError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def jwt_expiry(jwt: str, *, now: datetime | None = None) -> datetime:
+    """When to stop reusing a JWT: its `exp` claim, kept between now and a week ahead (an
+    absurd `exp` must neither break the database's dates nor keep a JWT for years)."""
+    now = now or datetime.now(UTC)
+    try:
+        expires = datetime.fromtimestamp(float(jwt_claims(jwt)["exp"]), UTC)
+    except (KeyError, ValueError, TypeError, OverflowError, OSError):
         return now + _FALLBACK_JWT_LIFETIME
+    return min(max(expires, now), now + _JWT_LIFETIME_CAP)
 
 
 def parse_jwt_body(answer: Answer) -> str | None:
@@ -226,15 +336,46 @@ def parse_account(answer: Answer) -> Account | None:
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id).strip() == "":
         return None
 
+    account_id = str(raw_id).strip()
+    if len(account_id) > ACCOUNT_ID_MAX or not account_id.isprintable():
+        return None
+
     def text(key: str) -> str:
         value = data.get(key, data.get(key.capitalize()))
-        return value if isinstance(value, str) else ""
+        return clean_label(value, max_len=ACCOUNT_TEXT_MAX) if isinstance(value, str) else ""
 
-    extra = {k: data[k] for k in ("customer", "usedBy", "license") if k in data}
+    extra = bounded_extra({k: data[k] for k in ("customer", "usedBy", "license") if k in data})
     return Account(
-        id=str(raw_id).strip(), name=text("name"), description=text("description"),
+        id=account_id, name=text("name"), description=text("description"),
         company=text("company"), extra=extra,
     )
+
+
+ACCOUNT_ID_MAX = 64
+ACCOUNT_TEXT_MAX = 300
+_EXTRA_DEPTH, _EXTRA_ITEMS, _EXTRA_TEXT, _EXTRA_BYTES = 4, 50, 300, 8192
+
+
+def bounded_extra(extra: object) -> dict:
+    """What identity adds beyond the basics (v3: customer, usedBy, license), cut to a size
+    and depth that any reader can handle: it is stored and shown on every page."""
+
+    def bound(value: object, depth: int) -> object:
+        if isinstance(value, bool | int | float) or value is None:
+            return value
+        if isinstance(value, str):
+            return clean_label(value, max_len=_EXTRA_TEXT)
+        if depth >= _EXTRA_DEPTH:
+            return "…"
+        if isinstance(value, dict):
+            return {clean_label(str(k), max_len=60): bound(v, depth + 1)
+                    for k, v in list(value.items())[:_EXTRA_ITEMS]}
+        if isinstance(value, list):
+            return [bound(v, depth + 1) for v in value[:_EXTRA_ITEMS]]
+        return "…"
+
+    result = bound(extra, 0) if isinstance(extra, dict) else {}
+    return result if len(json.dumps(result)) <= _EXTRA_BYTES else {}
 
 
 @dataclass(frozen=True)

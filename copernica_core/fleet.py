@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 import random
 import threading
@@ -16,6 +17,8 @@ from .copernica import CopernicaClient
 from .inspection import CachedJwt, inspect_token
 from .models import CheckResult, Outcome
 from .store import TokenRow
+
+log = logging.getLogger("copernica_core")
 
 MAX_ATTEMPTS = 3
 BACKOFF_BASE = 0.5
@@ -118,7 +121,7 @@ def check_many(
 
     # Workers hand results over through a queue: waiting on a set of futures would cost
     # O(pending) per wake-up, which a thousand connections turn into seconds.
-    done: queue.SimpleQueue[Checked | Exception | None] = queue.SimpleQueue()
+    done: queue.SimpleQueue[Checked | None] = queue.SimpleQueue()
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency or settings.concurrency),
                               thread_name_prefix="check")
     futures = [pool.submit(_run_one, workers, row, stop, max_attempts, done) for row in rows]
@@ -131,8 +134,6 @@ def check_many(
                 pass
             else:
                 received += 1
-                if isinstance(item, BaseException):
-                    raise item
                 if item is not None:
                     finished.append(item)
                     unwritten.append(item)
@@ -157,9 +158,11 @@ def check_many(
 
 def _run_one(workers: _Workers, row: TokenRow, stop: threading.Event, max_attempts: int,
              done: queue.SimpleQueue) -> None:
-    """Check one row unless stopped. Always reports to `done`: the check, None when skipped,
-    or the exception of a bug, which the caller re-raises."""
+    """Check one row unless stopped. Always reports to `done`: the check, or None when
+    skipped. Whatever goes wrong becomes this connection's outcome, never the run's end."""
     try:
         done.put(None if stop.is_set() else _check_one(workers, row, stop, max_attempts))
     except Exception as error:
-        done.put(error)
+        log.warning("check of connection %s failed: %s", row.connection_id, type(error).__name__)
+        failed = CheckResult(Outcome.UNEXPECTED, f"This check could not be completed ({type(error).__name__}).")
+        done.put(Checked(row.connection_id, row.label, failed, None, datetime.now(UTC), 1))

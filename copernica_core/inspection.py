@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +10,8 @@ from .copernica import CopernicaClient
 from .db import iso
 from .models import CheckResult, Outcome
 from .secret import Secret
+
+log = logging.getLogger("copernica_core")
 
 # Fetch a new JWT this long before the cached one expires.
 JWT_MARGIN = timedelta(minutes=5)
@@ -37,8 +40,19 @@ def inspect_token(
     cached_jwt: CachedJwt | None = None,
     now: datetime | None = None,
 ) -> Inspection:
-    """Ask Copernica which account `token` reaches, reusing a cached JWT on v4."""
-    now = now or datetime.now(UTC)
+    """Ask Copernica which account `token` reaches, reusing a cached JWT on v4. Whatever
+    Copernica answers ends as an outcome of this one check, never as an exception."""
+    try:
+        return _inspect(client, token, expected_account_id=expected_account_id, cached_jwt=cached_jwt,
+                        now=now or datetime.now(UTC))
+    except Exception as error:  # an answer no rule foresaw must not stop a run or a page
+        log.warning("inspection failed: %s", type(error).__name__)
+        return Inspection(CheckResult(
+            Outcome.UNEXPECTED, f"Copernica's answer could not be handled ({type(error).__name__}).", calls=1))
+
+
+def _inspect(client: CopernicaClient, token: Secret, *, expected_account_id: str | None,
+             cached_jwt: CachedJwt | None, now: datetime) -> Inspection:
     if client.settings.api_version != 4:
         reply = client.identity(token=token)
         result = reply.failure or _judge(reply.account, expected_account_id)

@@ -25,7 +25,9 @@ DEMO_CLIENT_KEY = "demo-app-4f1c2b"
 DEMO_CLIENT_SECRET = "demo-secret-7d9e0a1b2c3d4e5f"
 JWT_PATH = "/authenticate"
 MIN_STATE_LENGTH = 16
-FAULT_KINDS = ("html503", "json500", "429", "hang", "html200", "empty", "huge", "close")
+FAULT_KINDS = ("html503", "json500", "429", "hang", "html200", "empty", "huge", "close", "drip", "drip_headers",
+               "deep_json", "deep_json500", "unicode_jwt", "odd_charset")
+DRIP_SECONDS = 60.0  # a dripping answer sends one byte every quarter second for this long
 ENDPOINTS = ("token", "jwt", "identity", "any")
 
 
@@ -57,10 +59,12 @@ class SandboxState:
     applications: dict[str, str] = field(default_factory=lambda: {DEMO_CLIENT_KEY: DEMO_CLIENT_SECRET})
     codes: dict[str, dict] = field(default_factory=dict)
     tokens: dict[str, dict] = field(default_factory=dict)  # token -> {"account": id, "revoked": bool}
-    jwts: dict[str, str] = field(default_factory=dict)  # jwt -> token
+    jwts: dict[str, tuple[str, float]] = field(default_factory=dict)  # jwt -> (token, when it expires)
     latency_ms: float = 0.0
     jwt_ttl: float = 24 * 3600
     jwt_format: str = "bare"  # bare | json_string | json_object
+    jwt_exp: float | None = None  # a fixed `exp` claim instead of now + jwt_ttl
+    customer_depth: int = 0  # identity's `customer` nested this deep (0: as Copernica sends it)
     faults: deque = field(default_factory=deque)
     calls: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -76,24 +80,21 @@ class SandboxState:
             return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
         header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        expires = time.time() + self.jwt_ttl
         payload = b64(json.dumps({
-            "sub": self.tokens[token]["account"], "exp": int(time.time() + self.jwt_ttl),
+            "sub": self.tokens[token]["account"],
+            "exp": int(self.jwt_exp if self.jwt_exp is not None else expires),
             "jti": secrets.token_hex(8)}).encode())
         signature = b64(hmac.new(self.signing_key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
         jwt = f"{header}.{payload}.{signature}"
-        self.jwts[jwt] = token
+        self.jwts[jwt] = (token, expires)
         return jwt
 
     def jwt_account(self, jwt: str) -> str | None:
-        token = self.jwts.get(jwt)
-        if token is None or self.tokens[token]["revoked"]:
+        token, expires = self.jwts.get(jwt, (None, 0.0))
+        if token is None or self.tokens[token]["revoked"] or expires <= time.time():
             return None
-        try:
-            payload = jwt.split(".")[1]
-            exp = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"]
-        except (IndexError, ValueError, KeyError):
-            return None
-        return self.tokens[token]["account"] if exp > time.time() else None
+        return self.tokens[token]["account"]
 
     def token_account(self, token: str) -> str | None:
         entry = self.tokens.get(token)
@@ -191,6 +192,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.server.stopping.wait(self.server.hang_seconds)
             self.close_connection = True
             return True
+        if kind in ("drip", "drip_headers"):
+            self._drip(headers_too=kind == "drip_headers")
+            return True
         if kind == "close":
             self.close_connection = True
             self.connection.shutdown(2)
@@ -204,10 +208,34 @@ class SandboxHandler(BaseHTTPRequestHandler):
             "html200": (200, "<html><body>Maintenance</body></html>", "text/html", {}),
             "empty": (200, "", "application/json", {}),
             "huge": (200, "x" * (3 * 1024 * 1024), "text/plain", {}),
+            "deep_json": (200, "[" * 100_000 + "]" * 100_000, "application/json", {}),
+            "deep_json500": (500, "[" * 100_000 + "]" * 100_000, "application/json", {}),
+            "unicode_jwt": (200, "中.中.中", "text/plain; charset=utf-8", {}),
+            "odd_charset": (400, json.dumps({"error": {"message": "Invalid access token"}}),
+                            "application/json; charset=utf8mb4", {}),
         }
         status, body, content_type, headers = answers[kind]
         self._send(status, body, content_type, headers)
         return True
+
+    def _drip(self, *, headers_too: bool) -> None:
+        """A server that never stops sending: one byte at a time, in the headers or the body."""
+        self.close_connection = True
+        try:
+            if headers_too:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            else:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+            self.wfile.flush()
+            ends = time.monotonic() + DRIP_SECONDS
+            while time.monotonic() < ends and not self.server.stopping.wait(0.25):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+        except OSError:
+            pass  # the client gave up: that is what a total time limit is for
 
     def _delay(self) -> None:
         if self.state.latency_ms:
@@ -328,6 +356,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
                         usedBy=[], license={"id": "L" + a.id, "isTrial": a.id == "103"})
         return data
 
+    def _account_answer(self, account_id: str, *, v3: bool) -> None:
+        body = json.dumps(self._account_json(account_id, v3=v3))
+        depth = self.state.customer_depth
+        if depth:  # written as text: too deep for json.dumps
+            body = body[:-1] + ', "customer": ' + '{"parent": ' * depth + "{}" + "}" * depth + "}"
+        self._send(200, body)
+
     def _identity_v4(self) -> None:
         self._count("identity")
         self._delay()
@@ -339,7 +374,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             account = self.state.jwt_account(jwt)
         if account is None:
             return self._error(401, "Invalid or expired JWT")
-        self._json(200, self._account_json(account, v3=False))
+        self._account_answer(account, v3=False)
 
     def _identity_v3(self) -> None:
         self._count("identity")
@@ -350,7 +385,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             account = self.state.token_account(self._query().get("access_token", ""))
         if account is None:
             return self._error(400, "Invalid access token")
-        self._json(200, self._account_json(account, v3=True))
+        self._account_answer(account, v3=True)
 
     def _admin(self, action: str, form: dict) -> None:
         s = self.state
@@ -390,6 +425,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
                     s.jwt_ttl = float(form["jwt_ttl"])
                 if form.get("jwt_format") in ("bare", "json_string", "json_object"):
                     s.jwt_format = form["jwt_format"]
+                if "jwt_exp" in form:
+                    s.jwt_exp = None if form["jwt_exp"] is None else float(form["jwt_exp"])
+                if "customer_depth" in form:
+                    s.customer_depth = int(form["customer_depth"])
             elif action == "reset_stats":
                 s.calls.clear()
             else:

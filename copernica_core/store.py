@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from .config import ConfigError
+from .copernica import bounded_extra
 from .crypto import Vault
-from .db import immediate, iso, parse_iso
+from .db import immediate, iso, parse_iso_or_none
 from .inspection import CachedJwt
 from .models import Account, Application, Check, CheckResult, Connection, Event, Outcome
 from .secret import Secret
+from .validation import clean_label
 
 _CONNECTION_SELECT = """
 SELECT c.*, a.label AS application_label,
@@ -31,21 +33,30 @@ def _application(row: dict) -> Application:
     )
 
 
+def _stored_extra(text: str | None) -> dict:
+    """A connection's stored account extras; {} for a row an older version stored unbounded."""
+    try:
+        return bounded_extra(json.loads(text or "{}"))
+    except (ValueError, RecursionError):
+        return {}
+
+
 def _connection(row: dict, *, stale_before: datetime) -> Connection:
     last_ok = row["last_ok_at"]
+    last_ok_moment = parse_iso_or_none(last_ok)
     return Connection(
         id=row["id"], application_id=row["application_id"],
         application_label=row["application_label"], label=row["label"],
         account=Account(
             id=row["account_id"], name=row["account_name"], description=row["account_description"],
-            company=row["account_company"], extra=json.loads(row["account_extra"] or "{}"),
+            company=row["account_company"], extra=_stored_extra(row["account_extra"]),
         ),
         token_fingerprint=row["token_fingerprint"], jwt_expires_at=row["jwt_expires_at"],
         status=row["status"], status_message=row["status_message"],
         last_checked_at=row["last_checked_at"], last_ok_at=last_ok,
         last_http_status=row["last_http_status"], last_latency_ms=row["last_latency_ms"],
         created_at=row["created_at"], updated_at=row["updated_at"],
-        stale=last_ok is None or parse_iso(last_ok) < stale_before,
+        stale=last_ok_moment is None or last_ok_moment < stale_before,
         duplicate_of=tuple(int(i) for i in (row["duplicate_ids"] or "").split(",") if i),
     )
 
@@ -145,8 +156,9 @@ def _decrypt_or_none(vault: Vault, ciphertext: str | None) -> Secret | None:
 
 
 def _cached_jwt(vault: Vault, ciphertext: str | None, expires_at: str | None) -> CachedJwt | None:
-    jwt = _decrypt_or_none(vault, ciphertext)
-    return CachedJwt(jwt, parse_iso(expires_at)) if jwt and expires_at else None
+    expires = parse_iso_or_none(expires_at)
+    jwt = _decrypt_or_none(vault, ciphertext) if expires else None
+    return CachedJwt(jwt, expires) if jwt else None
 
 
 def token_rows(db: sqlite_utils.Database, vault: Vault, ids: list[int]) -> list[TokenRow]:
@@ -188,7 +200,7 @@ def save_connection(
             "INSERT INTO connections (application_id, label, account_id, account_name, "
             "account_description, account_company, account_extra, token_enc, token_fingerprint, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [application_id, label or account.name or f"Account {account.id}", account.id,
+            [application_id, label or clean_label(account.name) or f"Account {account.id}", account.id,
              *account_fields, vault.encrypt(token), token.fingerprint(), iso(now), iso(now)],
         )
         connection_id = cursor.lastrowid

@@ -41,6 +41,15 @@ def text_problem(value: str | None, *, name: str, max_len: int = LABEL_MAX, requ
     return None
 
 
+def clean_label(value: str, *, max_len: int = LABEL_MAX) -> str:
+    """A name from outside (Copernica's account name) made into a label that keeps the label
+    rules: no control or invisible characters, one line, at most `max_len` characters."""
+    value = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in value
+                    if unicodedata.category(ch) not in ("Cf", "Cs", "Co"))
+    value = " ".join(value.split())
+    return value if len(value) <= max_len else value[:max_len - 1].rstrip() + "…"
+
+
 def credential_problem(value: str | None, *, name: str, max_len: int = KEY_MAX) -> str | None:
     """What is wrong with a key, secret or token copied from Copernica, or None."""
     value = (value or "").strip()

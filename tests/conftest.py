@@ -52,7 +52,8 @@ def sandbox_server():
 def sandbox(sandbox_server):
     """The sandbox with its faults, latency and settings cleared before each test."""
     requests.post(sandbox_server.base_url + "/_sandbox/clear", json={})
-    requests.post(sandbox_server.base_url + "/_sandbox/settings", json={"jwt_ttl": 86400, "jwt_format": "bare"})
+    requests.post(sandbox_server.base_url + "/_sandbox/settings",
+                  json={"jwt_ttl": 86400, "jwt_format": "bare", "jwt_exp": None, "customer_depth": 0})
     return sandbox_server
 
 

@@ -23,6 +23,8 @@ EXPECTED = {
     "html200": Outcome.UNEXPECTED,
     "empty": Outcome.UNEXPECTED,
     "huge": Outcome.UNEXPECTED,
+    "deep_json": Outcome.UNEXPECTED,
+    "deep_json500": Outcome.UNAVAILABLE,
 }
 
 
@@ -99,3 +101,72 @@ def test_check_all_through_an_outage_loses_no_connection_and_no_check(fast_env, 
     assert {r.result.outcome for r in ws.check()} == {Outcome.VALID}
     assert [ws.history_count(c.id) for c in ws.connections()] == [3, 3, 3]
     assert {c.status for c in ws.connections()} == {"valid"}
+
+
+@pytest.mark.parametrize("endpoint", ["jwt", "identity"])
+@pytest.mark.parametrize("kind", ["drip", "drip_headers"])
+def test_a_dripping_answer_ends_at_the_total_time_limit(fast_env, control, endpoint, kind):
+    """COPERNICA_TIMEOUT bounds a whole call, not only the gap between two bytes."""
+    import time
+
+    from copernica_core.secret import Secret
+
+    [token] = control.tokens("101")
+    control.post("fail", endpoint=endpoint, kind=kind, times=1)
+    client = CopernicaClient(load_settings(fast_env, secrets_files=[]))
+    started = time.monotonic()
+    result = inspect_token(client, Secret(token)).result
+    assert result.outcome is Outcome.UNAVAILABLE, result
+    assert "did not answer within 1 s" in result.message
+    assert time.monotonic() - started < 8  # the drip goes on for a minute
+
+
+def test_a_dripping_token_exchange_ends_at_the_total_time_limit(fast_env, control):
+    import time
+
+    from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
+
+    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    app = ws.save_application(label="Demo", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    url = consent(ws.start_authorization(app.id))
+    control.post("fail", endpoint="token", kind="drip", times=1)
+    started = time.monotonic()
+    result = ws.complete_authorization_url(url)
+    assert result.status == "failed" and "did not answer within 1 s" in result.message
+    assert time.monotonic() - started < 8
+    ws.close()
+
+
+ODD_ANSWERS = {  # (endpoint, kind): the outcome that one connection must get
+    ("identity", "deep_json"): Outcome.UNEXPECTED,
+    ("jwt", "deep_json"): Outcome.UNEXPECTED,
+    ("jwt", "unicode_jwt"): Outcome.UNEXPECTED,
+    ("identity", "odd_charset"): Outcome.INVALID_TOKEN,
+    ("jwt", "odd_charset"): Outcome.INVALID_TOKEN,
+}
+
+
+@pytest.mark.parametrize(("endpoint", "kind"), list(ODD_ANSWERS))
+def test_one_odd_answer_is_one_connections_outcome_and_the_run_goes_on(fast_env, control, endpoint, kind):
+    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    for account in ("101", "102", "103"):
+        [token] = control.tokens(account)
+        ws.add_token(token)
+    ws.db.execute("UPDATE connections SET jwt_enc = NULL, jwt_expires_at = NULL")
+    control.post("fail", endpoint=endpoint, kind=kind, times=1)
+    results = ws.check(concurrency=1)
+    outcomes = sorted(r.result.outcome for r in results)
+    assert len(results) == 3
+    assert outcomes == sorted([ODD_ANSWERS[endpoint, kind], Outcome.VALID, Outcome.VALID])
+    assert [ws.history_count(c.id) for c in ws.connections()] == [2, 2, 2]
+    ws.close()
+
+
+def test_pasting_a_token_whose_jwt_is_not_ascii_is_refused_plainly(fast_env, control):
+    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    [token] = control.tokens("101")
+    control.post("fail", endpoint="jwt", kind="unicode_jwt", times=1)
+    added = ws.add_token(token)
+    assert added.connection is None and added.result.outcome is Outcome.UNEXPECTED
+    assert ws.connections() == []
+    ws.close()

@@ -1,10 +1,16 @@
 """Copernica Connections: page config and navigation. Each page opens the workspace itself."""
 
+from pathlib import Path
+
 import streamlit as st
 
 import widgets
 
-st.set_page_config(page_title="Copernica Connections", page_icon=":material/hub:", layout="wide")
+# A bundled icon: a `:material/…:` page icon makes browsers fetch it from an outside font host.
+ICON = Path(__file__).parent / "static" / "icon.png"
+
+st.set_page_config(page_title="Copernica Connections", page_icon=str(ICON), layout="wide")
+widgets.refuse_framing()
 
 # URL paths come from the file names (/credentials, /authorize, /inspect): a custom
 # url_path makes Streamlit show a false "Page not found" on deep links (upstream 9992).

@@ -64,6 +64,25 @@ def workspace() -> Workspace:
         st.stop()
 
 
+# Built with DOM calls, not markup: the sanitiser drops a script whose text looks like HTML.
+_FRAME_GUARD = """<script>
+if (window.top !== window.self) {
+  const title = document.createElement("h1");
+  title.textContent = "Copernica Connections";
+  const note = document.createElement("p");
+  note.textContent = "This dashboard cannot be shown inside another site. Open it in its own tab.";
+  document.body.replaceChildren(title, note);
+  document.body.style.cssText = "font-family: sans-serif; padding: 2em";
+}
+</script>"""
+
+
+def refuse_framing() -> None:
+    """Streamlit sets no X-Frame-Options header, so the page itself refuses to run inside a
+    frame: another site must not be able to make a user click Reveal or Disconnect."""
+    st.html(_FRAME_GUARD, unsafe_allow_javascript=True)
+
+
 def status_label(status: str) -> str:
     return STATUS.get(status, (status,))[0]
 

@@ -52,6 +52,7 @@ class Answer:
     failure: CheckResult | None = None
     retry_after: float | None = None
     truncated: bool = False
+    location: str = ""
 
     def json(self) -> object | None:
         if "json" not in self.content_type and not self.text.lstrip().startswith(("{", "[", '"')):
@@ -184,6 +185,10 @@ def prepare_session(session: requests.Session) -> requests.Session:
     session.headers["User-Agent"] = USER_AGENT
     session.verify = True
     session.auth = _NoNetrc()
+    # No call to Copernica follows a redirect: its Location may repeat the request's query
+    # (client secret, code, token) or point anywhere. requests-oauthlib's fetch_token has no
+    # allow_redirects switch, so the session refuses them (TooManyRedirects, nothing sent).
+    session.max_redirects = 0
     for scheme in ("http://", "https://"):
         session.mount(scheme, CappedAdapter())
     return session
@@ -238,6 +243,7 @@ def answer_from(response: requests.Response, started: float) -> Answer:
         latency_ms=(time.perf_counter() - started) * 1000,
         retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
         truncated=getattr(response, "truncated", False),
+        location=response.headers.get("Location", ""),
     )
 
 
@@ -246,6 +252,8 @@ def send(session: requests.Session, method: str, url: str, *, timeout: float, **
     started = time.perf_counter()
     try:
         response = session.request(method, url, timeout=timeout, allow_redirects=False, verify=True, **kwargs)
+    except requests.TooManyRedirects as error:  # max_redirects = 0: a redirect, not followed
+        response = error.response
     except requests.RequestException as error:
         return _transport_failure(error, url, timeout, started)
     return answer_from(response, started)
@@ -270,10 +278,27 @@ def error_message(answer: Answer) -> str:
     return scrub(text[:200]) if text else "an empty body"
 
 
+def where_to(location: str) -> str:
+    """Where a redirect points, without its query (it may carry secrets)."""
+    parts = urlsplit(location.strip())
+    shown = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else parts.path
+    return scrub(shown)[:200] or "nowhere"
+
+
+def redirect_refused(answer: Answer, *, what: str) -> CheckResult:
+    return CheckResult(
+        Outcome.UNEXPECTED,
+        f"{what}: Copernica answered with a redirect (HTTP {answer.status}) to {where_to(answer.location)}; "
+        "redirects are never followed, because the request carries secrets.",
+        http_status=answer.status, latency_ms=answer.latency_ms, detail=f"redirect to {where_to(answer.location)}")
+
+
 def refusal(answer: Answer, *, what: str) -> CheckResult:
     """Classify an answer that is not the success we wanted (DESIGN §8)."""
     if answer.failure is not None:
         return answer.failure
+    if answer.status is not None and 300 <= answer.status < 400:
+        return redirect_refused(answer, what=what)
     status, message = answer.status, error_message(answer)
     common = {"http_status": status, "latency_ms": answer.latency_ms, "detail": message}
     if status == 429:
@@ -468,6 +493,8 @@ class CopernicaClient:
             )
         except _Refused as refused:
             return ExchangeReply(None, refused.failure)
+        except requests.TooManyRedirects as error:
+            return ExchangeReply(None, redirect_refused(answer_from(error.response, started), what="Token exchange"))
         except requests.RequestException as error:
             return ExchangeReply(None, _transport_failure(error, token_url, self.settings.timeout, started).failure)
         except Exception as error:  # oauthlib's own parse errors; never echo their text

@@ -26,7 +26,7 @@ DEMO_CLIENT_SECRET = "demo-secret-7d9e0a1b2c3d4e5f"
 JWT_PATH = "/authenticate"
 MIN_STATE_LENGTH = 16
 FAULT_KINDS = ("html503", "json500", "429", "hang", "html200", "empty", "huge", "close", "drip", "drip_headers",
-               "deep_json", "deep_json500", "unicode_jwt", "odd_charset")
+               "deep_json", "deep_json500", "unicode_jwt", "odd_charset", "redirect")
 DRIP_SECONDS = 60.0  # a dripping answer sends one byte every quarter second for this long
 ENDPOINTS = ("token", "jwt", "identity", "any")
 
@@ -211,6 +211,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             "deep_json": (200, "[" * 100_000 + "]" * 100_000, "application/json", {}),
             "deep_json500": (500, "[" * 100_000 + "]" * 100_000, "application/json", {}),
             "unicode_jwt": (200, "中.中.中", "text/plain; charset=utf-8", {}),
+            "redirect": (303, "", "text/plain",
+                         {"Location": f"http://127.0.0.1:9/internal{urlsplit(self.path).path}?{urlsplit(self.path).query}"}),
             "odd_charset": (400, json.dumps({"error": {"message": "Invalid access token"}}),
                             "application/json; charset=utf8mb4", {}),
         }

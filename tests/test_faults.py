@@ -170,3 +170,28 @@ def test_pasting_a_token_whose_jwt_is_not_ascii_is_refused_plainly(fast_env, con
     assert added.connection is None and added.result.outcome is Outcome.UNEXPECTED
     assert ws.connections() == []
     ws.close()
+
+
+@pytest.mark.parametrize("endpoint", ["token", "jwt", "identity"])
+def test_no_call_follows_a_redirect(fast_env, control, endpoint):
+    """A redirect would carry the client secret, the code or the token to another host."""
+    from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
+    from copernica_core.secret import Secret
+
+    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    if endpoint == "token":
+        app = ws.save_application(label="Demo", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+        url = consent(ws.start_authorization(app.id))
+        control.post("fail", endpoint="token", kind="redirect", times=1)
+        result = ws.complete_authorization_url(url)
+        text = result.message
+        assert result.status == "failed" and ws.connections() == []
+    else:
+        [token] = control.tokens("101")
+        control.post("fail", endpoint=endpoint, kind="redirect", times=1)
+        result = inspect_token(ws.client_factory(ws.settings), Secret(token)).result
+        assert result.outcome is Outcome.UNEXPECTED
+        text = result.message + result.detail
+    assert "redirect" in text and "http://127.0.0.1:9/internal" in text
+    assert DEMO_CLIENT_SECRET not in text and "code=" not in text
+    ws.close()

@@ -65,3 +65,57 @@ def test_no_secret_in_database_wal_logs_pages_or_command_line(page, dashboard):
     for where, text in places.items():
         for secret in secrets:
             assert secret not in text, f"a secret is readable in the {where}"
+
+
+def websocket_handshake_status(port: int, host_header: str) -> int:
+    import base64
+    import os
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        key = base64.b64encode(os.urandom(16)).decode()
+        s.sendall((f"GET /_stcore/stream HTTP/1.1\r\nHost: {host_header}\r\nUpgrade: websocket\r\n"
+                   f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                   f"Origin: http://{host_header}\r\n\r\n").encode())
+        return int(s.recv(4096).split(b" ", 2)[1])
+
+
+def test_a_page_on_another_host_name_cannot_open_the_dashboard(dashboard):
+    """DNS rebinding: evil.example resolving to 127.0.0.1 reaches the port, not the app."""
+    port = int(dashboard.url.rsplit(":", 1)[1])
+    assert websocket_handshake_status(port, f"localhost:{port}") == 101
+    assert websocket_handshake_status(port, f"127.0.0.1:{port}") == 101
+    assert websocket_handshake_status(port, f"evil.example:{port}") != 101
+
+
+def test_the_dashboard_refuses_to_run_inside_another_sites_frame(page, dashboard, tmp_path):
+    import http.server
+    import threading
+
+    (tmp_path / "index.html").write_text(
+        f'<html><body><h1>Win a prize</h1><iframe src="{dashboard.url}/inspect" width="1000" height="600">'
+        "</iframe></body></html>")
+    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path))  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+        frame = page.frame_locator("iframe")
+        expect(frame.get_by_text("cannot be shown inside another site")).to_be_visible()
+        expect(frame.get_by_role("button")).to_have_count(0)
+        shoot(page, "framed-refused")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_dashboard_makes_no_request_outside_this_machine(page, dashboard):
+    from urllib.parse import urlsplit
+
+    hosts = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname))
+    for path in ("", "credentials", "authorize", "inspect"):
+        page.goto(f"{dashboard.url}/{path}")
+        expect(page.get_by_role("heading").first).to_be_visible()
+        page.wait_for_timeout(500)
+    assert hosts - {None} <= {"localhost", "127.0.0.1"}, hosts

@@ -7,15 +7,17 @@ import csv
 import io
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import ConfigError
 from .crypto import new_key
 from .fleet import Checked
 from .models import Connection, Outcome
+from .neutralise import for_spreadsheet, for_terminal
 from .secret import Secret
 from .validation import Rejected
 from .workspace import TokenAdded, Workspace, open_workspace
@@ -51,8 +53,13 @@ def checked_record(c: Checked) -> dict:
     }
 
 
+def print_json(records: list[dict]) -> None:
+    json.dump(records, sys.stdout, indent=2)  # ensure_ascii: no control character gets through raw
+    sys.stdout.write("\n")
+
+
 def print_table(rows: list[dict], columns: Sequence[str], out) -> None:
-    cells = [[("" if r.get(col) is None else str(r.get(col))) for col in columns] for r in rows]
+    cells = [[for_terminal(r.get(col)) for col in columns] for r in rows]
     widths = [max([len(col), *(len(row[i]) for row in cells)]) for i, col in enumerate(columns)]
     out.write("  ".join(col.ljust(w) for col, w in zip(columns, widths, strict=True)).rstrip() + "\n")
     for row in cells:
@@ -77,8 +84,7 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
         sys.stderr.write("\n")
     records = [checked_record(c) for c in results]
     if args.json:
-        json.dump(records, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json(records)
     elif records:
         print_table(records, ["connection_id", "label", "outcome", "account_id", "account_name",
                               "http_status", "latency_ms", "message"], sys.stdout)
@@ -90,8 +96,7 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_connections(ws: Workspace, args: argparse.Namespace) -> int:
     records = [connection_record(c) for c in ws.connections()]
     if args.json:
-        json.dump(records, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json(records)
     elif records:
         print_table(records, ["connection_id", "label", "application", "account_id", "account_name",
                               "company", "status", "last_checked", "stale", "duplicate"], sys.stdout)
@@ -105,17 +110,18 @@ def cmd_history(ws: Workspace, args: argparse.Namespace) -> int:
     if args.since:
         try:
             since = datetime.fromisoformat(args.since)
-        except ValueError:
-            raise UsageError(f"--since must be an ISO date or time such as 2026-11-01, not {args.since!r}") from None
-        if since.tzinfo is None:
-            since = since.astimezone()
+            since = (since if since.tzinfo else since.astimezone()).astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise UsageError(f"--since must be an ISO date or time such as 2026-11-01, "
+                             f"not {for_terminal(args.since)!r}") from None
     if args.connection is not None and ws.unknown_connection_ids([args.connection]):
         raise UsageError(f"no connection with id {args.connection}")
     if args.csv:
         ws.write_history_csv(sys.stdout, args.connection, since=since)
     else:
         for c in ws.iter_history(args.connection, since=since):
-            print(f"{c.checked_at}  #{c.connection_id:<5} {c.outcome:<16} {c.http_status or '-':>4}  {c.detail}")
+            print(for_terminal(f"{c.checked_at}  #{c.connection_id:<5} {c.outcome:<16} "
+                               f"{c.http_status or '-':>4}  {c.detail}"))
     return EXIT_OK
 
 
@@ -124,25 +130,31 @@ def cmd_import_tokens(ws: Workspace, args: argparse.Namespace) -> int:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
-    if "token" not in fields or "label" not in fields:
-        raise UsageError(f"{args.file} has no header `label,token` (found: {', '.join(fields) or 'nothing'})")
-    reader.fieldnames = fields
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        if "token" not in fields or "label" not in fields:
+            raise UsageError(f"{for_terminal(args.file)} has no header `label,token` "
+                             f"(found: {for_terminal(', '.join(fields)) or 'nothing'})")
+        reader.fieldnames = fields
+        rows = list(reader)  # read whole first: a malformed file imports nothing
+    except csv.Error as error:  # a field over csv's size limit, say
+        raise UsageError(f"{for_terminal(args.file)} cannot be read as CSV ({error}); nothing was imported") from None
     failed = imported = 0
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(rows, start=2):
         outcome = ws.add_token(row.get("token") or "", label=row.get("label") or None)
         if isinstance(outcome, Rejected):
             failed += 1
-            print(f"row {number}: not imported: {outcome.message}")
+            print(for_terminal(f"row {number}: not imported: {outcome.message}"))
         elif isinstance(outcome, TokenAdded) and outcome.connection is None:
             failed += 1
-            print(f"row {number}: not imported: {outcome.result.outcome.value}: {outcome.result.message}")
+            print(for_terminal(f"row {number}: not imported: {outcome.result.outcome.value}: {outcome.result.message}"))
         else:
             imported += 1
             c = outcome.connection
             verb = "updated" if outcome.replaced else "imported"
-            print(f"row {number}: {verb} #{c.id} “{c.label}” → account {c.account.name} (id {c.account.id})")
+            print(for_terminal(f"row {number}: {verb} #{c.id} “{c.label}” → account {c.account.name} "
+                               f"(id {c.account.id})"))
     print(f"{imported} imported, {failed} failed")
     return EXIT_OK if failed == 0 else EXIT_FAILED
 
@@ -152,16 +164,15 @@ def cmd_export(ws: Workspace, args: argparse.Namespace) -> int:
     if args.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=CONNECTION_FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows({k: for_spreadsheet(v) for k, v in r.items()} for r in records)
     else:
-        json.dump(records, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json(records)
     return EXIT_OK
 
 
 def cmd_prune(ws: Workspace, args: argparse.Namespace) -> int:
-    if args.older_than < 1:
-        raise UsageError("--older-than must be at least 1 day")
+    if not 1 <= args.older_than <= MAX_DAYS:
+        raise UsageError(f"--older-than must be between 1 and {MAX_DAYS} days")
     folded, keep_from = ws.prune(older_than_days=args.older_than)
     print(f"Kept checks from {keep_from} on in full; {folded} older checks folded into daily totals.")
     return EXIT_OK
@@ -189,6 +200,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(sandbox_port=args.sandbox_port, dashboard_port=args.port, db=args.db or DEMO_DB)
 
 
+MAX_DAYS = 36_500
+_MAX_ID = 2**63 - 1  # SQLite's largest integer
+
+
+def connection_id(text: str) -> int:
+    """A connection id as typed on the command line (argparse turns a ValueError into exit 2)."""
+    if not text.strip().isascii() or not text.strip().isdigit() or not 0 < int(text) <= _MAX_ID:
+        raise ValueError(text)
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m copernica_core",
                                      description="Copernica Connections from the command line.")
@@ -196,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="check connections now (all by default)")
     p.add_argument("--all", action="store_true", help="check every connection (the default)")
-    p.add_argument("--connection", type=int, action="append", metavar="ID", help="a connection id; repeatable")
+    p.add_argument("--connection", type=connection_id, action="append", metavar="ID",
+                   help="a connection id; repeatable")
     p.add_argument("--concurrency", type=int, metavar="N", help="parallel checks (default: COPERNICA_CONCURRENCY)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
 
@@ -204,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("history", help="print stored checks, oldest first")
-    p.add_argument("--connection", type=int, metavar="ID")
+    p.add_argument("--connection", type=connection_id, metavar="ID")
     p.add_argument("--since", metavar="ISO")
     p.add_argument("--csv", action="store_true")
 
@@ -253,12 +276,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ws = open_workspace()
     except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {for_terminal(error)}", file=sys.stderr)
         return EXIT_USAGE
     try:
         return COMMANDS[args.command](ws, args)
     except (UsageError, ConfigError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {for_terminal(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except sqlite3.DatabaseError as error:  # disk full, a read-only file, …: what finished is kept
+        print(f"error: the database {ws.settings.db_path} cannot be written ({error}); what was "
+              "finished before is kept. Free some space or fix the file's permissions, then run it again.",
+              file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK

@@ -27,7 +27,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .config import Settings, allow_oauthlib_http_if_loopback
 from .models import Account, CheckResult, Outcome
-from .secret import Secret, install_log_scrubbing, scrub
+from .secret import Secret, excerpt, install_log_scrubbing, scrub
 from .validation import clean_label
 
 log = logging.getLogger("copernica_core")
@@ -265,17 +265,17 @@ def error_message(answer: Answer) -> str:
     if isinstance(data, dict):
         error = data.get("error")
         if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return scrub(error["message"])[:300]
+            return excerpt(error["message"], 300)
         if isinstance(error, str):
             description = data.get("error_description") or data.get("message") or ""
-            return scrub(f"{error} {description}".strip())[:300]
+            return excerpt(f"{error} {description}".strip(), 300)
         if isinstance(data.get("message"), str):
-            return scrub(data["message"])[:300]
+            return excerpt(data["message"], 300)
     if answer.is_html:
-        title = re.search(r"<title>(.*?)</title>", answer.text, re.I | re.S)
-        return "an HTML page" + (f" ({scrub(title.group(1).strip())[:100]})" if title else "")
-    text = " ".join(answer.text.split())
-    return scrub(text[:200]) if text else "an empty body"
+        title = re.search(r"<title>(.*?)</title>", answer.text[:65536], re.I | re.S)
+        return "an HTML page" + (f" ({excerpt(' '.join(title.group(1).split()), 100)})" if title else "")
+    text = " ".join(answer.text[:65536].split())
+    return excerpt(text, 200) if text else "an empty body"
 
 
 def where_to(location: str) -> str:

@@ -18,6 +18,7 @@ _known: dict[str, None] = {}
 _known_lock = threading.Lock()
 _MIN_REGISTERED = 6  # shorter strings would scrub ordinary words
 _MAX_REGISTERED = 20_000
+_MIN_PARTIAL = 8  # a secret's cut-off end this long is scrubbed too
 
 _PARAM = re.compile(
     r"""(?ix)
@@ -67,17 +68,36 @@ class Secret:
         return bool(self._value)
 
 
+_RUN_AT_END = re.compile(rf"[\w\-.~+/=]{{{_MIN_PARTIAL},}}$")
+_RUN_AT_START = re.compile(rf"^[\w\-.~+/=]{{{_MIN_PARTIAL},}}")
+
+
 def scrub(text: str) -> str:
     """Return `text` with every known secret, secret-looking parameter, Bearer value and JWT
-    replaced by asterisks."""
+    replaced by asterisks; also the part of a known secret that a cut left at either end."""
     with _known_lock:
         known = sorted(_known, key=len, reverse=True)
     for value in known:
         if value in text:
             text = text.replace(value, "********")
+    tail, head = _RUN_AT_END.search(text), _RUN_AT_START.search(text)
+    if tail and any(value.startswith(tail.group()) for value in known):
+        text = text[:tail.start()] + "********"
+    if head and any(value.endswith(head.group()) for value in known):
+        text = "********" + text[head.end():]
     text = _PARAM.sub(r"\1********", text)
     text = _BEARER.sub(r"\1********", text)
     return _JWT.sub("********", text)
+
+
+def excerpt(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, scrubbed before it is cut (a cut first could
+    leave part of a secret that `scrub` no longer recognises); a secret-looking word cut in
+    two is left out."""
+    clean = scrub(text)
+    if len(clean) <= limit:
+        return clean
+    return _RUN_AT_END.sub("", clean[:limit]).rstrip() + "…"
 
 
 class ScrubbingFilter(logging.Filter):

@@ -20,6 +20,7 @@ from .db import immediate, open_database, utcnow
 from .fleet import Checked, Progress, check_many
 from .inspection import inspect_token
 from .models import Application, Check, CheckResult, Connection, Event, Outcome
+from .neutralise import for_spreadsheet
 from .oauth import AuthorizationResult
 from .overview import filter_connections
 from .secret import Secret
@@ -370,8 +371,9 @@ class Workspace:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(HISTORY_COLUMNS)
         for c in self.iter_history(connection_id, since=since):
-            writer.writerow([c.id, c.connection_id, c.checked_at, c.outcome, c.http_status,
-                             None if c.latency_ms is None else round(c.latency_ms, 1), c.account_seen, c.detail])
+            writer.writerow([for_spreadsheet(v) for v in (
+                c.id, c.connection_id, c.checked_at, c.outcome, c.http_status,
+                None if c.latency_ms is None else round(c.latency_ms, 1), c.account_seen, c.detail)])
 
     def history_count(self, connection_id: int, *, since: datetime | None = None) -> int:
         return store.count_checks(self.db, connection_id=connection_id, since=since)

@@ -135,3 +135,19 @@ def test_filter_by_status_and_search_over_label_account_company_and_application(
     assert {c.account.id for c in filter_connections(everything, search="  bloom ")} == {"102"}
     assert len(filter_connections(everything, search="demo")) == 3  # the application's label
     assert filter_connections(everything, statuses=["valid"], search="northwind") == []
+
+
+def test_a_stopped_run_against_dripping_answers_leaves_no_thread_behind(fleet, control):
+    """Every call has a total time limit, so Stop never leaves a worker stuck on a server
+    that keeps sending one byte at a time."""
+    import time
+
+    object.__setattr__(fleet.settings, "timeout", 1.0)
+    control.post("fail", endpoint="identity", kind="drip", times=0)
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    started = time.monotonic()
+    fleet.check(concurrency=4, cancel=cancel)
+    assert time.monotonic() - started < 10  # the drip lasts a minute
+    assert not [t for t in threading.enumerate() if t.name.startswith("check")]
+    control.post("clear")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import http.client
 import json
 import logging
 import re
@@ -24,6 +25,7 @@ import requests.auth
 from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth2Session
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError, ProtocolError
 
 from .config import Settings, allow_oauthlib_http_if_loopback
 from .models import Account, CheckResult, Outcome
@@ -212,18 +214,35 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
+def _closed_without_answer(error: BaseException) -> bool:
+    """Whether the server took the connection and closed it before answering (an overloaded
+    Copernica does this), as opposed to a connection that could not be made at all."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None or isinstance(seen, NewConnectionError | ConnectionRefusedError):
+            return False
+        if isinstance(seen, http.client.RemoteDisconnected | ConnectionResetError | ConnectionAbortedError
+                      | ProtocolError):
+            return True
+        nested = [a for a in getattr(seen, "args", ()) if isinstance(a, BaseException)]
+        seen = getattr(seen, "reason", None) or (nested[-1] if nested else None) or seen.__cause__ or seen.__context__
+    return False
+
+
 def _transport_failure(error: requests.RequestException, url: str, timeout: float, started: float) -> Answer:
     host = urlsplit(url).hostname or "Copernica"
     if isinstance(error, requests.Timeout):
-        message = f"{host} did not answer within {timeout:g} s."
+        message = f"Copernica ({host}) did not answer within {timeout:g} s."
     elif isinstance(error, requests.exceptions.SSLError):
-        message = f"The TLS handshake with {host} failed (certificate or protocol)."
+        message = f"The secure (TLS) connection to Copernica ({host}) failed: certificate or protocol."
+    elif isinstance(error, requests.ConnectionError) and _closed_without_answer(error):
+        message = f"Copernica ({host}) closed the connection without answering."
     elif isinstance(error, requests.ConnectionError):
-        message = f"Could not connect to {host}."
+        message = f"Could not connect to Copernica ({host})."
     else:
-        message = f"The request to {host} failed ({type(error).__name__})."
+        message = f"The request to Copernica ({host}) failed ({type(error).__name__})."
     latency = (time.perf_counter() - started) * 1000
-    failure = CheckResult(Outcome.UNAVAILABLE, message, latency_ms=latency)
+    failure = CheckResult(Outcome.UNAVAILABLE, message, latency_ms=latency, detail=type(error).__name__)
     return Answer(None, "", "", latency, failure=failure)
 
 
@@ -293,26 +312,53 @@ def redirect_refused(answer: Answer, *, what: str) -> CheckResult:
         http_status=answer.status, latency_ms=answer.latency_ms, detail=f"redirect to {where_to(answer.location)}")
 
 
-def refusal(answer: Answer, *, what: str) -> CheckResult:
-    """Classify an answer that is not the success we wanted (DESIGN §8)."""
+# What a refusal (HTTP 400, 401 or 403) means where it came from (docs/copernica.md):
+REFUSES_ACCESS_TOKEN = "access token"  # noqa: S105 (a kind of refusal) the JWT server, or identity on v1-v3
+REFUSES_JWT = "jwt"  # identity on v4: the JWT was refused, not necessarily the access token
+_OVERLOAD_STATUSES = (502, 503, 504)
+
+
+def invalid_token_advice(api_version: int) -> str:
+    """What to do about a refused token, with the refusals peculiar to Copernica."""
+    advice = (f"{Outcome.INVALID_TOKEN.hint} If the token still shows in Marketing Suite: a token limited "
+              "to certain IP addresses is refused from other addresses, so allow this dashboard's "
+              "server address there")
+    if api_version != 4:
+        advice += ("; and a token created for REST API v4 only is refused on v1–v3 addresses "
+                   f"(this dashboard uses v{api_version}: set COPERNICA_API_VERSION=4)")
+    return advice + "."
+
+
+def refusal(answer: Answer, *, what: str, refuses: str | None = None, api_version: int = 4) -> CheckResult:
+    """Classify an answer that is not the success we wanted (docs/copernica.md). `refuses`
+    says what an HTTP 400, 401 or 403 from this endpoint refuses; Copernica answers 400 for
+    nearly every error, so its message is kept, not matched."""
     if answer.failure is not None:
         return answer.failure
     if answer.status is not None and 300 <= answer.status < 400:
         return redirect_refused(answer, what=what)
     status, message = answer.status, error_message(answer)
-    common = {"http_status": status, "latency_ms": answer.latency_ms, "detail": message}
+    common = {"http_status": status, "latency_ms": answer.latency_ms, "detail": f"{what}: HTTP {status}: {message}"}
     if status == 429:
         wait = f" Retry after {answer.retry_after:g} s." if answer.retry_after is not None else ""
         return CheckResult(
-            Outcome.RATE_LIMITED, f"{what}: Copernica answered 429 Too Many Requests.{wait}",
+            Outcome.RATE_LIMITED, f"Copernica asked to slow down (too many requests).{wait}",
             retry_after=answer.retry_after, **common,
         )
+    if status in _OVERLOAD_STATUSES and answer.is_html:
+        busy = "too many requests" in answer.text[:65536].lower()
+        return CheckResult(Outcome.UNAVAILABLE, (
+            "Copernica is overloaded: its load balancer answered that there are too many requests to handle."
+            if busy else f"Copernica is briefly unavailable: its load balancer answered with an error page ({status})."
+        ) + " This passes by itself; checks are retried.", **common)
     if status is not None and status >= 500:
-        return CheckResult(Outcome.UNAVAILABLE, f"{what}: Copernica answered HTTP {status} with {message}.", **common)
-    if status in (401, 403) or (status == 400 and "invalid access token" in message.lower()):
+        return CheckResult(Outcome.UNAVAILABLE, f"Copernica had a server error ({message}).", **common)
+    refused = status in (401, 403) or (status == 400 and "invalid method" not in message.lower())
+    if refuses and refused:
+        whom = "the connection's access" if refuses == REFUSES_JWT else "this access token"
         return CheckResult(
-            Outcome.INVALID_TOKEN, f"{what}: Copernica refused the token (HTTP {status}: {message}).", **common
-        )
+            Outcome.INVALID_TOKEN, f"Copernica refused {whom} (“{message}”): the token was revoked, or it is wrong.",
+            advice=invalid_token_advice(api_version), **common)
     if status is not None and 200 <= status < 300:
         kind = "an HTML page" if answer.is_html else "something that is not the expected JSON"
         return CheckResult(Outcome.UNEXPECTED, f"{what}: Copernica answered HTTP {status} with {kind}.", **common)
@@ -422,12 +468,13 @@ class IdentityReply:
 class ExchangeReply:
     token: Secret | None
     failure: CheckResult | None
+    said: str = ""  # Copernica's own words when it answered but did not hand out a token (redacted)
 
 
 class _Refused(Exception):
-    def __init__(self, failure: CheckResult) -> None:
+    def __init__(self, failure: CheckResult, said: str) -> None:
         super().__init__("token endpoint refused")
-        self.failure = failure
+        self.failure, self.said = failure, said
 
 
 class CopernicaClient:
@@ -447,7 +494,9 @@ class CopernicaClient:
         )
         jwt = parse_jwt_body(answer) if answer.status == 200 else None
         if jwt is None:
-            return JwtReply(None, None, refusal(answer, what="JWT server"), answer)
+            failure = refusal(answer, what="JWT server", refuses=REFUSES_ACCESS_TOKEN,
+                              api_version=self.settings.api_version)
+            return JwtReply(None, None, failure, answer)
         return JwtReply(Secret(jwt), jwt_expiry(jwt), None, answer)
 
     def identity(self, *, token: Secret | None = None, jwt: Secret | None = None) -> IdentityReply:
@@ -460,7 +509,9 @@ class CopernicaClient:
         answer = send(self.session, "GET", self._url("identity"), timeout=self.settings.timeout, **kwargs)
         account = parse_account(answer) if answer.status == 200 else None
         if account is None:
-            return IdentityReply(None, refusal(answer, what="Identity"), answer)
+            refuses = REFUSES_JWT if jwt is not None else REFUSES_ACCESS_TOKEN
+            failure = refusal(answer, what="Identity", refuses=refuses, api_version=self.settings.api_version)
+            return IdentityReply(None, failure, answer)
         return IdentityReply(account, None, answer)
 
     def exchange_code(
@@ -477,7 +528,8 @@ class CopernicaClient:
             if response.status_code != 200 or not (
                 isinstance(data, dict) and isinstance(data.get("access_token"), str) and data["access_token"]
             ):
-                raise _Refused(refusal(answer, what="Token exchange"))
+                said = "" if answer.is_html else error_message(answer)  # a page has no words to quote
+                raise _Refused(refusal(answer, what="Token exchange"), said)
             # Copernica sends only access_token; oauthlib wants a token type.
             response._content = json.dumps(
                 {"access_token": data["access_token"], "token_type": "Bearer"}
@@ -492,7 +544,7 @@ class CopernicaClient:
                 include_client_id=True, method="GET", timeout=self.settings.timeout, verify=True,
             )
         except _Refused as refused:
-            return ExchangeReply(None, refused.failure)
+            return ExchangeReply(None, refused.failure, refused.said)
         except requests.TooManyRedirects as error:
             return ExchangeReply(None, redirect_refused(answer_from(error.response, started), what="Token exchange"))
         except requests.RequestException as error:

@@ -37,6 +37,7 @@ class Checked:
     new_jwt: CachedJwt | None
     checked_at: datetime
     attempts: int
+    drop_jwt: bool = False  # the cached JWT was refused and no fresh one replaces it
 
 
 Progress = Callable[[int, int, Checked], None]
@@ -82,18 +83,21 @@ def _check_one(workers: _Workers, row: TokenRow, cancel: threading.Event, max_at
     if row.token is None:
         return Checked(row.connection_id, row.label, UNREADABLE, None, datetime.now(UTC), 0)
     cached = row.cached_jwt
-    new_jwt = None
+    new_jwt, dropped = None, False
     for attempt in range(max_attempts):
         inspection = inspect_token(workers.client(), row.token, expected_account_id=row.account_id,
                                    cached_jwt=cached)
-        new_jwt = inspection.new_jwt or new_jwt
-        cached = new_jwt or cached
+        if inspection.drop_cached_jwt:
+            dropped, cached, new_jwt = True, None, None
+        if inspection.new_jwt is not None:
+            new_jwt = cached = inspection.new_jwt
         result = inspection.result
         if not result.outcome.retryable or attempt == max_attempts - 1:
             break
         if cancel.wait(backoff_delay(attempt, result.retry_after)):
             break
-    return Checked(row.connection_id, row.label, result, new_jwt, datetime.now(UTC), attempt + 1)
+    return Checked(row.connection_id, row.label, result, new_jwt, datetime.now(UTC), attempt + 1,
+                   drop_jwt=dropped and new_jwt is None)
 
 
 def check_many(

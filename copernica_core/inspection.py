@@ -30,6 +30,7 @@ class CachedJwt:
 class Inspection:
     result: CheckResult
     new_jwt: CachedJwt | None = None  # a JWT fetched during this inspection, to cache
+    drop_cached_jwt: bool = False  # identity refused the cached JWT: it must not be used again
 
 
 def inspect_token(
@@ -59,7 +60,7 @@ def _inspect(client: CopernicaClient, token: Secret, *, expected_account_id: str
         return Inspection(replace(result, http_status=reply.answer.status,
                                   latency_ms=reply.answer.latency_ms, calls=1))
 
-    calls, latency, new_jwt = 0, 0.0, None
+    calls, latency, new_jwt, dropped = 0, 0.0, None, False
     jwt = cached_jwt if cached_jwt and cached_jwt.usable(now) else None
     for attempt in range(2):
         if jwt is None:
@@ -67,21 +68,27 @@ def _inspect(client: CopernicaClient, token: Secret, *, expected_account_id: str
             calls += 1
             latency += jwt_reply.answer.latency_ms
             if jwt_reply.failure is not None:
-                return Inspection(replace(jwt_reply.failure, latency_ms=latency, calls=calls))
+                return Inspection(replace(jwt_reply.failure, latency_ms=latency, calls=calls),
+                                  drop_cached_jwt=dropped)
             jwt = new_jwt = CachedJwt(jwt_reply.jwt, jwt_reply.expires_at)
         reply = client.identity(jwt=jwt.jwt)
         calls += 1
         latency += reply.answer.latency_ms
-        refused = reply.failure is not None and reply.failure.outcome is Outcome.INVALID_TOKEN
-        if refused and new_jwt is None and attempt == 0:
-            jwt = None  # the cached JWT may have been invalidated: fetch a fresh one, once
-            continue
+        if reply.failure is not None and reply.failure.outcome is Outcome.INVALID_TOKEN:
+            # Any refusal of a JWT (401, 403 or a 400 in any words: Copernica rotates its
+            # signing key) kills that JWT. A cached one is replaced by a fresh one, once; a
+            # fresh one refused too means the access token itself no longer works.
+            dropped = True
+            if new_jwt is None and attempt == 0:
+                jwt = None
+                continue
+            new_jwt = jwt = None
         break
     result = reply.failure or _judge(reply.account, expected_account_id)
-    expires = iso(new_jwt.expires_at) if new_jwt else iso(jwt.expires_at) if jwt else None
+    expires = iso(jwt.expires_at) if jwt else None
     result = replace(result, http_status=reply.answer.status, latency_ms=latency,
                      calls=calls, jwt_expires_at=expires)
-    return Inspection(result, new_jwt=new_jwt)
+    return Inspection(result, new_jwt=new_jwt, drop_cached_jwt=dropped)
 
 
 def _judge(account, expected_account_id: str | None) -> CheckResult:

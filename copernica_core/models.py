@@ -114,10 +114,11 @@ class CheckResult:
     retry_after: float | None = None
     jwt_expires_at: str | None = None
     calls: int = 0
+    advice: str = ""  # what to do, when more is known than the outcome's general hint
 
     @property
     def hint(self) -> str:
-        return self.outcome.hint
+        return self.advice or self.outcome.hint
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from requests_oauthlib import OAuth2Session
 
 from .config import allow_oauthlib_http_if_loopback
 from .db import immediate, iso, parse_iso
-from .models import Account
+from .models import Account, CheckResult, Outcome
 
 STATE_TTL = timedelta(minutes=10)
 STATE_BYTES = 32
@@ -67,6 +67,36 @@ class AuthorizationResult:
 
 def refused(title: str, message: str, hint: str = "") -> AuthorizationResult:
     return AuthorizationResult("refused", title, message, hint)
+
+
+# What Copernica's words about a refused code exchange point to (its error bodies are not
+# documented: docs/copernica.md, "The token exchange").
+_CAUSES = (
+    (("code",), "The authorization code expired or was already used: Copernica accepts each code "
+                "once, shortly after the user gave access."),
+    (("client", "credential", "secret"), "The application's client key or client secret does not match "
+                                          "Copernica's: copy the client secret again from Marketing Suite "
+                                          "and save it on the Credentials page."),
+    (("redirect",), "The redirect URI differs from the one registered for this application in Copernica: "
+                    "it must be exactly {redirect_uri}"),
+)
+
+
+def exchange_failed(failure: CheckResult, said: str, *, redirect_uri: str) -> AuthorizationResult:
+    """How a failed code exchange is explained: what Copernica said, and its likely cause."""
+    if failure.outcome in (Outcome.UNAVAILABLE, Outcome.RATE_LIMITED):
+        return AuthorizationResult(
+            "failed", "Copernica could not be reached", failure.message + " Nothing was stored.",
+            "Start again from the Authorize page in a few minutes (the code Copernica sent works only once).")
+    lowered = said.lower()
+    causes = [text.format(redirect_uri=redirect_uri) for words, text in _CAUSES if any(w in lowered for w in words)]
+    if not causes:
+        causes = [text.format(redirect_uri=redirect_uri) for _, text in _CAUSES]
+        causes[0] = "Possible causes: " + causes[0][0].lower() + causes[0][1:]
+    message = (f"Copernica answered: “{said}”." if said else failure.message) + " Nothing was stored."
+    return AuthorizationResult(
+        "failed", "Copernica did not accept the authorization", message,
+        " ".join(causes) + " Then start again from the Authorize page.")
 
 
 def issue_state(

@@ -26,7 +26,26 @@ DEMO_CLIENT_SECRET = "demo-secret-7d9e0a1b2c3d4e5f"
 JWT_PATH = "/authenticate"
 MIN_STATE_LENGTH = 16
 FAULT_KINDS = ("html503", "json500", "429", "hang", "html200", "empty", "huge", "close", "drip", "drip_headers",
-               "deep_json", "deep_json500", "unicode_jwt", "odd_charset", "redirect")
+               "deep_json", "deep_json500", "unicode_jwt", "odd_charset", "redirect",
+               "overload503", "overload504", "html502")
+# Refusal shapes, each a sandbox setting (POST /_sandbox/settings) so tests can meet them all.
+JWT_REFUSALS = {  # identity, for a JWT it does not accept (expired, or signed with an old key)
+    "401": (401, "application/json", {"error": {"message": "Invalid or expired JWT"}}),
+    "403": (403, "application/json", {"error": {"message": "Forbidden"}}),
+    "400": (400, "application/json", {"error": {"message": "Invalid authorization token"}}),
+    "400_prefixed": (400, "application/json",
+                     {"error": {"message": "Copernica REST API Error 400: Invalid access token"}}),
+}
+TOKEN_REFUSALS = {  # the JWT server, for an access token it does not accept
+    "400": (400, "application/json", {"error": {"message": "Invalid access token"}}),
+    "400_prefixed": (400, "application/json",
+                     {"error": {"message": "Copernica REST API Error 400: Invalid access token"}}),
+    "400_revoked": (400, "application/json", {"error": {"message": "Token revoked"}}),
+    "401_text": (401, "text/plain", "Unauthorized"),
+}
+EXCHANGE_ERRORS = ("400_json", "200_error", "400_html")
+OVERLOAD_PAGE = ("<html><head><title>Loadbalancer Error</title></head><body><h1>Loadbalancer Error</h1>"
+                 "<p>There are too many requests to handle. Please try again later.</p></body></html>")
 DRIP_SECONDS = 60.0  # a dripping answer sends one byte every quarter second for this long
 ENDPOINTS = ("token", "jwt", "identity", "any")
 
@@ -65,6 +84,10 @@ class SandboxState:
     jwt_format: str = "bare"  # bare | json_string | json_object
     jwt_exp: float | None = None  # a fixed `exp` claim instead of now + jwt_ttl
     customer_depth: int = 0  # identity's `customer` nested this deep (0: as Copernica sends it)
+    # How each refusal is worded: the shapes other clients observed (docs/copernica.md).
+    jwt_refusal: str = "401"  # identity refusing a dead JWT: see JWT_REFUSALS
+    token_refusal: str = "400"  # the JWT server refusing an access token: see TOKEN_REFUSALS
+    exchange_error: str = "400_json"  # the token exchange's errors: see EXCHANGE_ERRORS
     faults: deque = field(default_factory=deque)
     calls: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -172,6 +195,19 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str) -> None:
         self._json(status, {"error": {"message": message}})
 
+    def _refuse(self, shape: tuple[int, str, object]) -> None:
+        status, content_type, body = shape
+        self._send(status, body if isinstance(body, str) else json.dumps(body), content_type)
+
+    def _exchange_error(self, message: str) -> None:
+        """The token exchange's error, in the shape chosen by the `exchange_error` setting."""
+        shape = self.state.exchange_error
+        if shape == "200_error":
+            return self._error(200, message)
+        if shape == "400_html":
+            return self._send(400, ERROR_PAGE.format(title="Error", message=html.escape(message)), "text/html")
+        self._error(400, message)
+
     def _query(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query, keep_blank_values=True).items()}
 
@@ -211,6 +247,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
             "deep_json": (200, "[" * 100_000 + "]" * 100_000, "application/json", {}),
             "deep_json500": (500, "[" * 100_000 + "]" * 100_000, "application/json", {}),
             "unicode_jwt": (200, "中.中.中", "text/plain; charset=utf-8", {}),
+            "overload503": (503, OVERLOAD_PAGE, "text/html", {}),
+            "overload504": (504, OVERLOAD_PAGE, "text/html", {}),
+            "html502": (502, "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>",
+                        "text/html", {}),
             "redirect": (303, "", "text/plain",
                          {"Location": f"http://127.0.0.1:9/internal{urlsplit(self.path).path}?{urlsplit(self.path).query}"}),
             "odd_charset": (400, json.dumps({"error": {"message": "Invalid access token"}}),
@@ -323,13 +363,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return
         q = self._query()
         if self.state.applications.get(q.get("client_id", "")) != q.get("client_secret") or not q.get("client_secret"):
-            return self._error(400, "Invalid client credentials")
+            return self._exchange_error("Invalid client credentials")
         with self.state.lock:
             entry = self.state.codes.get(q.get("code", ""))
             if entry is None or entry["used"] or entry["client"] != q.get("client_id"):
-                return self._error(400, "Invalid authorization code")
+                return self._exchange_error("Invalid authorization code")
             if entry["redirect_uri"] != q.get("redirect_uri"):
-                return self._error(400, "redirect_uri does not match the authorization request")
+                return self._exchange_error("redirect_uri does not match the authorization request")
             entry["used"] = True
             token = self.state.mint_token(entry["account"])
         self._json(200, {"access_token": token})
@@ -342,7 +382,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         token = self._form().get("access_token") or self._query().get("access_token", "")
         with self.state.lock:
             if self.state.token_account(token) is None:
-                return self._error(400, "Invalid access token")
+                return self._refuse(TOKEN_REFUSALS[self.state.token_refusal])
             jwt = self.state.mint_jwt(token)
         if self.state.jwt_format == "json_object":
             return self._json(200, {"token": jwt})
@@ -375,7 +415,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         with self.state.lock:
             account = self.state.jwt_account(jwt)
         if account is None:
-            return self._error(401, "Invalid or expired JWT")
+            return self._refuse(JWT_REFUSALS[self.state.jwt_refusal])
         self._account_answer(account, v3=False)
 
     def _identity_v3(self) -> None:
@@ -431,6 +471,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
                     s.jwt_exp = None if form["jwt_exp"] is None else float(form["jwt_exp"])
                 if "customer_depth" in form:
                     s.customer_depth = int(form["customer_depth"])
+                for name, allowed in (("jwt_refusal", JWT_REFUSALS), ("token_refusal", TOKEN_REFUSALS),
+                                      ("exchange_error", EXCHANGE_ERRORS)):
+                    if name in form:
+                        if form[name] not in allowed:
+                            return self._error(400, f"{name} must be one of {', '.join(allowed)}")
+                        setattr(s, name, form[name])
+            elif action == "forget_jwts":  # as when Copernica rotates its signing key
+                s.jwts.clear()
             elif action == "reset_stats":
                 s.calls.clear()
             else:

@@ -231,9 +231,10 @@ def delete_connection(db: sqlite_utils.Database, connection_id: int) -> None:
 
 def record_check(
     db: sqlite_utils.Database, vault: Vault, connection_id: int, result: CheckResult, *,
-    new_jwt: CachedJwt | None, now: datetime,
+    new_jwt: CachedJwt | None, now: datetime, drop_jwt: bool = False,
 ) -> None:
-    """One check row plus the connection's current status. Call inside a transaction."""
+    """One check row plus the connection's current status; the cached JWT is replaced by
+    `new_jwt`, or forgotten after a refusal (`drop_jwt`). Call inside a transaction."""
     seen = result.account.id if result.account else None
     when = iso(now)
     db.execute(
@@ -255,14 +256,14 @@ def record_check(
             "UPDATE connections SET jwt_enc = ?, jwt_expires_at = ? WHERE id = ?",
             [vault.encrypt(new_jwt.jwt), iso(new_jwt.expires_at), connection_id],
         )
-    elif result.outcome is Outcome.INVALID_TOKEN:
+    elif drop_jwt or result.outcome is Outcome.INVALID_TOKEN:
         db.execute("UPDATE connections SET jwt_enc = NULL, jwt_expires_at = NULL WHERE id = ?",
                    [connection_id])
 
 
 def record_checks(
     db: sqlite_utils.Database, vault: Vault,
-    results: list[tuple[int, CheckResult, CachedJwt | None, datetime]],
+    results: list[tuple[int, CheckResult, CachedJwt | None, datetime, bool]],
 ) -> None:
     """Write a batch of finished checks in one transaction; a connection deleted meanwhile
     is skipped."""
@@ -273,9 +274,9 @@ def record_checks(
             f"SELECT id FROM connections WHERE id IN ({','.join('?' * len(results))})",
             [r[0] for r in results],
         )}
-        for connection_id, result, new_jwt, when in results:
+        for connection_id, result, new_jwt, when, drop_jwt in results:
             if connection_id in existing:
-                record_check(db, vault, connection_id, result, new_jwt=new_jwt, now=when)
+                record_check(db, vault, connection_id, result, new_jwt=new_jwt, now=when, drop_jwt=drop_jwt)
 
 
 def _check(row: dict) -> Check:

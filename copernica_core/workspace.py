@@ -302,10 +302,7 @@ class Workspace:
         exchange = client.exchange_code(client_key=app.client_key, client_secret=client_secret,
                                         redirect_uri=pending.redirect_uri, code=Secret(code.strip()))
         if exchange.failure:
-            return AuthorizationResult(
-                "failed", "Copernica did not hand out an access token", exchange.failure.message,
-                "Check the application's client key and secret on the Credentials page, and that "
-                "its redirect URI is the one registered in Copernica; then try again.")
+            return oauth.exchange_failed(exchange.failure, exchange.said, redirect_uri=pending.redirect_uri)
         inspection = inspect_token(client, exchange.token)
         check = inspection.result
         if check.outcome is not Outcome.VALID:
@@ -349,7 +346,7 @@ class Workspace:
 
         def write(batch: list[Checked]) -> None:
             store.record_checks(self.db, self.vault, [
-                (c.connection_id, c.result, c.new_jwt, c.checked_at) for c in batch])
+                (c.connection_id, c.result, c.new_jwt, c.checked_at, c.drop_jwt) for c in batch])
 
         return check_many(rows, settings=self.settings, write=write, concurrency=concurrency,
                           progress=progress, cancel=cancel, client_factory=self.client_factory)

@@ -53,7 +53,8 @@ def sandbox(sandbox_server):
     """The sandbox with its faults, latency and settings cleared before each test."""
     requests.post(sandbox_server.base_url + "/_sandbox/clear", json={})
     requests.post(sandbox_server.base_url + "/_sandbox/settings",
-                  json={"jwt_ttl": 86400, "jwt_format": "bare", "jwt_exp": None, "customer_depth": 0})
+                  json={"jwt_ttl": 86400, "jwt_format": "bare", "jwt_exp": None, "customer_depth": 0,
+                        "jwt_refusal": "401", "token_refusal": "400", "exchange_error": "400_json"})
     return sandbox_server
 
 

@@ -73,7 +73,7 @@ def test_eight_threads_writing_checks_at_once_lose_nothing(ws, env):
             db = open_database(env["COPERNICA_DB"])
             for _ in range(50):
                 store.record_checks(db, ws.vault, [(connection_id, CheckResult(Outcome.VALID, f"t{n}"), None,
-                                                    ws.clock())])
+                                                    ws.clock(), False)])
             db.close()
         except Exception as error:  # collected and asserted below
             errors.append(error)
@@ -95,7 +95,7 @@ def test_prune_keeps_uptime_and_daily_totals_and_drops_old_rows(ws):
         ws.db, ws.vault, application_id=None, account=Account("7", "Seven"), token=Secret("token-777777"),
         label=None, result=CheckResult(Outcome.VALID, "ok"), new_jwt=None, now=now)
     old = [(connection_id, CheckResult(Outcome.VALID if i % 4 else Outcome.UNAVAILABLE, "x"), None,
-            now - timedelta(days=20, minutes=i)) for i in range(40)]
+            now - timedelta(days=20, minutes=i), False) for i in range(40)]
     store.record_checks(ws.db, ws.vault, old)
     before_uptime = ws.uptime(connection_id, days=30)
     before_daily = ws.daily_outcomes(connection_id, days=30)

@@ -1,4 +1,5 @@
-"""Benchmark for DESIGN §13. Prints its figures; the last line is one JSON object.
+"""Benchmark for the performance targets in the README. Prints its figures; the last line
+is one JSON object.
 
     python bench/run.py [--connections 1000] [--checks 1000000] [--latency-ms 50] [--workers 4,16]
 

@@ -1,4 +1,4 @@
-"""`python -m copernica_core`: the command line, a thin layer over Workspace (DESIGN §10)."""
+"""`python -m copernica_core`: the command line, a thin layer over Workspace."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Checking many connections at once (DESIGN §9): bounded pool, retries, progress, cancel."""
+"""Checking many connections at once: bounded pool, retries, progress, cancel."""
 
 from __future__ import annotations
 

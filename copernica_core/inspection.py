@@ -1,4 +1,5 @@
-"""Inspecting one access token: which account it reaches and whether it works (DESIGN §8)."""
+"""Inspecting one access token: which account it reaches and whether it works
+(docs/copernica.md, "Checking a token")."""
 
 from __future__ import annotations
 

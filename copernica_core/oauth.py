@@ -1,4 +1,5 @@
-"""The authorization-code flow: issue a state, build the link, complete the callback (DESIGN §7)."""
+"""The authorization-code flow: issue a state, build the link, explain how a callback ended
+(docs/architecture.md, "The flow")."""
 
 from __future__ import annotations
 

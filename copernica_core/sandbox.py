@@ -1,4 +1,4 @@
-"""A local stand-in for Copernica (DESIGN §11), for trying the product and for tests.
+"""A local stand-in for Copernica, for trying the product and for tests.
 
 It serves the consent page, the token endpoints, the JWT server and identity on loopback,
 with demo credentials and accounts, and admin controls under `/_sandbox/` to revoke

@@ -1,4 +1,4 @@
-"""Every Copernica answer in COPERNICA_API.md, mocked with `responses`."""
+"""Every Copernica answer described in docs/copernica.md, mocked with `responses`."""
 
 import base64
 import json

@@ -1,4 +1,4 @@
-"""Copernica Connections: page config and navigation. Each page opens the workspace itself."""
+"""Copernica Connections: page config, the workspace of this run, and navigation."""
 
 from pathlib import Path
 
@@ -20,7 +20,10 @@ pages = [
     st.Page("pages/authorize.py", title="Authorize", icon=":material/link:"),
     st.Page("pages/inspect.py", title="Inspect", icon=":material/search:"),
 ]
+widgets.open_for_this_run()  # one workspace per script run, closed whatever happens
 try:
     st.navigation(pages).run()
 except Exception as error:  # never a traceback on the page; st.rerun/st.stop are not Exceptions
     widgets.unexpected_error(error)
+finally:
+    widgets.close_this_run()

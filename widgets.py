@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import traceback
 from datetime import UTC, datetime
 
 import streamlit as st
 
-from copernica_core import ConfigError, Workspace, open_workspace
+from copernica_core import Actor, BadInput, ConfigError, Role, Workspace, open_workspace
 from copernica_core.db import parse_iso_or_none
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
-from copernica_core.overview import NEEDS_A_PERSON
 from copernica_core.secret import scrub
-from copernica_core.validation import Rejected
 
 STATUS = {  # status -> (label, badge colour, icon)
     "valid": ("Valid", "green", ":material/check_circle:"),
@@ -52,16 +51,39 @@ def _use_navigation() -> None:
         st.rerun()
 
 
-def workspace() -> Workspace:
-    """The workspace for this script run, or a plain explanation and a stopped page."""
-    _use_navigation()
+_this_run = threading.local()  # Streamlit runs each session's script in a thread of its own
+
+
+def acting_person() -> Actor:
+    """Who is using the dashboard. Without sign-in, the person at this machine, as admin."""
+    return Actor("dashboard", Role.ADMIN)
+
+
+def open_for_this_run() -> Workspace:
+    """Open the workspace of this script run (dashboard.py closes it when the run ends), or
+    show a plain explanation and stop the page."""
     try:
-        return open_workspace(actor="dashboard")
+        ws = open_workspace(actor=acting_person())
     except ConfigError as error:
         st.error(f"**The dashboard cannot start:** {text(error)}", icon=":material/error:")
         st.caption("Fix the setting named above (environment variable or .streamlit/secrets.toml), "
                    "then reload this page.")
         st.stop()
+    _this_run.workspace = ws
+    return ws
+
+
+def close_this_run() -> None:
+    ws = getattr(_this_run, "workspace", None)
+    _this_run.workspace = None
+    if ws is not None:
+        ws.close()
+
+
+def workspace() -> Workspace:
+    """The workspace of this script run, opened once by dashboard.py."""
+    _use_navigation()
+    return getattr(_this_run, "workspace", None) or open_for_this_run()
 
 
 # Built with DOM calls, not markup: the sanitiser drops a script whose text looks like HTML.
@@ -120,7 +142,7 @@ def as_datetime(moment: str | None) -> datetime | None:
     return parse_iso_or_none(moment)
 
 
-def field_error(rejected: Rejected | None, name: str) -> None:
+def field_error(rejected: BadInput | None, name: str) -> None:
     """The message for one field, shown right under it."""
     if rejected and name in rejected.errors:
         st.error(text(rejected.errors[name]), icon=":material/error:")
@@ -151,7 +173,7 @@ def explain_outcome(outcome: Outcome, message: str) -> None:
     body = f"**{text(status_label(outcome.value))}:** {text(message)}\n\n{text(outcome.hint)}"
     if outcome is Outcome.VALID:
         st.success(body, icon=":material/check_circle:")
-    elif outcome.value in NEEDS_A_PERSON:
+    elif outcome.needs_a_person:
         st.error(body, icon=":material/error:")
     else:
         st.warning(body, icon=":material/warning:")

@@ -31,9 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from copernica_core import store  # noqa: E402
+from copernica_core.access import Actor, Role  # noqa: E402
 from copernica_core.config import load_settings  # noqa: E402
 from copernica_core.db import immediate, iso  # noqa: E402
-from copernica_core.models import Account, CheckResult, Outcome  # noqa: E402
+from copernica_core.models import Account, Outcome, Verdict  # noqa: E402
 from copernica_core.overview import summarize  # noqa: E402
 from copernica_core.secret import Secret  # noqa: E402
 from copernica_core.workspace import Workspace  # noqa: E402
@@ -75,7 +76,7 @@ def seed_connections(ws: Workspace, sandbox: str, count: int) -> list[int]:
         for account_id, token in zip(accounts, tokens, strict=True):
             store.save_connection(
                 ws.db, ws.vault, application_id=None, account=Account(account_id, f"Client {account_id}"),
-                token=Secret(token), label=None, result=CheckResult(Outcome.VALID, "seeded"), new_jwt=None,
+                token=Secret(token), label=None, result=Verdict(Outcome.VALID, "seeded"), new_jwt=None,
                 now=now)
     return [r[0] for r in ws.db.execute("SELECT id FROM connections ORDER BY id")]
 
@@ -155,7 +156,7 @@ def main() -> None:
         env.update({"COPERNICA_DB": str(workdir / "copernica.db"), "COPERNICA_API_URL": sandbox,
                     "COPERNICA_AUTH_URL": f"{sandbox}/authenticate",
                     "COPERNICA_AUTHORIZE_URL": f"{sandbox}/en/authorize"})
-        ws = Workspace(load_settings(env, secrets_files=[]), actor="bench")
+        ws = Workspace(load_settings(env, secrets_files=[]), actor=Actor("bench", Role.COMMAND_LINE))
         ids = seed_connections(ws, sandbox, args.connections)
         print(f"seeded {len(ids)} connections in {workdir}")
 

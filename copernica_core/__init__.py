@@ -4,8 +4,11 @@ The library never imports Streamlit; the dashboard and the command line both use
 `open_workspace()` and the `Workspace` it returns.
 """
 
-from .config import ConfigError, Settings, load_settings
+from .access import Action, Actor, Role
+from .config import Settings, load_settings
+from .errors import BadInput, ConfigError, CopernicaError, DamagedSecret, Forbidden, NotFound
 from .models import Outcome
 from .workspace import Workspace, open_workspace
 
-__all__ = ["ConfigError", "Outcome", "Settings", "Workspace", "load_settings", "open_workspace"]
+__all__ = ["Action", "Actor", "BadInput", "ConfigError", "CopernicaError", "DamagedSecret", "Forbidden",
+           "NotFound", "Outcome", "Role", "Settings", "Workspace", "load_settings", "open_workspace"]

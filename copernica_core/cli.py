@@ -13,14 +13,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .config import ConfigError
 from .crypto import new_key
-from .fleet import Checked
+from .errors import BadInput, ConfigError, CopernicaError
+from .fleet import FinishedCheck
 from .models import Connection, Outcome
 from .neutralise import for_spreadsheet, for_terminal
 from .secret import Secret
-from .validation import Rejected
-from .workspace import TokenAdded, Workspace, open_workspace
+from .workspace import Workspace, open_workspace
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -42,7 +41,7 @@ def connection_record(c: Connection) -> dict:
     }
 
 
-def checked_record(c: Checked) -> dict:
+def checked_record(c: FinishedCheck) -> dict:
     account = c.result.account
     return {
         "connection_id": c.connection_id, "label": c.label, "outcome": c.result.outcome.value,
@@ -75,7 +74,7 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
                              "`python -m copernica_core connections` lists them.")
     progress = None
     if sys.stderr.isatty():  # stdout stays clean for --json and pipes
-        def progress(done: int, total: int, _checked: Checked) -> None:
+        def progress(done: int, total: int, _checked: FinishedCheck) -> None:
             sys.stderr.write(f"\rchecked {done}/{total}")
             sys.stderr.flush()
     results = sorted(ws.check(ids, concurrency=args.concurrency, progress=progress),
@@ -142,11 +141,13 @@ def cmd_import_tokens(ws: Workspace, args: argparse.Namespace) -> int:
         raise UsageError(f"{for_terminal(args.file)} cannot be read as CSV ({error}); nothing was imported") from None
     failed = imported = 0
     for number, row in enumerate(rows, start=2):
-        outcome = ws.add_token(row.get("token") or "", label=row.get("label") or None)
-        if isinstance(outcome, Rejected):
+        try:
+            outcome = ws.add_token(row.get("token") or "", label=row.get("label") or None)
+        except BadInput as refused:
             failed += 1
-            print(for_terminal(f"row {number}: not imported: {outcome.message}"))
-        elif isinstance(outcome, TokenAdded) and outcome.connection is None:
+            print(for_terminal(f"row {number}: not imported: {refused.message}"))
+            continue
+        if outcome.connection is None:
             failed += 1
             print(for_terminal(f"row {number}: not imported: {outcome.result.outcome.value}: {outcome.result.message}"))
         else:
@@ -280,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return COMMANDS[args.command](ws, args)
-    except (UsageError, ConfigError) as error:
+    except (UsageError, CopernicaError) as error:
         print(f"error: {for_terminal(error)}", file=sys.stderr)
         return EXIT_USAGE
     except sqlite3.DatabaseError as error:  # disk full, a read-only file, …: what finished is kept

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .errors import ConfigError
 from .secret import Secret
 
 DEFAULTS: dict[str, str] = {
@@ -24,10 +25,6 @@ DEFAULTS: dict[str, str] = {
     "COPERNICA_TIMEOUT": "10",
     "COPERNICA_STALE_HOURS": "24",
 }
-
-
-class ConfigError(Exception):
-    """A setting is missing or wrong; the message says which variable and what to do."""
 
 
 @dataclass(frozen=True)

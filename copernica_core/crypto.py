@@ -22,16 +22,13 @@ from pathlib import Path
 import sqlite_utils
 from cryptography.fernet import Fernet, InvalidToken
 
-from .config import ConfigError, Settings
+from .config import Settings
 from .db import immediate
+from .errors import ConfigError, DamagedSecret
 from .secret import Secret
 
 KEY_ID = "key_id"
 _SECRET_COLUMNS = (("applications", "client_secret_enc"), ("connections", "token_enc"), ("connections", "jwt_enc"))
-
-
-class DamagedSecret(ConfigError):
-    """One stored ciphertext cannot be opened with the database's key (damaged data)."""
 
 
 def key_id(key: Secret) -> str:

@@ -12,10 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from .api import CopernicaAPI
 from .config import Settings
-from .copernica import CopernicaClient
 from .inspection import CachedJwt, inspect_token
-from .models import CheckResult, Outcome
+from .models import Outcome, Verdict
 from .store import TokenRow
 
 log = logging.getLogger("copernica_core")
@@ -28,20 +28,20 @@ FLUSH_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
-class Checked:
+class FinishedCheck:
     """One connection's finished check."""
 
     connection_id: int
     label: str
-    result: CheckResult
+    result: Verdict
     new_jwt: CachedJwt | None
     checked_at: datetime
     attempts: int
     drop_jwt: bool = False  # the cached JWT was refused and no fresh one replaces it
 
 
-Progress = Callable[[int, int, Checked], None]
-Writer = Callable[[list[Checked]], None]
+Progress = Callable[[int, int, FinishedCheck], None]
+Writer = Callable[[list[FinishedCheck]], None]
 
 
 def backoff_delay(attempt: int, retry_after: float | None) -> float:
@@ -53,13 +53,13 @@ def backoff_delay(attempt: int, retry_after: float | None) -> float:
 class _Workers:
     """One Copernica client (and so one HTTP session) per worker thread."""
 
-    def __init__(self, settings: Settings, client_factory: Callable[[Settings], CopernicaClient]):
+    def __init__(self, settings: Settings, api_factory: Callable[[Settings], CopernicaAPI]):
         self._local = threading.local()
-        self._settings, self._factory = settings, client_factory
-        self._clients: list[CopernicaClient] = []
+        self._settings, self._factory = settings, api_factory
+        self._clients: list[CopernicaAPI] = []
         self._lock = threading.Lock()
 
-    def client(self) -> CopernicaClient:
+    def client(self) -> CopernicaAPI:
         client = getattr(self._local, "client", None)
         if client is None:
             client = self._local.client = self._factory(self._settings)
@@ -72,16 +72,16 @@ class _Workers:
             client.session.close()
 
 
-UNREADABLE = CheckResult(
+UNREADABLE = Verdict(
     Outcome.UNEXPECTED,
     "The stored access token cannot be decrypted: the database was altered or damaged. Nothing was sent "
     "to Copernica. Re-authorize this connection or paste its token again.",
 )
 
 
-def _check_one(workers: _Workers, row: TokenRow, cancel: threading.Event, max_attempts: int) -> Checked:
+def _check_one(workers: _Workers, row: TokenRow, cancel: threading.Event, max_attempts: int) -> FinishedCheck:
     if row.token is None:
-        return Checked(row.connection_id, row.label, UNREADABLE, None, datetime.now(UTC), 0)
+        return FinishedCheck(row.connection_id, row.label, UNREADABLE, None, datetime.now(UTC), 0)
     cached = row.cached_jwt
     new_jwt, dropped = None, False
     for attempt in range(max_attempts):
@@ -96,24 +96,24 @@ def _check_one(workers: _Workers, row: TokenRow, cancel: threading.Event, max_at
             break
         if cancel.wait(backoff_delay(attempt, result.retry_after)):
             break
-    return Checked(row.connection_id, row.label, result, new_jwt, datetime.now(UTC), attempt + 1,
+    return FinishedCheck(row.connection_id, row.label, result, new_jwt, datetime.now(UTC), attempt + 1,
                    drop_jwt=dropped and new_jwt is None)
 
 
 def check_many(
     rows: list[TokenRow], *, settings: Settings, write: Writer, concurrency: int | None = None,
     progress: Progress | None = None, cancel: threading.Event | None = None,
-    client_factory: Callable[[Settings], CopernicaClient] = CopernicaClient,
+    api_factory: Callable[[Settings], CopernicaAPI] = CopernicaAPI,
     max_attempts: int = MAX_ATTEMPTS,
-) -> list[Checked]:
+) -> list[FinishedCheck]:
     """Check `rows` concurrently; `write` receives finished checks in small batches as they
     come in, so a run that is stopped or killed keeps what it finished. If `progress` raises
     (Streamlit does so when the user clicks elsewhere), the run stops the same way."""
     cancel = cancel or threading.Event()
     stop = threading.Event()  # ours, so that the caller's event is only ever read
-    workers = _Workers(settings, client_factory)
-    finished: list[Checked] = []
-    unwritten: list[Checked] = []
+    workers = _Workers(settings, api_factory)
+    finished: list[FinishedCheck] = []
+    unwritten: list[FinishedCheck] = []
     last_flush = time.monotonic()
 
     def flush() -> None:
@@ -125,7 +125,7 @@ def check_many(
 
     # Workers hand results over through a queue: waiting on a set of futures would cost
     # O(pending) per wake-up, which a thousand connections turn into seconds.
-    done: queue.SimpleQueue[Checked | None] = queue.SimpleQueue()
+    done: queue.SimpleQueue[FinishedCheck | None] = queue.SimpleQueue()
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency or settings.concurrency),
                               thread_name_prefix="check")
     futures = [pool.submit(_run_one, workers, row, stop, max_attempts, done) for row in rows]
@@ -152,7 +152,7 @@ def check_many(
         pool.shutdown(wait=True)
         while not done.empty():  # checks that finished while we were stopping
             item = done.get()
-            if isinstance(item, Checked):
+            if isinstance(item, FinishedCheck):
                 finished.append(item)
                 unwritten.append(item)
         flush()
@@ -168,5 +168,5 @@ def _run_one(workers: _Workers, row: TokenRow, stop: threading.Event, max_attemp
         done.put(None if stop.is_set() else _check_one(workers, row, stop, max_attempts))
     except Exception as error:
         log.warning("check of connection %s failed: %s", row.connection_id, type(error).__name__)
-        failed = CheckResult(Outcome.UNEXPECTED, f"This check could not be completed ({type(error).__name__}).")
-        done.put(Checked(row.connection_id, row.label, failed, None, datetime.now(UTC), 1))
+        failed = Verdict(Outcome.UNEXPECTED, f"This check could not be completed ({type(error).__name__}).")
+        done.put(FinishedCheck(row.connection_id, row.label, failed, None, datetime.now(UTC), 1))

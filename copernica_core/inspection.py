@@ -7,9 +7,9 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from .copernica import CopernicaClient
+from .api import CopernicaAPI
 from .db import iso
-from .models import CheckResult, Outcome
+from .models import Outcome, Verdict
 from .secret import Secret
 
 log = logging.getLogger("copernica_core")
@@ -29,13 +29,13 @@ class CachedJwt:
 
 @dataclass(frozen=True)
 class Inspection:
-    result: CheckResult
+    result: Verdict
     new_jwt: CachedJwt | None = None  # a JWT fetched during this inspection, to cache
     drop_cached_jwt: bool = False  # identity refused the cached JWT: it must not be used again
 
 
 def inspect_token(
-    client: CopernicaClient,
+    client: CopernicaAPI,
     token: Secret,
     *,
     expected_account_id: str | None = None,
@@ -49,11 +49,11 @@ def inspect_token(
                         now=now or datetime.now(UTC))
     except Exception as error:  # an answer no rule foresaw must not stop a run or a page
         log.warning("inspection failed: %s", type(error).__name__)
-        return Inspection(CheckResult(
+        return Inspection(Verdict(
             Outcome.UNEXPECTED, f"Copernica's answer could not be handled ({type(error).__name__}).", calls=1))
 
 
-def _inspect(client: CopernicaClient, token: Secret, *, expected_account_id: str | None,
+def _inspect(client: CopernicaAPI, token: Secret, *, expected_account_id: str | None,
              cached_jwt: CachedJwt | None, now: datetime) -> Inspection:
     if client.settings.api_version != 4:
         reply = client.identity(token=token)
@@ -92,14 +92,14 @@ def _inspect(client: CopernicaClient, token: Secret, *, expected_account_id: str
     return Inspection(result, new_jwt=new_jwt, drop_cached_jwt=dropped)
 
 
-def _judge(account, expected_account_id: str | None) -> CheckResult:
+def _judge(account, expected_account_id: str | None) -> Verdict:
     if expected_account_id is not None and account.id != expected_account_id:
-        return CheckResult(
+        return Verdict(
             Outcome.ACCOUNT_CHANGED,
             f"The token now reaches account {account.name or '?'} (id {account.id}), "
             f"not the stored account id {expected_account_id}.",
             account=account,
         )
-    return CheckResult(
+    return Verdict(
         Outcome.VALID, f"Works: account {account.name or '?'} (id {account.id}).", account=account
     )

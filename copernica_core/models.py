@@ -7,56 +7,68 @@ from enum import StrEnum
 
 
 class Outcome(StrEnum):
-    VALID = "valid"
-    INVALID_TOKEN = "invalid_token"
+    """A check's outcome, and so a connection's status (UNCHECKED: no check yet). Members are
+    declared worst first: that order is their severity, everywhere."""
+
     ACCOUNT_CHANGED = "account_changed"
+    INVALID_TOKEN = "invalid_token"
     UNAVAILABLE = "unavailable"
     RATE_LIMITED = "rate_limited"
     UNEXPECTED = "unexpected"
+    UNCHECKED = "unchecked"
+    VALID = "valid"
 
     @property
-    def explanation(self) -> str:
-        return _EXPLANATIONS[self][0]
+    def severity(self) -> int:
+        """0 for the worst (account changed) up to the best (valid): sort by it, worst first."""
+        return list(Outcome).index(self)
+
+    @property
+    def needs_a_person(self) -> bool:
+        """Someone has to re-authorize or investigate; waiting does not help."""
+        return self in (Outcome.ACCOUNT_CHANGED, Outcome.INVALID_TOKEN)
 
     @property
     def hint(self) -> str:
-        return _EXPLANATIONS[self][1]
+        return _HINTS[self]
 
     @property
     def retryable(self) -> bool:
         return self in (Outcome.UNAVAILABLE, Outcome.RATE_LIMITED)
 
+    @classmethod
+    def of(cls, status: str) -> Outcome:
+        """A stored status as an Outcome; one this version does not know counts as unexpected."""
+        try:
+            return cls(status)
+        except ValueError:
+            return cls.UNEXPECTED
 
-_EXPLANATIONS = {
-    Outcome.VALID: (
-        "Copernica answered with the expected account.",
-        "Nothing to do.",
-    ),
-    Outcome.INVALID_TOKEN: (
-        "Copernica rejected the access token: it was revoked or is wrong.",
-        "Re-authorize this connection on the Authorize page (or paste a new token).",
-    ),
-    Outcome.ACCOUNT_CHANGED: (
-        "The token now reaches a different Copernica account than the one stored.",
-        "Critical: stop using this connection and check in Copernica who changed it; "
-        "then re-authorize the right account.",
-    ),
-    Outcome.UNAVAILABLE: (
-        "Copernica or the network did not answer properly (server error, timeout or "
-        "connection failure). This is not the token's fault.",
-        "Retry later; if it persists, check Copernica's status and this machine's network.",
-    ),
-    Outcome.RATE_LIMITED: (
-        "Copernica asked us to slow down (HTTP 429).",
-        "Wait a little and check again; lower the concurrency for large check-alls.",
-    ),
-    Outcome.UNEXPECTED: (
-        "Copernica gave an answer this tool does not understand.",
-        "Look at the detail below; if it persists, report it with the detail.",
-    ),
+
+_HINTS = {
+    Outcome.VALID: "Nothing to do.",
+    Outcome.INVALID_TOKEN: "Re-authorize this connection on the Authorize page (or paste a new token).",
+    Outcome.ACCOUNT_CHANGED: "Critical: stop using this connection and check in Copernica who changed it; "
+                             "then re-authorize the right account.",
+    Outcome.UNAVAILABLE: "Retry later; if it persists, check Copernica's status and this machine's network.",
+    Outcome.RATE_LIMITED: "Wait a little and check again; lower the concurrency for large check-alls.",
+    Outcome.UNEXPECTED: "Look at the detail below; if it persists, report it with the detail.",
+    Outcome.UNCHECKED: "Check it now to see whether it works.",
 }
 
-UNCHECKED = "unchecked"
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A connection's status before and after a check was written."""
+
+    connection_id: int
+    before: Outcome
+    after: Outcome
+
+    @property
+    def changed(self) -> bool:
+        return self.before is not self.after
 
 
 @dataclass(frozen=True)
@@ -100,10 +112,16 @@ class Connection:
     stale: bool = False
     duplicate_of: tuple[int, ...] = ()
 
+    @property
+    def outcome(self) -> Outcome:
+        """The status as an Outcome, with its severity."""
+        return Outcome.of(self.status)
+
 
 @dataclass(frozen=True)
-class CheckResult:
-    """One inspection's outcome, before or after it is stored."""
+class Verdict:
+    """What one inspection found: its outcome in plain words, with the technical detail. A
+    stored Verdict becomes a `Check` row."""
 
     outcome: Outcome
     message: str
@@ -123,6 +141,8 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Check:
+    """A stored check: one row of a connection's history."""
+
     id: int
     connection_id: int
     checked_at: str

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -14,9 +16,16 @@ from urllib.parse import parse_qs, urlsplit
 import sqlite_utils
 from requests_oauthlib import OAuth2Session
 
+from . import store
+from .api import CopernicaAPI
 from .config import allow_oauthlib_http_if_loopback
+from .crypto import Keyring
 from .db import immediate, iso, parse_iso
-from .models import Account, CheckResult, Outcome
+from .errors import DamagedSecret
+from .inspection import inspect_token
+from .models import Account, Outcome, Verdict
+from .secret import Secret
+from .validation import credential_problem, text_problem, url_problem
 
 STATE_TTL = timedelta(minutes=10)
 STATE_BYTES = 32
@@ -83,7 +92,7 @@ _CAUSES = (
 )
 
 
-def exchange_failed(failure: CheckResult, said: str, *, redirect_uri: str) -> AuthorizationResult:
+def exchange_failed(failure: Verdict, said: str, *, redirect_uri: str) -> AuthorizationResult:
     """How a failed code exchange is explained: what Copernica said, and its likely cause."""
     if failure.outcome in (Outcome.UNAVAILABLE, Outcome.RATE_LIMITED):
         return AuthorizationResult(
@@ -179,3 +188,113 @@ def callback_params(url: str) -> dict[str, str]:
     parts = urlsplit(url.strip())
     query = parse_qs(parts.query or parts.fragment, keep_blank_values=True)
     return {k: v[0] for k, v in query.items() if k in ("code", "state", "error", "error_description") and v}
+
+
+@dataclass
+class Callback:
+    """Completing one redirect back from Copernica: consume the state first, then exchange
+    the code, verify the token and store the connection. What it needs from the workspace
+    comes in as fields; `record_event` writes an audit event as the acting person."""
+
+    db: sqlite_utils.Database
+    vault: Keyring
+    api: CopernicaAPI
+    now: Callable[[], datetime]
+    record_event: Callable[..., None]
+
+    def complete_url(self, url: str) -> AuthorizationResult:
+        """Finish a flow from the full redirect URL pasted by the user."""
+        if url_problem(url, name="The address") or not callback_params(url).get("state"):
+            return refused(
+                "That is not a redirect address from Copernica",
+                "Paste the whole address from the browser's address bar after Copernica sent you "
+                "back; it contains state=… and code=…")
+        params = callback_params(url)
+        return self.complete(
+            code=params.get("code"), state=params.get("state"), error=params.get("error"),
+            error_description=params.get("error_description"))
+
+    def complete(
+        self, *, code: str | None, state: str | None, error: str | None = None,
+        error_description: str | None = None,
+    ) -> AuthorizationResult:
+        """Complete a callback: consume the state first, then exchange, verify and store."""
+        if not state or credential_problem(state, name="state", max_len=200):
+            return refused(
+                "Copernica sent you back without a usable state",
+                "The address has no valid state parameter, so it cannot be matched to an "
+                "authorization started here.", "Start again from the Authorize page.")
+        consumed = consume_state(self.db, state, now=self.now())
+        if consumed.problem or consumed.previous:
+            return consumed.problem or consumed.previous
+        pending = consumed.pending
+        result = self._finish_callback(pending, code=code, error=error, error_description=error_description)
+        with immediate(self.db):
+            finish_state(self.db, pending, result)
+        return result
+
+    def _finish_callback(self, pending: PendingAuthorization, *, code: str | None,
+                         error: str | None, error_description: str | None) -> AuthorizationResult:
+        if error and error.strip():
+            code_name = error.strip()
+            denied = code_name == "access_denied"
+            reason = (error_description or "").strip()
+            if text_problem(reason, name="reason", max_len=300):
+                reason = ""  # not something to echo back
+            named = f" “{code_name}”" if re.fullmatch(r"[\w.-]{1,60}", code_name) else ""
+            return refused(
+                "Access was not granted" if denied else "Copernica reported an error",
+                ("The Copernica user chose not to give access." if denied
+                 else f"Copernica answered with an error{named}.")
+                + (f" Copernica said: {reason}" if reason else ""),
+                "Start again from the Authorize page if this was a mistake.")
+        if not code or credential_problem(code, name="code", max_len=1000):
+            return refused(
+                "Copernica sent you back without an authorization code",
+                "This happens when access was not given, or when Copernica found the request's "
+                "state too weak. Nothing was stored.", "Start again from the Authorize page.")
+        app = store.get_application(self.db, pending.application_id)
+        if app is None:
+            return refused("The application was deleted", "The application this "
+                                 "authorization was started for no longer exists.")
+        try:
+            client_secret = store.application_secret(self.db, self.vault, app.id)
+        except DamagedSecret:
+            return AuthorizationResult(
+                "failed", "The stored client secret cannot be read",
+                "The application's client secret in the database cannot be decrypted (damaged data).",
+                "Enter the client secret again on the Credentials page, then authorize again.")
+        api = self.api
+        exchange = api.exchange_code(client_key=app.client_key, client_secret=client_secret,
+                                        redirect_uri=pending.redirect_uri, code=Secret(code.strip()))
+        if exchange.failure:
+            return exchange_failed(exchange.failure, exchange.said, redirect_uri=pending.redirect_uri)
+        inspection = inspect_token(api, exchange.token)
+        check = inspection.result
+        if check.outcome is not Outcome.VALID:
+            return AuthorizationResult(
+                "failed", "The new access token could not be verified", check.message, check.hint)
+        account = check.account
+        if pending.expected_account_id and account.id != pending.expected_account_id:
+            conn = store.find_connection_by_id(self.db, pending.connection_id) if pending.connection_id else None
+            name = f"“{conn.account.name}” (id {conn.account.id})" if conn else f"id {pending.expected_account_id}"
+            return AuthorizationResult(
+                "mismatch", "You authorized a different account",
+                f"You authorized account “{account.name}” (id {account.id}); this connection is "
+                f"account {name}. Nothing was changed.",
+                "To re-authorize this connection, choose the right account at Copernica. To add "
+                f"“{account.name}” as a connection of its own, authorize without choosing a connection.",
+                account=account)
+        with immediate(self.db):
+            connection_id, replaced = store.save_connection(
+                self.db, self.vault, application_id=app.id, account=account, token=exchange.token,
+                label=None, result=check, new_jwt=inspection.new_jwt, now=self.now())
+            self.record_event("authorized", application_id=app.id, connection_id=connection_id,
+                        detail=f"account {account.id}; token {exchange.token.fingerprint()}"
+                        + ("; replaced the previous token" if replaced else ""))
+        return AuthorizationResult(
+            "connected", "Connected" if not replaced else "Re-authorized",
+            f"Copernica account “{account.name}” (id {account.id}"
+            + (f", {account.company}" if account.company else "") + ") is connected"
+            + (": its token was replaced and its history kept." if replaced else "."),
+            connection_id=connection_id, account=account, replaced=replaced)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .models import UNCHECKED, Connection, Outcome
-
-NEEDS_A_PERSON = (Outcome.INVALID_TOKEN.value, Outcome.ACCOUNT_CHANGED.value)
+from .models import Connection, Outcome
 
 
 @dataclass(frozen=True)
@@ -43,11 +41,11 @@ def summarize(connections: list[Connection]) -> Summary:
             others = ", ".join(f"#{i}" for i in c.duplicate_of)
             alerts.append(Alert(c, "warning", f"reaches the same Copernica account ({c.account.name}, id "
                                               f"{c.account.id}) as connection(s) {others}."))
-    statuses = [c.status for c in connections]
+    outcomes = [c.outcome for c in connections]
     return Summary(
-        total=len(connections), valid=statuses.count(Outcome.VALID.value),
-        need_a_person=sum(s in NEEDS_A_PERSON for s in statuses),
-        other_problems=sum(s not in (Outcome.VALID.value, UNCHECKED, *NEEDS_A_PERSON) for s in statuses),
+        total=len(connections), valid=outcomes.count(Outcome.VALID),
+        need_a_person=sum(o.needs_a_person for o in outcomes),
+        other_problems=sum(not o.needs_a_person and o not in (Outcome.VALID, Outcome.UNCHECKED) for o in outcomes),
         stale=sum(c.stale for c in connections), alerts=alerts,
     )
 

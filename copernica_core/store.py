@@ -1,20 +1,21 @@
-"""Reading and writing the tables. SQL lives here; decisions live in the callers."""
+"""Reading and writing the tables: the SQL of the application's data (the key's bookkeeping
+is in crypto.py, the states' in oauth.py). Decisions live in the callers."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from .config import ConfigError
-from .copernica import bounded_extra
+from .api import bounded_extra
 from .crypto import Vault
 from .db import immediate, iso, parse_iso_or_none
+from .errors import DamagedSecret
 from .inspection import CachedJwt
-from .models import Account, Application, Check, CheckResult, Connection, Event, Outcome
+from .models import Account, Application, Check, Connection, Event, Outcome, StatusChange, Verdict
 from .secret import Secret
 from .validation import clean_label
 
@@ -134,6 +135,11 @@ def list_connections(
     return [_connection(r, stale_before=stale_before) for r in db.query(sql, params)]
 
 
+def find_connection_by_id(db: sqlite_utils.Database, connection_id: int) -> Connection | None:
+    rows = list_connections(db, stale_before=datetime.min.replace(tzinfo=UTC), ids=[connection_id])
+    return rows[0] if rows else None
+
+
 def connection_token(db: sqlite_utils.Database, vault: Vault, connection_id: int) -> Secret:
     row = db.execute("SELECT token_enc FROM connections WHERE id = ?", [connection_id]).fetchone()
     return vault.decrypt(row[0])
@@ -151,7 +157,7 @@ class TokenRow:
 def _decrypt_or_none(vault: Vault, ciphertext: str | None) -> Secret | None:
     try:
         return vault.decrypt(ciphertext) if ciphertext else None
-    except ConfigError:
+    except DamagedSecret:
         return None
 
 
@@ -187,7 +193,7 @@ def find_connection(
 
 def save_connection(
     db: sqlite_utils.Database, vault: Vault, *, application_id: int | None, account: Account,
-    token: Secret, label: str | None, result: CheckResult, new_jwt: CachedJwt | None,
+    token: Secret, label: str | None, result: Verdict, new_jwt: CachedJwt | None,
     now: datetime,
 ) -> tuple[int, bool]:
     """Insert the connection for (application, account), or replace its token in place.
@@ -230,7 +236,7 @@ def delete_connection(db: sqlite_utils.Database, connection_id: int) -> None:
 # -- checks ---------------------------------------------------------------------------------
 
 def record_check(
-    db: sqlite_utils.Database, vault: Vault, connection_id: int, result: CheckResult, *,
+    db: sqlite_utils.Database, vault: Vault, connection_id: int, result: Verdict, *,
     new_jwt: CachedJwt | None, now: datetime, drop_jwt: bool = False,
 ) -> None:
     """One check row plus the connection's current status; the cached JWT is replaced by
@@ -263,20 +269,24 @@ def record_check(
 
 def record_checks(
     db: sqlite_utils.Database, vault: Vault,
-    results: list[tuple[int, CheckResult, CachedJwt | None, datetime, bool]],
-) -> None:
-    """Write a batch of finished checks in one transaction; a connection deleted meanwhile
-    is skipped."""
+    results: list[tuple[int, Verdict, CachedJwt | None, datetime, bool]],
+) -> list[StatusChange]:
+    """Write a batch of finished checks in one transaction, and return each connection's
+    status before and after it; a connection deleted meanwhile is skipped."""
     if not results:
-        return
+        return []
+    changes = []
     with immediate(db):
-        existing = {r[0] for r in db.execute(
-            f"SELECT id FROM connections WHERE id IN ({','.join('?' * len(results))})",
+        status = dict(db.execute(
+            f"SELECT id, status FROM connections WHERE id IN ({','.join('?' * len(results))})",
             [r[0] for r in results],
-        )}
+        ).fetchall())
         for connection_id, result, new_jwt, when, drop_jwt in results:
-            if connection_id in existing:
+            if connection_id in status:
                 record_check(db, vault, connection_id, result, new_jwt=new_jwt, now=when, drop_jwt=drop_jwt)
+                changes.append(StatusChange(connection_id, Outcome.of(status[connection_id]), result.outcome))
+                status[connection_id] = result.outcome.value
+    return changes
 
 
 def _check(row: dict) -> Check:
@@ -384,3 +394,7 @@ def events(db: sqlite_utils.Database, *, connection_id: int | None = None, limit
 
 def stale_before(now: datetime, hours: float) -> datetime:
     return now - timedelta(hours=hours)
+
+
+def connection_ids(db: sqlite_utils.Database) -> list[int]:
+    return [r[0] for r in db.execute("SELECT id FROM connections ORDER BY id")]

@@ -1,28 +1,19 @@
-"""Checks on what people type. A problem is a message for the field, never an exception."""
+"""Checks on what people type: a problem is a message for its field (raised together as
+BadInput by `refuse_problems`)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from .errors import BadInput
 
 LABEL_MAX = 100
 KEY_MAX = 200
 TOKEN_MAX = 1000
 URL_MAX = 2000
 _CREDENTIAL = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """Input that was refused; nothing was stored. `errors` maps a field to its message."""
-
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        return " ".join(self.errors.values())
 
 
 def _has_control(value: str) -> bool:
@@ -77,6 +68,8 @@ def url_problem(value: str | None, *, name: str) -> str | None:
     return None
 
 
-def collect(**problems: str | None) -> Rejected | None:
+def refuse_problems(**problems: str | None) -> None:
+    """Raise BadInput with every field's problem, if there is any."""
     errors = {k: v for k, v in problems.items() if v}
-    return Rejected(errors) if errors else None
+    if errors:
+        raise BadInput(errors)

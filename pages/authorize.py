@@ -6,6 +6,7 @@ import time
 import streamlit as st
 
 import widgets as ui
+from copernica_core import BadInput
 
 ws = ui.workspace()
 st.title("Authorize")
@@ -52,7 +53,10 @@ reconnect = st.selectbox(
 cache_key = f"link_{app_id}_{reconnect}"
 cached = st.session_state.get(cache_key)
 if not cached or time.monotonic() - cached[1] > 300:
-    link = ws.start_authorization(app_id, connection_id=reconnect)
+    try:
+        link = ws.start_authorization(app_id, connection_id=reconnect)
+    except BadInput as refused:
+        link = refused
     st.session_state[cache_key] = cached = (link, time.monotonic())
 link = cached[0]
 if isinstance(link, str):

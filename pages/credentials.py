@@ -3,8 +3,8 @@
 import streamlit as st
 
 import widgets as ui
-from copernica_core.validation import Rejected
-from copernica_core.workspace import TokenAdded
+from copernica_core import BadInput
+from copernica_core.workspace import PasteAttempt
 
 ws = ui.workspace()
 st.title("Credentials")
@@ -15,18 +15,21 @@ st.caption("Your Copernica applications, from Marketing Suite → company settin
 def save(application_id: int | None, prefix: str) -> None:
     """Form callback: save, then clear the form; the secret is cleared whatever happened."""
     state = st.session_state
-    outcome = ws.save_application(
-        application_id=application_id, label=state[f"{prefix}_label"], client_key=state[f"{prefix}_key"],
-        client_secret=state[f"{prefix}_secret"], redirect_uri=state[f"{prefix}_redirect"])
+    try:
+        outcome = ws.save_application(
+            application_id=application_id, label=state[f"{prefix}_label"], client_key=state[f"{prefix}_key"],
+            client_secret=state[f"{prefix}_secret"], redirect_uri=state[f"{prefix}_redirect"])
+    except BadInput as refused:
+        outcome = refused
     state[f"{prefix}_secret"] = ""
     state[f"{prefix}_outcome"] = outcome
-    if not isinstance(outcome, Rejected) and application_id is None:
+    if not isinstance(outcome, BadInput) and application_id is None:
         for field in ("label", "key"):
             state[f"{prefix}_{field}"] = ""
 
 
 def application_form(prefix: str, outcome, *, application=None) -> None:
-    rejected = outcome if isinstance(outcome, Rejected) else None
+    rejected = outcome if isinstance(outcome, BadInput) else None
     defaults = {"label": application.label if application else "",
                 "key": application.client_key if application else "",
                 "secret": "", "redirect": application.redirect_uri if application else ws.settings.redirect_uri}
@@ -55,12 +58,12 @@ for app in applications:
     affected = ws.application_connections(app.id)
     with st.container(border=True):
         st.subheader(ui.text(app.label))
-        if outcome and not isinstance(outcome, Rejected):
+        if outcome and not isinstance(outcome, BadInput):
             st.success("Saved. The connections' tokens were not touched.", icon=":material/check:")
         st.markdown(f"**Client key:** {ui.text(app.client_key)} · {len(affected)} connection(s)")
         st.caption("Redirect URI to register in Copernica:")
         st.code(app.redirect_uri, language=None)
-        with st.expander("Edit", expanded=isinstance(outcome, Rejected)):
+        with st.expander("Edit", expanded=isinstance(outcome, BadInput)):
             if affected:
                 st.info(f"Affects {len(affected)} connection(s): "
                         f"{', '.join(ui.text(c.label) for c in affected)}. Their tokens stay stored and keep "
@@ -77,9 +80,9 @@ for app in applications:
                 st.rerun()
 
 added = st.session_state.pop("new_outcome", None)
-with st.expander("Add an application", expanded=not applications or isinstance(added, Rejected)):
+with st.expander("Add an application", expanded=not applications or isinstance(added, BadInput)):
     application_form("new", added)
-if added and not isinstance(added, Rejected):
+if added and not isinstance(added, BadInput):
     st.success(f"Added {ui.text(added.label)}. Now connect accounts on the Authorize page.", icon=":material/check:")
 
 st.header("Paste an access token")
@@ -89,20 +92,23 @@ st.caption("Made a token by hand in Marketing Suite (account settings → API ac
 
 def paste() -> None:
     state = st.session_state
-    state["paste_outcome"] = ws.add_token(state["paste_token"], label=state["paste_label"])
+    try:
+        state["paste_outcome"] = ws.add_token(state["paste_token"], label=state["paste_label"])
+    except BadInput as refused:
+        state["paste_outcome"] = refused
     state["paste_token"] = ""
-    if isinstance(state["paste_outcome"], TokenAdded) and state["paste_outcome"].connection:
+    if isinstance(state["paste_outcome"], PasteAttempt) and state["paste_outcome"].connection:
         state["paste_label"] = ""
 
 
 pasted = st.session_state.pop("paste_outcome", None)
 with st.form("paste"):
     st.text_input("Label", key="paste_label", placeholder="optional; defaults to the account's name", max_chars=100)
-    ui.field_error(pasted if isinstance(pasted, Rejected) else None, "label")
+    ui.field_error(pasted if isinstance(pasted, BadInput) else None, "label")
     st.text_input("Access token", key="paste_token", type="password")
-    ui.field_error(pasted if isinstance(pasted, Rejected) else None, "token")
+    ui.field_error(pasted if isinstance(pasted, BadInput) else None, "token")
     st.form_submit_button("Verify and add", type="primary", on_click=paste)
-if isinstance(pasted, TokenAdded):
+if isinstance(pasted, PasteAttempt):
     if pasted.connection:
         c = pasted.connection
         st.success(f"{'Updated' if pasted.replaced else 'Added'} **{ui.text(c.label)}**: Copernica account "

@@ -1,14 +1,12 @@
 """Inspect: one connection's account, a check on demand, its history, and Disconnect."""
 
-import io
 from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 import widgets as ui
-from copernica_core import open_workspace
-from copernica_core.validation import Rejected
+from copernica_core import BadInput, open_workspace
 
 PAGE_SIZE = 50
 PERIODS = {"24 hours": 1, "7 days": 7, "30 days": 30, "All": None}
@@ -89,10 +87,12 @@ if total:
             "Latency (ms)": st.column_config.NumberColumn(format="%.0f")})
 
     def history_csv(connection_id=conn.id, since=since) -> str:
-        out, workspace = io.StringIO(), open_workspace(actor="dashboard")
-        workspace.write_history_csv(out, connection_id, since=since)
-        workspace.close()
-        return out.getvalue()
+        # Called when the button is clicked, after this run's workspace was closed: its own.
+        workspace = open_workspace(actor=ui.acting_person())
+        try:
+            return workspace.history_csv(connection_id, since=since)
+        finally:
+            workspace.close()
 
     st.download_button("Download CSV", history_csv, file_name=f"connection-{conn.id}-history.csv",
                        mime="text/csv", icon=":material/download:")
@@ -115,9 +115,10 @@ with st.expander("Rename or disconnect"):
     with st.form("rename"):
         label = st.text_input("Label", value=conn.label, max_chars=100)
         if st.form_submit_button("Rename"):
-            renamed = ws.rename_connection(conn.id, label)
-            if isinstance(renamed, Rejected):
-                st.error(ui.text(renamed.message))
+            try:
+                ws.rename_connection(conn.id, label)
+            except BadInput as refused:
+                st.error(ui.text(refused.message))
             else:
                 st.rerun()
     st.write("**Disconnect** forgets this connection and its history here. Copernica has no way for us to "

@@ -42,7 +42,7 @@ if len(summary.alerts) > 8:
     st.caption(f"…and {len(summary.alerts) - 8} more; filter the table by status to see them all.")
 
 search_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
-search = search_col.text_input("Search", placeholder="Search client, account, company or id",
+search = search_col.text_input("Search", placeholder="Search label, account, company or id",
                                label_visibility="collapsed")
 check_all = button_col.button("Check all now", type="primary", icon=":material/refresh:", width="stretch",
                               help="Calls Copernica once or twice per connection; calls are billed.")
@@ -63,7 +63,7 @@ statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_fu
 
 shown = filter_connections(connections, search=search, statuses=statuses)
 table = pd.DataFrame([{
-    "Client": c.label, "Status": ui.status_label(c.status), "Account": c.account.name,
+    "Label": c.label, "Status": ui.status_label(c.status), "Account": c.account.name,
     "Company": c.account.company, "Account id": c.account.id,
     "Application": c.application_label or "pasted token",
     "Last checked": ui.as_datetime(c.last_checked_at), "Last OK": ui.as_datetime(c.last_ok_at),

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 import requests
 
+from copernica_core.access import Actor, Role
 from copernica_core.config import load_settings
 from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET, SandboxServer
 from copernica_core.workspace import Workspace
@@ -30,8 +33,12 @@ def env(tmp_path) -> dict[str, str]:
     return {"COPERNICA_DB": str(tmp_path / "data" / "copernica.db")}
 
 
-def make_workspace(env: dict[str, str]) -> Workspace:
-    return Workspace(load_settings(env, secrets_files=[]), actor="test")
+TESTER = Actor("test", Role.ADMIN)
+
+
+def make_workspace(env: dict[str, str], *, actor: Actor = TESTER) -> Workspace:
+    """A workspace on these settings only (no secrets file), acting as `actor`."""
+    return Workspace(load_settings(env, secrets_files=[]), actor=actor)
 
 
 @pytest.fixture
@@ -41,8 +48,16 @@ def ws(env):
     workspace.close()
 
 
+def free_port() -> int:
+    """A port nobody listens on right now (for a server to start on, or to be refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def sandbox_server():
+    """One sandbox for the whole run, shared by core and browser tests."""
     server = SandboxServer(hang_seconds=3).start()
     yield server
     server.stop()

@@ -11,10 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from copernica_core import store
-from copernica_core.db import immediate
-from copernica_core.models import Account, CheckResult, Outcome
-from copernica_core.secret import Secret
+from .factories import seed_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,12 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def many(sws, control):
     """Thirty connections to thirty sandbox accounts, seeded without calling Copernica."""
     accounts = control.post("accounts", count=30)["accounts"]
-    with immediate(sws.db):
-        for account_id in accounts:
-            [token] = control.tokens(account_id)
-            store.save_connection(sws.db, sws.vault, application_id=None, account=Account(account_id),
-                                  token=Secret(token), label=None, result=CheckResult(Outcome.VALID, "seeded"),
-                                  new_jwt=None, now=sws.clock())
+    for account_id in accounts:
+        [token] = control.tokens(account_id)
+        seed_connection(sws, account_id, token=token)
     return sws
 
 

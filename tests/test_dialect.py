@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from copernica_core.config import load_settings
 from copernica_core.models import Outcome
 from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
-from copernica_core.workspace import Workspace
 
+from .conftest import make_workspace
 from .helpers import callback_params, consent
 
 
@@ -76,7 +75,7 @@ def test_every_refusal_of_the_jwt_server_is_an_invalid_token_in_copernicas_words
 
 
 def test_on_v3_the_invalid_token_hint_names_v4_only_tokens(sandbox_env, control):
-    ws = Workspace(load_settings({**sandbox_env, "COPERNICA_API_VERSION": "3"}, secrets_files=[]), actor="test")
+    ws = make_workspace({**sandbox_env, "COPERNICA_API_VERSION": "3"})
     [token] = control.tokens("101")
     ws.add_token(token)
     control.post("revoke", account_id="101")

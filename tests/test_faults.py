@@ -1,16 +1,14 @@
 """The fault matrix against the sandbox: every failure of the token exchange, the JWT server
 and identity ends in the right outcome, without a traceback, and loses nothing."""
 
-import socket
-
 import pytest
 
+from copernica_core.api import CopernicaAPI
 from copernica_core.config import load_settings
-from copernica_core.copernica import CopernicaClient
 from copernica_core.inspection import inspect_token
 from copernica_core.models import Outcome
-from copernica_core.workspace import Workspace
 
+from .conftest import free_port, make_workspace
 from .helpers import consent
 
 # what each injected fault must become
@@ -38,7 +36,7 @@ def fast_env(sandbox_env):
 def test_fault_on_inspection_gives_its_outcome(fast_env, control, endpoint, kind):
     [token] = control.tokens("101")
     control.post("fail", endpoint=endpoint, kind=kind, times=1)
-    client = CopernicaClient(load_settings(fast_env, secrets_files=[]))
+    client = CopernicaAPI(load_settings(fast_env, secrets_files=[]))
     from copernica_core.secret import Secret
 
     result = inspect_token(client, Secret(token)).result
@@ -50,7 +48,7 @@ def test_fault_on_inspection_gives_its_outcome(fast_env, control, endpoint, kind
 def test_fault_on_token_exchange_fails_the_flow_and_stores_nothing(fast_env, control, kind):
     from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
 
-    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    ws = make_workspace(fast_env)
     app = ws.save_application(label="Demo", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
     url = consent(ws.start_authorization(app.id))
     control.post("fail", endpoint="token", kind=kind, times=1)
@@ -60,20 +58,14 @@ def test_fault_on_token_exchange_fails_the_flow_and_stores_nothing(fast_env, con
     assert ws.complete_authorization_url(url).replayed  # the failure is remembered, not retried
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_connection_refused_is_unavailable(fast_env, control):
     from copernica_core.secret import Secret
 
     [token] = control.tokens("101")
-    port = closed_port()
+    port = free_port()
     env = {**fast_env, "COPERNICA_API_URL": f"http://127.0.0.1:{port}",
            "COPERNICA_AUTH_URL": f"http://127.0.0.1:{port}/authenticate"}
-    result = inspect_token(CopernicaClient(load_settings(env, secrets_files=[])), Secret(token)).result
+    result = inspect_token(CopernicaAPI(load_settings(env, secrets_files=[])), Secret(token)).result
     assert result.outcome is Outcome.UNAVAILABLE and "connect" in result.message
 
 
@@ -83,13 +75,13 @@ def test_tls_to_a_plain_port_is_unavailable(fast_env, sandbox, control):
     [token] = control.tokens("101")
     plain = sandbox.base_url.replace("http://", "https://")
     env = {**fast_env, "COPERNICA_API_URL": plain, "COPERNICA_AUTH_URL": plain + "/authenticate"}
-    result = inspect_token(CopernicaClient(load_settings(env, secrets_files=[])), Secret(token)).result
+    result = inspect_token(CopernicaAPI(load_settings(env, secrets_files=[])), Secret(token)).result
     assert result.outcome is Outcome.UNAVAILABLE and "TLS" in result.message
 
 
 def test_check_all_through_an_outage_loses_no_connection_and_no_check(fast_env, control, monkeypatch):
     monkeypatch.setattr("copernica_core.fleet.BACKOFF_BASE", 0.01)
-    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    ws = make_workspace(fast_env)
     for account in ("101", "102", "103"):
         [token] = control.tokens(account)
         ws.add_token(token)
@@ -113,7 +105,7 @@ def test_a_dripping_answer_ends_at_the_total_time_limit(fast_env, control, endpo
 
     [token] = control.tokens("101")
     control.post("fail", endpoint=endpoint, kind=kind, times=1)
-    client = CopernicaClient(load_settings(fast_env, secrets_files=[]))
+    client = CopernicaAPI(load_settings(fast_env, secrets_files=[]))
     started = time.monotonic()
     result = inspect_token(client, Secret(token)).result
     assert result.outcome is Outcome.UNAVAILABLE, result
@@ -126,7 +118,7 @@ def test_a_dripping_token_exchange_ends_at_the_total_time_limit(fast_env, contro
 
     from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
 
-    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    ws = make_workspace(fast_env)
     app = ws.save_application(label="Demo", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
     url = consent(ws.start_authorization(app.id))
     control.post("fail", endpoint="token", kind="drip", times=1)
@@ -148,7 +140,7 @@ ODD_ANSWERS = {  # (endpoint, kind): the outcome that one connection must get
 
 @pytest.mark.parametrize(("endpoint", "kind"), list(ODD_ANSWERS))
 def test_one_odd_answer_is_one_connections_outcome_and_the_run_goes_on(fast_env, control, endpoint, kind):
-    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    ws = make_workspace(fast_env)
     for account in ("101", "102", "103"):
         [token] = control.tokens(account)
         ws.add_token(token)
@@ -163,7 +155,7 @@ def test_one_odd_answer_is_one_connections_outcome_and_the_run_goes_on(fast_env,
 
 
 def test_pasting_a_token_whose_jwt_is_not_ascii_is_refused_plainly(fast_env, control):
-    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    ws = make_workspace(fast_env)
     [token] = control.tokens("101")
     control.post("fail", endpoint="jwt", kind="unicode_jwt", times=1)
     added = ws.add_token(token)
@@ -178,7 +170,7 @@ def test_no_call_follows_a_redirect(fast_env, control, endpoint):
     from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
     from copernica_core.secret import Secret
 
-    ws = Workspace(load_settings(fast_env, secrets_files=[]), actor="test")
+    ws = make_workspace(fast_env)
     if endpoint == "token":
         app = ws.save_application(label="Demo", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
         url = consent(ws.start_authorization(app.id))
@@ -189,7 +181,7 @@ def test_no_call_follows_a_redirect(fast_env, control, endpoint):
     else:
         [token] = control.tokens("101")
         control.post("fail", endpoint=endpoint, kind="redirect", times=1)
-        result = inspect_token(ws.client_factory(ws.settings), Secret(token)).result
+        result = inspect_token(ws.api_factory(ws.settings), Secret(token)).result
         assert result.outcome is Outcome.UNEXPECTED
         text = result.message + result.detail
     assert "redirect" in text and "http://127.0.0.1:9/internal" in text

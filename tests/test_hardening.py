@@ -11,9 +11,9 @@ import sqlite3
 import pytest
 import responses
 
+from copernica_core.api import Answer, error_message
 from copernica_core.cli import main
 from copernica_core.config import ConfigError, load_settings
-from copernica_core.copernica import Answer, error_message
 from copernica_core.neutralise import for_spreadsheet, for_terminal
 from copernica_core.sandbox import DemoAccount
 from copernica_core.secret import Secret, excerpt

@@ -9,8 +9,8 @@ import pytest
 import requests
 import responses
 
+from copernica_core.api import CopernicaAPI
 from copernica_core.config import load_settings
-from copernica_core.copernica import CopernicaClient
 from copernica_core.inspection import CachedJwt, inspect_token
 from copernica_core.models import Outcome
 from copernica_core.secret import Secret
@@ -27,8 +27,8 @@ def make_jwt(exp: float | None = None) -> str:
     return f"{b64({'alg': 'HS256'})}.{b64({'exp': int(exp or time.time() + 86400)})}.c2lnbmF0dXJl"
 
 
-def client(version: int = 4) -> CopernicaClient:
-    return CopernicaClient(load_settings({"COPERNICA_API_VERSION": str(version)}, secrets_files=[]))
+def client(version: int = 4) -> CopernicaAPI:
+    return CopernicaAPI(load_settings({"COPERNICA_API_VERSION": str(version)}, secrets_files=[]))
 
 
 TOKEN = Secret("access-token-0123456789")
@@ -87,25 +87,19 @@ def test_nearly_expired_cached_jwt_is_replaced():
     assert len(responses.calls) == 2
 
 
+@pytest.mark.parametrize(("second_answer", "outcome"), [
+    ({"json": IDENTITY}, Outcome.VALID),  # the fresh JWT works
+    ({"status": 403, "json": {"error": {"message": "no"}}}, Outcome.INVALID_TOKEN),  # refused again
+])
 @responses.activate
-def test_refused_cached_jwt_is_refreshed_once_then_works():
+def test_a_refused_cached_jwt_is_replaced_once_and_a_second_refusal_is_invalid_token(second_answer, outcome):
     responses.get(f"{API}/v4/identity", status=401, json={"error": {"message": "expired"}})
     responses.post(AUTH, body=make_jwt())
-    responses.get(f"{API}/v4/identity", json=IDENTITY)
+    responses.get(f"{API}/v4/identity", **second_answer)
     cached = CachedJwt(Secret(make_jwt()), datetime.now(UTC) + timedelta(hours=2))
     inspection = inspect_token(client(), TOKEN, cached_jwt=cached)
-    assert inspection.result.outcome is Outcome.VALID
-    assert inspection.result.calls == 3
-
-
-@responses.activate
-def test_second_refusal_after_fresh_jwt_is_invalid_token():
-    responses.get(f"{API}/v4/identity", status=403, json={"error": {"message": "no"}})
-    responses.post(AUTH, body=make_jwt())
-    cached = CachedJwt(Secret(make_jwt()), datetime.now(UTC) + timedelta(hours=2))
-    inspection = inspect_token(client(), TOKEN, cached_jwt=cached)
-    assert inspection.result.outcome is Outcome.INVALID_TOKEN
-    assert inspection.result.calls == 3
+    assert inspection.result.outcome is outcome and inspection.result.calls == 3
+    assert inspection.drop_cached_jwt and (inspection.new_jwt is not None) == (outcome is Outcome.VALID)
 
 
 @responses.activate
@@ -127,10 +121,31 @@ def test_v3_sends_the_token_as_query_parameter_and_keeps_v3_fields():
     assert "access_token=access-token-0123456789" in responses.calls[0].request.url
 
 
+IDENTITY_ANSWERS = {  # what v3 identity answers -> (outcome, words found in the message or detail)
+    "400 invalid access token": (dict(status=400, json={"error": {"message": "Invalid access token"}}),
+                                 Outcome.INVALID_TOKEN, "Invalid access token"),
+    "html 503": (dict(status=503, content_type="text/html",
+                      body="<html><head><title>503 Service Unavailable</title></head></html>"),
+                 Outcome.UNAVAILABLE, "HTML page"),
+    "429 with retry-after": (dict(status=429, headers={"Retry-After": "7"}, json={}), Outcome.RATE_LIMITED, "7 s"),
+    "html 200": (dict(status=200, content_type="text/html", body="<html>Maintenance</html>"),
+                 Outcome.UNEXPECTED, "HTML"),
+    "json 200 without id": (dict(json={"name": "no id"}), Outcome.UNEXPECTED, "expected JSON"),
+    "unknown 4xx": (dict(status=404, json={"error": {"message": "No such thing"}}), Outcome.UNEXPECTED,
+                    "No such thing"),
+    "connection failure": (dict(body=requests.exceptions.ConnectionError("refused")), Outcome.UNAVAILABLE,
+                           "connect"),
+}
+
+
+@pytest.mark.parametrize("answer", list(IDENTITY_ANSWERS))
 @responses.activate
-def test_v3_invalid_access_token_400_is_invalid_token():
-    responses.get(f"{API}/v3/identity", status=400, json={"error": {"message": "Invalid access token"}})
-    assert inspect_token(client(3), TOKEN).result.outcome is Outcome.INVALID_TOKEN
+def test_identity_answer_gives_its_outcome(answer):
+    kwargs, outcome, words = IDENTITY_ANSWERS[answer]
+    responses.get(f"{API}/v3/identity", **kwargs)
+    result = inspect_token(client(3), TOKEN).result
+    assert result.outcome is outcome
+    assert words in result.message + " " + result.detail
 
 
 @responses.activate
@@ -154,58 +169,12 @@ def test_another_account_than_stored_is_account_changed():
 
 
 @responses.activate
-def test_html_503_is_unavailable():
-    responses.get(f"{API}/v3/identity", status=503, content_type="text/html",
-                  body="<html><head><title>503 Service Unavailable</title></head></html>")
-    result = inspect_token(client(3), TOKEN).result
-    assert result.outcome is Outcome.UNAVAILABLE
-    assert result.http_status == 503
-    assert "HTML page" in result.detail and "overloaded" not in result.message
-
-
-@responses.activate
-def test_429_is_rate_limited_with_retry_after():
-    responses.get(f"{API}/v3/identity", status=429, headers={"Retry-After": "7"}, json={})
-    result = inspect_token(client(3), TOKEN).result
-    assert result.outcome is Outcome.RATE_LIMITED
-    assert result.retry_after == 7
-
-
-@responses.activate
-def test_html_200_is_unexpected():
-    responses.get(f"{API}/v3/identity", status=200, content_type="text/html", body="<html>Maintenance</html>")
-    result = inspect_token(client(3), TOKEN).result
-    assert result.outcome is Outcome.UNEXPECTED
-    assert "HTML" in result.message
-
-
-@responses.activate
-def test_json_200_without_id_is_unexpected():
-    responses.get(f"{API}/v3/identity", json={"name": "no id"})
-    assert inspect_token(client(3), TOKEN).result.outcome is Outcome.UNEXPECTED
-
-
-@responses.activate
-def test_unknown_4xx_is_unexpected_with_copernicas_message():
-    responses.get(f"{API}/v3/identity", status=404, json={"error": {"message": "No such thing"}})
-    result = inspect_token(client(3), TOKEN).result
-    assert result.outcome is Outcome.UNEXPECTED
-    assert "No such thing" in result.message
-
-
-@responses.activate
 def test_timeout_is_unavailable_and_names_no_secret():
     leaky = requests.exceptions.ReadTimeout("url ?access_token=access-token-0123456789")
     responses.get(f"{API}/v3/identity", body=leaky)
     result = inspect_token(client(3), TOKEN).result
     assert result.outcome is Outcome.UNAVAILABLE
     assert "access-token" not in result.message
-
-
-@responses.activate
-def test_connection_failure_is_unavailable():
-    responses.get(f"{API}/v3/identity", body=requests.exceptions.ConnectionError("refused"))
-    assert inspect_token(client(3), TOKEN).result.outcome is Outcome.UNAVAILABLE
 
 
 @responses.activate
@@ -254,7 +223,7 @@ def test_code_exchange_without_access_token_is_a_failure(kwargs):
 
 @responses.activate
 def test_oversized_answers_are_read_only_up_to_the_cap():
-    from copernica_core.copernica import MAX_BODY_BYTES, new_http_session, send
+    from copernica_core.api import MAX_BODY_BYTES, new_http_session, send
 
     responses.get(f"{API}/v3/identity", body="x" * (3 * MAX_BODY_BYTES), content_type="text/plain")
     answer = send(new_http_session(), "GET", f"{API}/v3/identity", timeout=5)

@@ -6,8 +6,7 @@ import pytest
 import responses
 from streamlit.testing.v1 import AppTest
 
-from copernica_core.secret import Secret
-
+from . import factories
 from .conftest import API, AUTH, make_workspace
 from .helpers import callback_params
 from .test_inspection import IDENTITY, make_jwt
@@ -149,15 +148,12 @@ def test_authorize_page_links_to_copernica_in_the_same_tab(page_env):
 
 
 def seed_connection(env, *, label="Acme <b>Shop</b> [x](http://evil)") -> int:
-    from copernica_core import store
-    from copernica_core.models import Account, CheckResult, Outcome
-
     ws = make_workspace(env)
-    cid, _ = store.save_connection(
-        ws.db, ws.vault, application_id=None, account=Account("34", "Development", "", "Copernica BV"),
-        token=Secret("tok-0123456789abcdef"), label=label, result=CheckResult(Outcome.VALID, "ok"),
-        new_jwt=None, now=ws.clock())
-    return cid
+    try:
+        return factories.seed_connection(ws, "34", "Development", company="Copernica BV", label=label,
+                                         token="tok-0123456789abcdef")
+    finally:
+        ws.close()
 
 
 @responses.activate
@@ -177,11 +173,11 @@ def test_inspect_now_shows_the_outcome_and_its_history(page_env):
 def test_overview_search_and_filter(page_env):
     seed_connection(page_env, label="Flowers")
     at = app().run()
-    assert at.dataframe[0].value["Client"].tolist() == ["Flowers"]
+    assert at.dataframe[0].value["Label"].tolist() == ["Flowers"]
     at.pills[0].set_value(["invalid_token"]).run()
     assert "No connection matches" in texts(at)
     at.pills[0].set_value(["valid"]).run()
-    assert at.dataframe[0].value["Client"].tolist() == ["Flowers"]
+    assert at.dataframe[0].value["Label"].tolist() == ["Flowers"]
     at.text_input[0].input("no such client").run()
     assert "No connection matches" in texts(at)
 

@@ -7,10 +7,10 @@ import pytest
 from copernica_core import store
 from copernica_core.config import ConfigError
 from copernica_core.db import open_database, schema_version
-from copernica_core.models import Account, CheckResult, Outcome
-from copernica_core.secret import Secret
+from copernica_core.models import Outcome, Verdict
 
 from .conftest import make_workspace
+from .factories import seed_connection
 
 
 def test_key_file_is_created_beside_the_database_with_mode_0600(ws, tmp_path):
@@ -63,16 +63,14 @@ def test_malformed_key_names_the_variable(env):
 
 
 def test_eight_threads_writing_checks_at_once_lose_nothing(ws, env):
-    connection_id, _ = store.save_connection(
-        ws.db, ws.vault, application_id=None, account=Account("7", "Seven"), token=Secret("token-777777"),
-        label=None, result=CheckResult(Outcome.VALID, "ok"), new_jwt=None, now=ws.clock())
+    connection_id = seed_connection(ws, "7", "Seven")
     errors = []
 
     def writer(n: int) -> None:
         try:
             db = open_database(env["COPERNICA_DB"])
             for _ in range(50):
-                store.record_checks(db, ws.vault, [(connection_id, CheckResult(Outcome.VALID, f"t{n}"), None,
+                store.record_checks(db, ws.vault, [(connection_id, Verdict(Outcome.VALID, f"t{n}"), None,
                                                     ws.clock(), False)])
             db.close()
         except Exception as error:  # collected and asserted below
@@ -91,10 +89,8 @@ def test_prune_keeps_uptime_and_daily_totals_and_drops_old_rows(ws):
     from datetime import timedelta
 
     now = ws.clock()
-    connection_id, _ = store.save_connection(
-        ws.db, ws.vault, application_id=None, account=Account("7", "Seven"), token=Secret("token-777777"),
-        label=None, result=CheckResult(Outcome.VALID, "ok"), new_jwt=None, now=now)
-    old = [(connection_id, CheckResult(Outcome.VALID if i % 4 else Outcome.UNAVAILABLE, "x"), None,
+    connection_id = seed_connection(ws, "7", "Seven")
+    old = [(connection_id, Verdict(Outcome.VALID if i % 4 else Outcome.UNAVAILABLE, "x"), None,
             now - timedelta(days=20, minutes=i), False) for i in range(40)]
     store.record_checks(ws.db, ws.vault, old)
     before_uptime = ws.uptime(connection_id, days=30)

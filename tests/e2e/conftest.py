@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from playwright.sync_api import expect
 
 from copernica_core.sandbox import SandboxServer
 
+from ..conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 expect.set_options(timeout=15_000)  # shared, noisy machines: wait for the page, not for a clock
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -26,12 +27,6 @@ CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-sync",
     "--disable-background-networking", "--disable-component-update", "--disable-quic",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
@@ -48,13 +43,6 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: 
     raise RuntimeError(f"the dashboard did not start within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def e2e_sandbox():
-    server = SandboxServer(hang_seconds=3).start()
-    yield server
-    server.stop()
-
-
 class Dashboard:
     def __init__(self, url: str, env: dict[str, str], log: Path, sandbox: SandboxServer):
         self.url, self.env, self.log, self.sandbox = url, env, log, sandbox
@@ -66,17 +54,15 @@ class Dashboard:
 
 
 @pytest.fixture
-def dashboard(tmp_path, e2e_sandbox):
+def dashboard(tmp_path, sandbox):
     """A fresh database and a `streamlit run` wired to the sandbox, for one test."""
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("COPERNICA_")},
-        **e2e_sandbox.env(),
+        **sandbox.env(),
         "COPERNICA_DB": str(tmp_path / "data" / "copernica.db"),
         "COPERNICA_REDIRECT_URI": f"http://localhost:{port}/authorize",
     }
-    e2e_sandbox.state.faults.clear()
-    e2e_sandbox.state.latency_ms = 0
     log = tmp_path / "streamlit.log"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -86,7 +72,7 @@ def dashboard(tmp_path, e2e_sandbox):
         )
     try:
         wait_until_serving(f"http://localhost:{port}/_stcore/health", process, log)
-        yield Dashboard(f"http://localhost:{port}", env, log, e2e_sandbox)
+        yield Dashboard(f"http://localhost:{port}", env, log, sandbox)
     finally:
         process.terminate()
         try:

@@ -9,10 +9,9 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from copernica_core.config import load_settings
 from copernica_core.sandbox import DEMO_CLIENT_KEY
-from copernica_core.workspace import Workspace
 
+from ..conftest import make_workspace
 from .conftest import ROOT, alert, free_port, shoot, wait_until_serving
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +33,7 @@ def test_demo_command_gives_a_working_dashboard_and_consent_loop(page, tmp_path)
         page.get_by_role("button", name="Give access").click()
         expect(alert(page, "“Northwind Travel” (id 103, Northwind Group) is connected")).to_be_visible()
         shoot(page, "demo-connected")
-        ws = Workspace(load_settings({"COPERNICA_DB": str(db)}, secrets_files=[]), actor="test")
+        ws = make_workspace({"COPERNICA_DB": str(db)})
         assert [a.client_key for a in ws.applications()] == [DEMO_CLIENT_KEY]
         assert [c.account.id for c in ws.connections()] == ["103"]
     finally:

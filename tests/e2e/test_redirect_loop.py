@@ -6,17 +6,17 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from copernica_core.config import load_settings
 from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
 from copernica_core.workspace import Workspace
 
+from ..conftest import make_workspace
 from .conftest import alert, shoot
 
 pytestmark = pytest.mark.e2e
 
 
 def workspace(dashboard) -> Workspace:
-    return Workspace(load_settings(dashboard.env, secrets_files=[]), actor="test")
+    return make_workspace(dashboard.env)
 
 
 def add_demo_application(page, dashboard) -> None:

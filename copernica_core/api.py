@@ -28,7 +28,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError, ProtocolError
 
 from .config import Settings, allow_oauthlib_http_if_loopback
-from .models import Account, CheckResult, Outcome
+from .models import Account, Outcome, Verdict
 from .secret import Secret, excerpt, install_log_scrubbing, scrub
 from .validation import clean_label
 
@@ -51,7 +51,7 @@ class Answer:
     content_type: str
     text: str
     latency_ms: float
-    failure: CheckResult | None = None
+    failure: Verdict | None = None
     retry_after: float | None = None
     truncated: bool = False
     location: str = ""
@@ -242,7 +242,7 @@ def _transport_failure(error: requests.RequestException, url: str, timeout: floa
     else:
         message = f"The request to Copernica ({host}) failed ({type(error).__name__})."
     latency = (time.perf_counter() - started) * 1000
-    failure = CheckResult(Outcome.UNAVAILABLE, message, latency_ms=latency, detail=type(error).__name__)
+    failure = Verdict(Outcome.UNAVAILABLE, message, latency_ms=latency, detail=type(error).__name__)
     return Answer(None, "", "", latency, failure=failure)
 
 
@@ -304,8 +304,8 @@ def where_to(location: str) -> str:
     return scrub(shown)[:200] or "nowhere"
 
 
-def redirect_refused(answer: Answer, *, what: str) -> CheckResult:
-    return CheckResult(
+def redirect_refused(answer: Answer, *, what: str) -> Verdict:
+    return Verdict(
         Outcome.UNEXPECTED,
         f"{what}: Copernica answered with a redirect (HTTP {answer.status}) to {where_to(answer.location)}; "
         "redirects are never followed, because the request carries secrets.",
@@ -329,7 +329,7 @@ def invalid_token_advice(api_version: int) -> str:
     return advice + "."
 
 
-def refusal(answer: Answer, *, what: str, refuses: str | None = None, api_version: int = 4) -> CheckResult:
+def refusal(answer: Answer, *, what: str, refuses: str | None = None, api_version: int = 4) -> Verdict:
     """Classify an answer that is not the success we wanted (docs/copernica.md). `refuses`
     says what an HTTP 400, 401 or 403 from this endpoint refuses; Copernica answers 400 for
     nearly every error, so its message is kept, not matched."""
@@ -341,28 +341,28 @@ def refusal(answer: Answer, *, what: str, refuses: str | None = None, api_versio
     common = {"http_status": status, "latency_ms": answer.latency_ms, "detail": f"{what}: HTTP {status}: {message}"}
     if status == 429:
         wait = f" Retry after {answer.retry_after:g} s." if answer.retry_after is not None else ""
-        return CheckResult(
+        return Verdict(
             Outcome.RATE_LIMITED, f"Copernica asked to slow down (too many requests).{wait}",
             retry_after=answer.retry_after, **common,
         )
     if status in _OVERLOAD_STATUSES and answer.is_html:
         busy = "too many requests" in answer.text[:65536].lower()
-        return CheckResult(Outcome.UNAVAILABLE, (
+        return Verdict(Outcome.UNAVAILABLE, (
             "Copernica is overloaded: its load balancer answered that there are too many requests to handle."
             if busy else f"Copernica is briefly unavailable: its load balancer answered with an error page ({status})."
         ) + " This passes by itself; checks are retried.", **common)
     if status is not None and status >= 500:
-        return CheckResult(Outcome.UNAVAILABLE, f"Copernica had a server error ({message}).", **common)
+        return Verdict(Outcome.UNAVAILABLE, f"Copernica had a server error ({message}).", **common)
     refused = status in (401, 403) or (status == 400 and "invalid method" not in message.lower())
     if refuses and refused:
         whom = "the connection's access" if refuses == REFUSES_JWT else "this access token"
-        return CheckResult(
+        return Verdict(
             Outcome.INVALID_TOKEN, f"Copernica refused {whom} (“{message}”): the token was revoked, or it is wrong.",
             advice=invalid_token_advice(api_version), **common)
     if status is not None and 200 <= status < 300:
         kind = "an HTML page" if answer.is_html else "something that is not the expected JSON"
-        return CheckResult(Outcome.UNEXPECTED, f"{what}: Copernica answered HTTP {status} with {kind}.", **common)
-    return CheckResult(Outcome.UNEXPECTED, f"{what}: Copernica answered HTTP {status}: {message}.", **common)
+        return Verdict(Outcome.UNEXPECTED, f"{what}: Copernica answered HTTP {status} with {kind}.", **common)
+    return Verdict(Outcome.UNEXPECTED, f"{what}: Copernica answered HTTP {status}: {message}.", **common)
 
 
 def jwt_claims(jwt: str) -> dict:
@@ -453,31 +453,31 @@ def bounded_extra(extra: object) -> dict:
 class JwtReply:
     jwt: Secret | None
     expires_at: datetime | None
-    failure: CheckResult | None
+    failure: Verdict | None
     answer: Answer
 
 
 @dataclass(frozen=True)
 class IdentityReply:
     account: Account | None
-    failure: CheckResult | None
+    failure: Verdict | None
     answer: Answer
 
 
 @dataclass(frozen=True)
 class ExchangeReply:
     token: Secret | None
-    failure: CheckResult | None
+    failure: Verdict | None
     said: str = ""  # Copernica's own words when it answered but did not hand out a token (redacted)
 
 
 class _Refused(Exception):
-    def __init__(self, failure: CheckResult, said: str) -> None:
+    def __init__(self, failure: Verdict, said: str) -> None:
         super().__init__("token endpoint refused")
         self.failure, self.said = failure, said
 
 
-class CopernicaClient:
+class CopernicaAPI:
     """Copernica's endpoints as configured in `settings`, over one HTTP session."""
 
     def __init__(self, settings: Settings, session: requests.Session | None = None) -> None:
@@ -551,7 +551,7 @@ class CopernicaClient:
             return ExchangeReply(None, _transport_failure(error, token_url, self.settings.timeout, started).failure)
         except Exception as error:  # oauthlib's own parse errors; never echo their text
             log.warning("token exchange failed: %s", type(error).__name__)
-            unreadable = CheckResult(Outcome.UNEXPECTED, "Token exchange: Copernica's answer could not be read.")
+            unreadable = Verdict(Outcome.UNEXPECTED, "Token exchange: Copernica's answer could not be read.")
             return ExchangeReply(None, unreadable)
         finally:
             oauth.close()

@@ -1,0 +1,55 @@
+"""Who is acting, and what their role lets them do (the way datasette's `ensure_permission`
+works): every Workspace operation checks the acting person before it does anything."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .errors import Forbidden
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    VIEWER = "viewer"
+    COMMAND_LINE = "command line"  # someone with the database file and its key: everything
+
+
+class Action(StrEnum):
+    """What an operation needs, named for the refusal message."""
+
+    READ = "see connections and their history"
+    CHECK = "check connections"
+    MANAGE = "change applications and connections"
+    REVEAL = "reveal an access token"
+    AUDIT = "read the activity log"
+
+
+_ALLOWED = {
+    Role.ADMIN: set(Action),
+    Role.COMMAND_LINE: set(Action),
+    Role.VIEWER: {Action.READ, Action.CHECK},
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting person: who (recorded with every event) and which role."""
+
+    who: str
+    role: Role
+
+    def may(self, action: Action) -> bool:
+        return action in _ALLOWED[self.role]
+
+    def ensure(self, action: Action) -> None:
+        if not self.may(action):
+            raise Forbidden(f"{self.who} ({self.role}) may not {action}; ask an admin.")
+
+    @classmethod
+    def command_line(cls) -> Actor:
+        try:
+            return cls(f"cli:{getpass.getuser()}", Role.COMMAND_LINE)
+        except (KeyError, OSError):
+            return cls("cli", Role.COMMAND_LINE)

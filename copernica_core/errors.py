@@ -1,0 +1,36 @@
+"""The errors the core raises on purpose, with one root (the way requests does it). Each
+message says what to do; callers catch a type instead of inspecting return values."""
+
+from __future__ import annotations
+
+
+class CopernicaError(Exception):
+    """Root of every error the core raises on purpose."""
+
+
+class ConfigError(CopernicaError):
+    """A setting or the key is missing or wrong; the message names it and what to do."""
+
+
+class DamagedSecret(CopernicaError):
+    """One stored ciphertext cannot be opened with the database's key (damaged data)."""
+
+
+class NotFound(CopernicaError):
+    """The application or connection does not exist (any more)."""
+
+
+class Forbidden(CopernicaError):
+    """The acting person's role does not allow this operation."""
+
+
+class BadInput(CopernicaError):
+    """Input that was refused; nothing was stored. `errors` maps a field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+    @property
+    def message(self) -> str:
+        return str(self)

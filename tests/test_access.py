@@ -1,0 +1,103 @@
+"""The acting person: the core refuses what a role may not do (below any page), errors are
+types, and a check tells each connection's status before and after."""
+
+from __future__ import annotations
+
+import pytest
+
+from copernica_core import Action, Actor, Forbidden, NotFound, Role
+from copernica_core.models import Outcome
+
+from .conftest import make_workspace
+from .factories import seed_connection
+
+VIEWER = Actor("viewer@example.com", Role.VIEWER)
+
+# every operation that changes or reveals something, with arguments that would otherwise work
+ADMIN_ONLY = {
+    "save_application": lambda ws, ids: ws.save_application(label="X", client_key="ck-x", client_secret="cs-xxxxxx"),
+    "delete_application": lambda ws, ids: ws.delete_application(ids["application"]),
+    "rename_connection": lambda ws, ids: ws.rename_connection(ids["connection"], "New name"),
+    "disconnect": lambda ws, ids: ws.disconnect(ids["connection"]),
+    "reveal_token": lambda ws, ids: ws.reveal_token(ids["connection"]),
+    "add_token": lambda ws, ids: ws.add_token("tok-abcdefgh-123"),
+    "start_authorization": lambda ws, ids: ws.start_authorization(ids["application"]),
+    "complete_authorization": lambda ws, ids: ws.complete_authorization(code="c" * 20, state="s" * 40),
+    "complete_authorization_url": lambda ws, ids: ws.complete_authorization_url("http://localhost/authorize?state=x"),
+    "prune": lambda ws, ids: ws.prune(older_than_days=1),
+    "rotate_key": lambda ws, ids: ws.rotate_key(),
+    "events": lambda ws, ids: ws.events(),
+}
+
+
+@pytest.fixture
+def seeded(env):
+    ws = make_workspace(env)
+    app = ws.save_application(label="App", client_key="ck-1", client_secret="cs-secret-1")
+    ids = {"application": app.id, "connection": seed_connection(ws, "7", "Seven")}
+    ws.close()
+    return ids
+
+
+def snapshot(env) -> tuple:
+    ws = make_workspace(env)
+    try:
+        return tuple(list(ws.db.query(f"SELECT * FROM {t}")) for t in
+                     ("applications", "connections", "events", "checks", "pending_authorizations", "meta"))
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("operation", list(ADMIN_ONLY))
+def test_a_viewer_is_refused_every_admin_operation_by_the_core(env, seeded, operation):
+    before = snapshot(env)
+    viewer = make_workspace(env, actor=VIEWER)
+    with pytest.raises(Forbidden, match=r"viewer@example\.com"):
+        ADMIN_ONLY[operation](viewer, seeded)
+    viewer.close()
+    assert snapshot(env) == before
+
+
+def test_a_viewer_can_look_check_and_download(sandbox_env, control):
+    admin = make_workspace(sandbox_env)
+    [token] = control.tokens("101")
+    connection = admin.add_token(token).connection
+    admin.close()
+    viewer = make_workspace(sandbox_env, actor=VIEWER)
+    assert [c.id for c in viewer.connections()] == [connection.id]
+    assert [c.result.outcome for c in viewer.check()] == [Outcome.VALID]
+    assert viewer.history_count(connection.id) == 2
+    assert viewer.history_csv(connection.id).count("\n") == 3
+    assert not viewer.may(Action.MANAGE) and viewer.may(Action.CHECK)
+    viewer.close()
+
+
+def test_renaming_a_connection_that_does_not_exist_is_not_found_and_records_nothing(ws):
+    with pytest.raises(NotFound):
+        ws.rename_connection(12345, "Ghost")
+    assert list(ws.db.query("SELECT * FROM events")) == []
+
+
+@pytest.mark.parametrize("operation", ["connection", "disconnect", "reveal_token"])
+def test_a_missing_connection_is_not_found(ws, operation):
+    with pytest.raises(NotFound):
+        getattr(ws, operation)(999)
+
+
+def test_a_check_tells_each_connections_status_before_and_after(sws, control):
+    [first] = control.tokens("101")
+    [second] = control.tokens("102")
+    a, b = sws.add_token(first).connection, sws.add_token(second).connection
+    control.post("revoke", account_id="102")
+    run = sws.check()
+    changes = {c.connection_id: (c.before, c.after) for c in run.changes}
+    assert changes == {a.id: (Outcome.VALID, Outcome.VALID), b.id: (Outcome.VALID, Outcome.INVALID_TOKEN)}
+    assert [c.connection_id for c in run.changes if c.changed] == [b.id]
+
+
+def test_statuses_have_one_order_worst_first():
+    assert sorted(Outcome, key=lambda o: o.severity) == [
+        Outcome.ACCOUNT_CHANGED, Outcome.INVALID_TOKEN, Outcome.UNAVAILABLE, Outcome.RATE_LIMITED,
+        Outcome.UNEXPECTED, Outcome.UNCHECKED, Outcome.VALID]
+    assert {o for o in Outcome if o.needs_a_person} == {Outcome.ACCOUNT_CHANGED, Outcome.INVALID_TOKEN}
+    assert Outcome.of("something new") is Outcome.UNEXPECTED

@@ -60,8 +60,11 @@ def acting_person() -> Actor:
 
 
 def open_for_this_run() -> Workspace:
-    """Open the workspace of this script run (dashboard.py closes it when the run ends), or
-    show a plain explanation and stop the page."""
+    """The workspace of this script run, opened on first use (widget callbacks run before
+    the script: they get it here too), closed by dashboard.py when the run ends; or a plain
+    explanation and a stopped page."""
+    if (ws := getattr(_this_run, "workspace", None)) is not None:
+        return ws
     try:
         ws = open_workspace(actor=acting_person())
     except ConfigError as error:
@@ -81,9 +84,9 @@ def close_this_run() -> None:
 
 
 def workspace() -> Workspace:
-    """The workspace of this script run, opened once by dashboard.py."""
+    """The workspace of this script run, for a page and its widget callbacks."""
     _use_navigation()
-    return getattr(_this_run, "workspace", None) or open_for_this_run()
+    return open_for_this_run()
 
 
 # Built with DOM calls, not markup: the sanitiser drops a script whose text looks like HTML.

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .access import Actor, Role
 from .sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET, SandboxServer
 from .workspace import open_workspace
 
@@ -23,7 +24,7 @@ def demo_env(sandbox: SandboxServer, *, dashboard_port: int, db: Path = DEMO_DB)
 
 
 def ensure_demo_application(env: dict[str, str]) -> None:
-    ws = open_workspace(env, actor="demo")
+    ws = open_workspace(env, actor=Actor("demo", Role.COMMAND_LINE))
     try:
         if not any(a.client_key == DEMO_CLIENT_KEY for a in ws.applications()):
             ws.save_application(label="Sandbox demo application", client_key=DEMO_CLIENT_KEY,

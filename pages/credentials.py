@@ -13,10 +13,12 @@ st.caption("Your Copernica applications, from Marketing Suite → company settin
 
 
 def save(application_id: int | None, prefix: str) -> None:
-    """Form callback: save, then clear the form; the secret is cleared whatever happened."""
+    """Form callback (it runs before the next script run: `ui.workspace()`, not the `ws` of
+    the run that drew the form): save, then clear the form; the secret is cleared whatever
+    happened."""
     state = st.session_state
     try:
-        outcome = ws.save_application(
+        outcome = ui.workspace().save_application(
             application_id=application_id, label=state[f"{prefix}_label"], client_key=state[f"{prefix}_key"],
             client_secret=state[f"{prefix}_secret"], redirect_uri=state[f"{prefix}_redirect"])
     except BadInput as refused:
@@ -93,7 +95,7 @@ st.caption("Made a token by hand in Marketing Suite (account settings → API ac
 def paste() -> None:
     state = st.session_state
     try:
-        state["paste_outcome"] = ws.add_token(state["paste_token"], label=state["paste_label"])
+        state["paste_outcome"] = ui.workspace().add_token(state["paste_token"], label=state["paste_label"])
     except BadInput as refused:
         state["paste_outcome"] = refused
     state["paste_token"] = ""

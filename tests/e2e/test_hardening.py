@@ -35,7 +35,12 @@ def test_two_sessions_completing_two_authorizations_at_once(browser, page, dashb
 
 
 def test_no_secret_in_database_wal_logs_pages_or_command_line(page, dashboard):
+    import sqlite3
+
     add_demo_application(page, dashboard)
+    # Held open so that the WAL outlives the dashboard's own connections and can be scanned.
+    keeper = sqlite3.connect(dashboard.env["COPERNICA_DB"])
+    keeper.execute("SELECT count(*) FROM applications").fetchone()
     authorize(page, dashboard, account="Northwind Travel")
     expect(alert(page, "is connected")).to_be_visible()
     seed_pasted_connections(dashboard, 2)
@@ -62,6 +67,7 @@ def test_no_secret_in_database_wal_logs_pages_or_command_line(page, dashboard):
     places = {"page": "".join(html), "cli": cli, "log": dashboard.log.read_text(),
               "database": db.read_bytes().decode("latin-1"),
               "wal": db.with_name(db.name + "-wal").read_bytes().decode("latin-1")}
+    keeper.close()
     for where, text in places.items():
         for secret in secrets:
             assert secret not in text, f"a secret is readable in the {where}"

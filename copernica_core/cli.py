@@ -7,12 +7,16 @@ import csv
 import io
 import json
 import os
+import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import watch
+from .config import watch_every
 from .crypto import new_key
 from .errors import BadInput, ConfigError, CopernicaError
 from .fleet import FinishedCheck
@@ -89,7 +93,73 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
                               "http_status", "latency_ms", "message"], sys.stdout)
     else:
         print("No connections to check.")
+    if args.notify:
+        report_alerts(ws.apply_alert_rules())
     return EXIT_OK if all(c.result.outcome is Outcome.VALID for c in results) else EXIT_FAILED
+
+
+def report_alerts(report) -> None:
+    """What the alert rules sent, on stderr (stdout stays clean for --json)."""
+    if report.title:
+        print(for_terminal(f"notified: {report.title}"), file=sys.stderr)
+    for d in report.deliveries:
+        if d.status != "sent":
+            print(for_terminal(f"notification to {d.redacted}: {d.status}: {d.error}"), file=sys.stderr)
+
+
+def cmd_watch(ws: Workspace, args: argparse.Namespace) -> int:
+    """Check every connection on a schedule and notify; one watcher per database."""
+    every = watch_every(args.every, name="--every") if args.every else ws.settings.watch_every
+    holder, stop, cancel = watch.new_holder(), threading.Event(), threading.Event()
+
+    def on_signal(signum, frame) -> None:  # finish the batch in hand, then leave
+        stop.set()
+        cancel.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        if args.once:
+            if not watch.try_lease(ws.db, holder, now=ws.clock(), every=every):
+                raise UsageError("another watcher is active on this database; it checks on its own schedule")
+            return watch_run(ws, holder, every, cancel)
+        print(f"Watching every {format_duration(every)}; stop with Ctrl-C.", flush=True)
+        standby = False
+        while not stop.is_set():
+            if watch.try_lease(ws.db, holder, now=ws.clock(), every=every):
+                if standby:
+                    print("Took over: the other watcher stopped renewing its lease.", flush=True)
+                    standby = False
+                if watch.run_due(ws.db, holder, now=ws.clock(), every=every):
+                    watch_run(ws, holder, every, cancel)
+            elif not standby:
+                print("Standby: another watcher is active on this database; waiting to take over.", flush=True)
+                standby = True
+            stop.wait(min(watch.HEARTBEAT, every).total_seconds())
+        return EXIT_OK
+    finally:
+        watch.release(ws.db, holder)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def watch_run(ws: Workspace, holder: str, every, cancel: threading.Event) -> int:
+    with watch.Heartbeat(ws.settings.db_path, holder, every, lost=cancel):
+        run = ws.check(cancel=cancel)
+    outcomes = [c.result.outcome for c in run]
+    summary = watch.summary_line(outcomes)
+    report = ws.apply_alert_rules()
+    watch.run_finished(ws.db, now=ws.clock(), summary=summary)
+    print(for_terminal(f"{ws.clock():%Y-%m-%d %H:%M:%S} UTC  {summary}"), flush=True)
+    report_alerts(report)
+    return EXIT_OK if all(o is Outcome.VALID for o in outcomes) else EXIT_FAILED
+
+
+def format_duration(every) -> str:
+    seconds = int(every.total_seconds())
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
 
 
 def cmd_connections(ws: Workspace, args: argparse.Namespace) -> int:
@@ -223,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a connection id; repeatable")
     p.add_argument("--concurrency", type=int, metavar="N", help="parallel checks (default: COPERNICA_CONCURRENCY)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--notify", action="store_true", help="apply the alert rules and send what they say")
 
     p = sub.add_parser("connections", help="list connections and their status")
     p.add_argument("--json", action="store_true")
@@ -252,6 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sandbox-port", type=int, default=8765)
     p.add_argument("--db", type=Path, help="demo database (default data/demo/copernica.db)")
 
+    p = sub.add_parser("watch", help="check every connection on a schedule and send alerts")
+    p.add_argument("--every", metavar="DURATION", help="30s, 15m, 1h (default: COPERNICA_WATCH_EVERY, 15m)")
+    p.add_argument("--once", action="store_true", help="one run now, then exit with check's exit codes")
+
     sub.add_parser("new-key", help="print a new encryption key for COPERNICA_SECRET_KEY")
     sub.add_parser("rotate-key", help="re-encrypt every secret with a new key, atomically")
     return parser
@@ -259,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"check": cmd_check, "connections": cmd_connections, "history": cmd_history,
             "import-tokens": cmd_import_tokens, "export": cmd_export, "prune": cmd_prune,
-            "rotate-key": cmd_rotate_key}
+            "rotate-key": cmd_rotate_key, "watch": cmd_watch}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,7 +26,26 @@ DEFAULTS: dict[str, str] = {
     "COPERNICA_CONCURRENCY": "4",
     "COPERNICA_TIMEOUT": "10",
     "COPERNICA_STALE_HOURS": "24",
+    "COPERNICA_WATCH_EVERY": "15m",
+    "COPERNICA_ALERT_AFTER": "30m",
+    "COPERNICA_REMIND_EVERY": "24h",
+    "COPERNICA_NOTIFY": "",
+    "COPERNICA_PUBLIC_URL": "",
 }
+MIN_WATCH_EVERY = timedelta(seconds=5)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str, *, name: str) -> timedelta:
+    """`30s`, `15m`, `1h`, `1d` (a bare number is seconds), or ConfigError naming `name`."""
+    match = _DURATION.match(text or "")
+    if not match:
+        raise ConfigError(f"{name} must be a duration such as 30s, 15m or 1h, not {text!r}.")
+    seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
+    if not 0 < seconds <= 366 * 86400:
+        raise ConfigError(f"{name} must be more than 0 and at most a year, not {text!r}.")
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,11 @@ class Settings:
     concurrency: int
     timeout: float
     stale_hours: float
+    watch_every: timedelta = timedelta(minutes=15)
+    alert_after: timedelta = timedelta(minutes=30)
+    remind_every: timedelta = timedelta(hours=24)
+    notify: Secret = field(default_factory=lambda: Secret(""))  # Apprise URLs: they hold webhook secrets
+    public_url: str = ""  # where the dashboard is reached, for links in messages
 
     @property
     def key_file(self) -> Path:
@@ -135,7 +161,30 @@ def load_settings(
         concurrency=int(_positive(get("COPERNICA_CONCURRENCY"), name="COPERNICA_CONCURRENCY", kind=int)),
         timeout=float(_positive(get("COPERNICA_TIMEOUT"), name="COPERNICA_TIMEOUT", kind=float)),
         stale_hours=float(_positive(get("COPERNICA_STALE_HOURS"), name="COPERNICA_STALE_HOURS", kind=float)),
+        watch_every=watch_every(get("COPERNICA_WATCH_EVERY"), name="COPERNICA_WATCH_EVERY"),
+        alert_after=parse_duration(get("COPERNICA_ALERT_AFTER"), name="COPERNICA_ALERT_AFTER"),
+        remind_every=parse_duration(get("COPERNICA_REMIND_EVERY"), name="COPERNICA_REMIND_EVERY"),
+        notify=Secret(get("COPERNICA_NOTIFY").strip()),
+        public_url=public_url(get("COPERNICA_PUBLIC_URL")),
     )
+
+
+def watch_every(text: str, *, name: str) -> timedelta:
+    every = parse_duration(text, name=name)
+    if every < MIN_WATCH_EVERY:
+        raise ConfigError(f"{name} must be at least 5 seconds (calls are billed), not {text!r}.")
+    return every
+
+
+def public_url(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"COPERNICA_PUBLIC_URL must be the dashboard's address, such as "
+                          f"https://connections.example.com, not {text!r}.")
+    return text.rstrip("/")
 
 
 def check_redirect_uri(url: str, *, name: str = "Redirect URI") -> str:

@@ -28,7 +28,8 @@ from .errors import ConfigError, DamagedSecret
 from .secret import Secret
 
 KEY_ID = "key_id"
-_SECRET_COLUMNS = (("applications", "client_secret_enc"), ("connections", "token_enc"), ("connections", "jwt_enc"))
+_SECRET_COLUMNS = (("applications", "client_secret_enc"), ("connections", "token_enc"), ("connections", "jwt_enc"),
+                   ("notify_targets", "url_enc"))
 
 
 def key_id(key: Secret) -> str:
@@ -144,7 +145,8 @@ def _sample_ciphertexts(db: sqlite_utils.Database) -> list[str]:
     """A few stored ciphertexts: a key is right if it opens any of them (one damaged row must
     not look like a wrong key)."""
     return [r[0] for r in db.execute(
-        "SELECT client_secret_enc FROM applications UNION ALL SELECT token_enc FROM connections LIMIT 5")]
+        "SELECT client_secret_enc FROM applications UNION ALL SELECT token_enc FROM connections "
+        "UNION ALL SELECT url_enc FROM notify_targets LIMIT 5")]
 
 
 class Keyring:

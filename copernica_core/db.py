@@ -167,8 +167,68 @@ def _v3_meta(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
 
 
+def _v4_watching(db: sqlite_utils.Database) -> None:
+    """The watcher's lease and runs, what has been said about each connection, notification
+    targets (their URLs hold webhook secrets: encrypted), the outbox, and calls per day."""
+    db.execute(
+        """CREATE TABLE watcher (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            holder TEXT,
+            expires_at TEXT,
+            heartbeat_at TEXT,
+            every_seconds REAL,
+            last_run_started_at TEXT,
+            last_run_finished_at TEXT,
+            last_run_summary TEXT NOT NULL DEFAULT '',
+            outage_since TEXT,
+            outage_notified_at TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE alert_states (
+            connection_id INTEGER PRIMARY KEY REFERENCES connections(id) ON DELETE CASCADE,
+            broken_since TEXT,
+            alerted_status TEXT,
+            notified_at TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE notify_targets (
+            id INTEGER PRIMARY KEY,
+            label TEXT NOT NULL,
+            url_enc TEXT NOT NULL,
+            redacted TEXT NOT NULL,
+            fingerprint TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE deliveries (
+            notification_id INTEGER NOT NULL REFERENCES notifications(id) ON DELETE CASCADE,
+            target TEXT NOT NULL,
+            redacted TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (notification_id, target)
+        )"""
+    )
+    db.execute("CREATE INDEX deliveries_status ON deliveries(status)")
+    db.execute("CREATE TABLE usage_days (day TEXT PRIMARY KEY, calls INTEGER NOT NULL) WITHOUT ROWID")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_daily_totals, _v3_meta]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_daily_totals, _v3_meta, _v4_watching]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -119,6 +119,7 @@ _CHATTY_LOGGERS = (
     "requests_oauthlib.oauth2_session",
     "oauthlib",
     "copernica_core",
+    "apprise",
 )
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from .alerts import AlertState, OutageState
 from .api import bounded_extra
 from .crypto import Vault
 from .db import immediate, iso, parse_iso_or_none
@@ -249,6 +250,9 @@ def record_check(
         [connection_id, when, result.outcome.value, result.http_status, result.latency_ms,
          seen, result.detail or result.message],
     )
+    if result.calls:
+        db.execute("INSERT INTO usage_days (day, calls) VALUES (?, ?) "
+                   "ON CONFLICT (day) DO UPDATE SET calls = calls + excluded.calls", [when[:10], result.calls])
     ok = result.outcome is Outcome.VALID
     db.execute(
         "UPDATE connections SET status = ?, status_message = ?, last_checked_at = ?, "
@@ -390,6 +394,40 @@ def events(db: sqlite_utils.Database, *, connection_id: int | None = None, limit
     sql += " ORDER BY at DESC, id DESC LIMIT ?"
     params.append(limit)
     return [Event(**{k: r[k] for k in Event.__dataclass_fields__}) for r in db.query(sql, params)]
+
+
+def alert_states(db: sqlite_utils.Database) -> dict[int, AlertState]:
+    return {r["connection_id"]: AlertState(parse_iso_or_none(r["broken_since"]), r["alerted_status"],
+                                           parse_iso_or_none(r["notified_at"]))
+            for r in db.query("SELECT * FROM alert_states")}
+
+
+def outage_state(db: sqlite_utils.Database) -> OutageState:
+    rows = list(db.query("SELECT outage_since, outage_notified_at FROM watcher WHERE id = 1"))
+    if not rows:
+        return OutageState()
+    return OutageState(parse_iso_or_none(rows[0]["outage_since"]), parse_iso_or_none(rows[0]["outage_notified_at"]))
+
+
+def save_alert_states(db: sqlite_utils.Database, states: dict[int, AlertState], outage: OutageState) -> None:
+    """Store what has been said; call inside a transaction."""
+    def text(moment):
+        return iso(moment) if moment else None
+
+    db.execute("DELETE FROM alert_states")
+    db.conn.executemany(
+        "INSERT INTO alert_states (connection_id, broken_since, alerted_status, notified_at) "
+        "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM connections WHERE id = ?)",
+        [(cid, text(s.broken_since), s.alerted_status, text(s.notified_at), cid) for cid, s in states.items()
+         if s != AlertState()])
+    db.execute("INSERT OR IGNORE INTO watcher (id) VALUES (1)")
+    db.execute("UPDATE watcher SET outage_since = ?, outage_notified_at = ? WHERE id = 1",
+               [text(outage.since), text(outage.notified_at)])
+
+
+def calls_since(db: sqlite_utils.Database, day: str) -> int:
+    """Copernica calls made by checks from this day (YYYY-MM-DD) on: they are billed."""
+    return db.execute("SELECT ifnull(sum(calls), 0) FROM usage_days WHERE day >= ?", [day]).fetchone()[0]
 
 
 def stale_before(now: datetime, hours: float) -> datetime:

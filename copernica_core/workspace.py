@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from . import oauth, store
+from . import alerts, notify, oauth, store, watch
 from .access import Action, Actor
 from .api import CopernicaAPI
 from .config import Settings, load_settings
 from .crypto import Keyring
-from .db import immediate, open_database, utcnow
+from .db import immediate, iso, open_database, utcnow
 from .errors import BadInput, ConfigError, NotFound
 from .fleet import FinishedCheck, Progress, check_many
 from .inspection import inspect_token
@@ -357,6 +357,108 @@ class Workspace:
     def events(self, *, connection_id: int | None = None, limit: int = 100) -> list[Event]:
         self.actor.ensure(Action.AUDIT)
         return store.events(self.db, connection_id=connection_id, limit=limit)
+
+    # -- watching and alerts ----------------------------------------------------------------
+
+    def apply_alert_rules(self) -> AlertReport:
+        """Evaluate the alert rules on every connection's current status, record what they
+        say in the outbox (with the new alert states, in one transaction), then send every
+        pending delivery, this run's and any an earlier run could not send."""
+        self.actor.ensure(Action.CHECK)
+        now = self.clock()
+        targets = self._targets()
+        with immediate(self.db):
+            connections = store.list_connections(self.db, stale_before=self._stale_before)
+            states = store.alert_states(self.db)
+            watched = [alerts.Watched(
+                c.id, c.label, f"{c.account.name or '?'} ({c.account.id})", c.outcome, advice_for(c),
+                states.get(c.id, alerts.AlertState())) for c in connections]
+            evaluation = alerts.evaluate(watched, store.outage_state(self.db), now=now,
+                                         alert_after=self.settings.alert_after,
+                                         remind_every=self.settings.remind_every)
+            store.save_alert_states(self.db, evaluation.states, evaluation.outage)
+            title = ""
+            if evaluation.anything_to_say:
+                title, body = alerts.compose(evaluation, public_url=self.settings.public_url)
+                notify.enqueue(self.db, targets, kind="alert", title=title, body=body, now=now)
+        deliveries = notify.deliver_pending(self.db, targets, now=self.clock)
+        return AlertReport(evaluation, title, deliveries)
+
+    def _targets(self) -> list[notify.Target]:
+        return notify.env_targets(self.settings.notify.reveal()) + notify.stored_targets(self.db, self.vault)
+
+    def notify_targets(self) -> list[notify.Target]:
+        """Every target: from COPERNICA_NOTIFY and from the dashboard (shown redacted only)."""
+        self.actor.ensure(Action.MANAGE)
+        return self._targets()
+
+    def add_notify_target(self, url: str, *, label: str = "") -> notify.Target:
+        self.actor.ensure(Action.MANAGE)
+        refuse_problems(url=notify.url_problem(url), label=text_problem(label, name="Label", required=False))
+        with immediate(self.db):
+            target = notify.add_target(self.db, self.vault, label=label.strip() or notify.redact(url), url=url,
+                                       now=self.clock())
+            self._event("notification target added", detail=target.redacted)
+        return target
+
+    def delete_notify_target(self, target_id: int) -> None:
+        self.actor.ensure(Action.MANAGE)
+        with immediate(self.db):
+            if not notify.delete_target(self.db, target_id):
+                raise NotFound("This notification target no longer exists.")
+            self._event("notification target deleted", detail=f"target #{target_id}")
+
+    def send_test_notification(self, target_key: str) -> str:
+        """Send a test message to one target now; '' if it was accepted, else why not."""
+        self.actor.ensure(Action.MANAGE)
+        target = next((t for t in self._targets() if t.key == target_key), None)
+        if target is None:
+            raise NotFound("This notification target no longer exists.")
+        title = "Copernica Connections: test notification"
+        body = f"A test from Copernica Connections, sent by {self.actor.who}. Alerts will arrive here."
+        with immediate(self.db):
+            notification_id = notify.enqueue(self.db, [target], kind="test", title=title, body=body,
+                                             now=self.clock())
+        error = notify.send(target, title=title, body=body)
+        with immediate(self.db):
+            notify.record_attempt(self.db, notification_id, target.key, error=error, now=self.clock(), final=True)
+        return error
+
+    def recent_deliveries(self, *, limit: int = 50) -> list[notify.Delivery]:
+        self.actor.ensure(Action.READ)
+        return notify.recent_deliveries(self.db, limit=limit)
+
+    def watcher_status(self) -> watch.WatcherStatus:
+        self.actor.ensure(Action.READ)
+        return watch.status(self.db, now=self.clock())
+
+    def copernica_calls(self) -> tuple[int, int]:
+        """Calls to Copernica made by checks today and in the last 30 days (they are billed)."""
+        self.actor.ensure(Action.READ)
+        now = self.clock()
+        return (store.calls_since(self.db, iso(now)[:10]),
+                store.calls_since(self.db, iso(now - timedelta(days=29))[:10]))
+
+
+@dataclass(frozen=True)
+class AlertReport:
+    """What applying the alert rules did: what it said, and how each delivery went."""
+
+    evaluation: alerts.Evaluation
+    title: str = ""
+    deliveries: list[notify.Delivery] = field(default_factory=list)
+
+
+def advice_for(connection: Connection) -> str:
+    """What to do about this connection's status, naming the action that works for it."""
+    outcome = connection.outcome
+    if outcome is Outcome.INVALID_TOKEN and connection.application_id is None:
+        return ("Paste a new access token of this account on the Credentials page (it replaces this "
+                "connection's token and keeps its history), or revoke-and-recreate it in Marketing Suite first.")
+    if outcome is Outcome.INVALID_TOKEN:
+        return ("Re-authorize it on the Authorize page, choosing this connection under "
+                "'Re-authorize an existing connection'.")
+    return outcome.hint
 
 
 def open_workspace(env: Mapping[str, str] | None = None, *, actor: Actor | None = None, **kwargs) -> Workspace:

@@ -6,7 +6,7 @@ import pytest
 
 from copernica_core import store
 from copernica_core.config import ConfigError
-from copernica_core.db import open_database, schema_version
+from copernica_core.db import MIGRATIONS, open_database, schema_version
 from copernica_core.models import Outcome, Verdict
 
 from .conftest import make_workspace
@@ -24,7 +24,7 @@ def test_reopening_migrates_without_losing_rows(ws, env):
     ws.close()
     again = make_workspace(env)
     assert [a.label for a in again.applications()] == ["Shop"]
-    assert schema_version(again.db) == 3
+    assert schema_version(again.db) == len(MIGRATIONS)
     again.close()
 
 
@@ -108,11 +108,12 @@ def test_an_older_schema_is_migrated_without_losing_rows(env):
 
     db = open_database(env["COPERNICA_DB"])
     db.execute("DROP TABLE check_days")
-    db.execute("DROP TABLE meta")
+    for table in ("meta", "watcher", "alert_states", "notify_targets", "deliveries", "notifications", "usage_days"):
+        db.execute(f"DROP TABLE {table}")
     db.execute("PRAGMA user_version = 1")
     db.execute("INSERT INTO events (at, actor, action) VALUES ('2026-01-01', 'me', 'kept')")
     db.close()
     db = open_database(env["COPERNICA_DB"])
-    assert schema_version(db) == len(MIGRATIONS) == 3
+    assert schema_version(db) == len(MIGRATIONS) == 4
     assert [r["action"] for r in db["events"].rows] == ["kept"]
     assert db["check_days"].exists()

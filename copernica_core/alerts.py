@@ -1,0 +1,168 @@
+"""When to tell people: the alert rules, a pure function of each connection's status, its
+alert state and the time (docs/architecture.md, "Watching and alerts").
+
+- `invalid_token` or `account_changed`: alert in the same run (again if it turns into the
+  other one);
+- `unavailable`, `rate_limited`, `unexpected`: alert once the connection has been broken
+  for `alert_after`;
+- most connections unavailable at once: one "Copernica looks down" message (after
+  `alert_after`) instead of a line per connection, and one when it answers again;
+- an alerted connection that is valid again: a recovery;
+- still broken: a reminder every `remind_every`, never more; nothing changed: nothing sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from .models import Outcome
+
+COVERED_BY_OUTAGE = "outage"  # alerted_status of a connection the outage message spoke for
+OUTAGE_MIN_CONNECTIONS = 3
+
+
+@dataclass(frozen=True)
+class AlertState:
+    """What has been said about one connection so far."""
+
+    broken_since: datetime | None = None  # when it stopped being valid; None while valid
+    alerted_status: str | None = None  # the status last alerted about; None: nothing said
+    notified_at: datetime | None = None  # when the last alert or reminder about it went out
+
+
+@dataclass(frozen=True)
+class OutageState:
+    since: datetime | None = None  # when most connections became unavailable
+    notified_at: datetime | None = None  # when "looks down" (or its reminder) went out
+
+
+@dataclass(frozen=True)
+class Watched:
+    """One connection as the rules see it after a run."""
+
+    connection_id: int
+    label: str
+    account: str  # name (id)
+    status: Outcome
+    advice: str
+    state: AlertState = AlertState()
+    client: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: Literal["broken", "reminder", "recovered"]
+    connection: Watched
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    notices: list[Notice]
+    states: dict[int, AlertState]  # each connection's state to store
+    outage: OutageState
+    outage_notice: Literal["down", "still down", "back"] | None = None
+    unavailable: int = 0
+    total: int = 0
+
+    @property
+    def anything_to_say(self) -> bool:
+        return bool(self.notices or self.outage_notice)
+
+
+def _clamp(moment: datetime | None, now: datetime) -> datetime | None:
+    """A stored time later than now (the clock went back) counts as now."""
+    return min(moment, now) if moment is not None else None
+
+
+def evaluate(watched: list[Watched], outage: OutageState, *, now: datetime, alert_after: timedelta,
+             remind_every: timedelta) -> Evaluation:
+    """The notices this run must send and the states to store; sends nothing itself."""
+    unavailable = sum(w.status is Outcome.UNAVAILABLE for w in watched)
+    outage_now = len(watched) >= OUTAGE_MIN_CONNECTIONS and unavailable * 2 > len(watched)
+    since = (_clamp(outage.since, now) or now) if outage_now else None
+    was_notified = outage.notified_at is not None
+    outage_notice = None
+    notified_at = _clamp(outage.notified_at, now)
+    if outage_now and (not was_notified and now - since >= alert_after):
+        outage_notice, notified_at = "down", now
+    elif outage_now and was_notified and now - notified_at >= remind_every:
+        outage_notice, notified_at = "still down", now
+    elif not outage_now and was_notified:
+        outage_notice, notified_at = "back", None
+    covering = outage_now and notified_at is not None
+
+    notices, states = [], {}
+    for w in watched:
+        state = replace(w.state, broken_since=_clamp(w.state.broken_since, now),
+                        notified_at=_clamp(w.state.notified_at, now))
+        if w.status is Outcome.UNCHECKED:
+            states[w.connection_id] = state
+            continue
+        if w.status is Outcome.VALID:
+            if state.alerted_status not in (None, COVERED_BY_OUTAGE):
+                notices.append(Notice("recovered", w))
+            states[w.connection_id] = AlertState()
+            continue
+        broken_since = state.broken_since or now
+        if covering and w.status is Outcome.UNAVAILABLE:
+            states[w.connection_id] = AlertState(broken_since, state.alerted_status or COVERED_BY_OUTAGE,
+                                                 state.notified_at)
+            continue
+        alerted = state.alerted_status
+        due = (w.status.needs_a_person and alerted != w.status.value) or (
+            alerted in (None, COVERED_BY_OUTAGE) and now - broken_since >= alert_after)
+        if due:
+            notices.append(Notice("broken", w))
+            state = AlertState(broken_since, w.status.value, now)
+        elif alerted not in (None, COVERED_BY_OUTAGE) and now - state.notified_at >= remind_every:
+            notices.append(Notice("reminder", w))
+            state = AlertState(broken_since, alerted, now)
+        else:
+            state = AlertState(broken_since, alerted, state.notified_at)
+        states[w.connection_id] = state
+    return Evaluation(notices, states, OutageState(since, notified_at), outage_notice, unavailable, len(watched))
+
+
+_HEADINGS = {"broken": "Needs attention", "reminder": "Still broken (reminder)", "recovered": "Working again"}
+_STATUS_WORDS = {
+    Outcome.INVALID_TOKEN: "Invalid token", Outcome.ACCOUNT_CHANGED: "Account changed",
+    Outcome.UNAVAILABLE: "Copernica unavailable", Outcome.RATE_LIMITED: "Rate limited",
+    Outcome.UNEXPECTED: "Unexpected answer", Outcome.VALID: "Valid", Outcome.UNCHECKED: "Not checked",
+}
+
+
+def compose(evaluation: Evaluation, *, public_url: str = "") -> tuple[str, str]:
+    """One message (title, body) for everything this run has to say."""
+    counts = {kind: sum(n.kind == kind for n in evaluation.notices) for kind in _HEADINGS}
+    parts = [f"{counts['broken']} need attention" if counts["broken"] else "",
+             f"{counts['reminder']} still broken" if counts["reminder"] else "",
+             f"{counts['recovered']} working again" if counts["recovered"] else ""]
+    if evaluation.outage_notice in ("down", "still down"):
+        parts.insert(0, "Copernica looks down")
+    elif evaluation.outage_notice == "back":
+        parts.insert(0, "Copernica answers again")
+    title = "Copernica Connections: " + ", ".join(p for p in parts if p)
+    lines = []
+    if evaluation.outage_notice in ("down", "still down"):
+        lines += [f"Copernica looks down: {evaluation.unavailable} of {evaluation.total} connections cannot "
+                  "reach it. This is not the tokens' fault; checks go on and you will hear when it answers "
+                  "again.", ""]
+    elif evaluation.outage_notice == "back":
+        lines += ["Copernica answers again.", ""]
+    for kind, heading in _HEADINGS.items():
+        group = [n.connection for n in evaluation.notices if n.kind == kind]
+        if not group:
+            continue
+        lines.append(f"{heading}:")
+        for w in sorted(group, key=lambda w: (w.status.severity, w.label.casefold())):
+            line = f"- {w.label}" + (f" (client {w.client})" if w.client else "")
+            line += f" · account {w.account} · {_STATUS_WORDS[w.status]}"
+            if kind != "recovered":
+                line += f" · What to do: {w.advice}"
+            if public_url:
+                line += f" · {public_url.rstrip('/')}/inspect?connection={w.connection_id}"
+            lines.append(line)
+        lines.append("")
+    return title, "\n".join(lines).strip()

@@ -1,0 +1,199 @@
+"""The watcher with real processes and real receivers (a webhook and an SMTP server)
+against the sandbox: one alert when a token is revoked, none when nothing changed, one
+recovery, one "looks down", one watcher per database, and nothing lost or doubled."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import make_workspace
+from .receivers import Mailbox, Webhook
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def webhook():
+    hook = Webhook()
+    yield hook
+    hook.stop()
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def watched(sandbox_env, control, webhook, mailbox):
+    """Three pasted connections and the settings of a watcher that notifies both receivers."""
+    ws = make_workspace(sandbox_env)
+    for account in ("101", "102", "103"):
+        [token] = control.tokens(account)
+        ws.add_token(token)
+    ws.close()
+    control.post("reset_stats")
+    return {**sandbox_env, "COPERNICA_NOTIFY": f"{webhook.url()} {mailbox.url()}",
+            "COPERNICA_PUBLIC_URL": "https://connections.example.com", "COPERNICA_TIMEOUT": "2"}
+
+
+def run(env: dict, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "copernica_core", *args], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def start(env: dict, *args: str, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "copernica_core", *args], cwd=ROOT,
+                            env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"waited {timeout} s for {what}")
+
+
+def test_revoked_token_one_alert_then_quiet_then_one_recovery(watched, control, webhook, mailbox, tmp_path):
+    assert run(watched, "watch", "--once").returncode == 0
+    assert webhook.messages == [] and mailbox.mails == []  # nothing changed: nothing said
+
+    control.post("revoke", account_id="102")
+    process = start(watched, "watch", "--every", "5s", log=tmp_path / "watch.log")
+    try:
+        wait_for(lambda: webhook.messages, 15, "the alert")
+        [alert] = webhook.messages
+        assert alert["title"] == "Copernica Connections: 1 need attention"
+        assert "Bloom Florists" in alert["message"] and "Invalid token" in alert["message"]
+        assert "Paste a new access token of this account" in alert["message"]
+        assert "https://connections.example.com/inspect?connection=2" in alert["message"]
+        wait_for(lambda: len(mailbox.mails) == 1, 10, "the e-mail")
+        assert "Bloom Florists" in mailbox.mails[0]
+        time.sleep(6)  # another run: nothing new to say
+        assert len(webhook.messages) == 1
+
+        ws = make_workspace(watched)
+        [token] = control.tokens("102")
+        assert ws.add_token(token).replaced  # the fix: a new token for the same connection
+        ws.close()
+        wait_for(lambda: len(webhook.messages) == 2, 15, "the recovery")
+        assert webhook.messages[1]["title"] == "Copernica Connections: 1 working again"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    log = (tmp_path / "watch.log").read_text()
+    assert "Traceback" not in log and "checked: 2 valid, 1 invalid token" in log
+
+
+def test_copernica_down_longer_than_the_threshold_is_one_message(watched, control, webhook):
+    env = {**watched, "COPERNICA_ALERT_AFTER": "1s"}
+    control.post("fail", endpoint="any", kind="overload503", times=0)
+    run(env, "watch", "--once")
+    assert webhook.messages == []  # not yet longer than the threshold
+    time.sleep(1.2)
+    assert run(env, "watch", "--once").returncode == 1
+    [message] = webhook.messages
+    assert message["title"] == "Copernica Connections: Copernica looks down"
+    assert "3 of 3 connections" in message["message"] and "Acme" not in message["message"]
+    run(env, "watch", "--once")
+    assert len(webhook.messages) == 1
+    control.post("clear")
+    run(env, "watch", "--once")
+    assert [m["title"] for m in webhook.messages][1:] == ["Copernica Connections: Copernica answers again"]
+
+
+def test_a_failing_target_is_recorded_retried_and_loses_nothing(watched, control, webhook, mailbox):
+    webhook.status = 500
+    control.post("revoke", account_id="101")
+    result = run(watched, "watch", "--once")
+    assert "failed" in result.stderr and "hook-secret" not in result.stderr
+    assert webhook.messages == [] and len(mailbox.mails) == 1  # one target failing stops nothing
+    ws = make_workspace(watched)
+    [failed] = [d for d in ws.recent_deliveries() if d.status != "sent"]
+    assert failed.status == "failed" and failed.redacted.startswith("json://127.0.0.1")
+    ws.close()
+    webhook.status = 200
+    run(watched, "watch", "--once")
+    assert len(webhook.messages) == 1 and "Acme Retail" in webhook.messages[0]["message"]
+    assert len(mailbox.mails) == 1  # not sent twice
+
+
+def test_a_watcher_killed_before_sending_sends_on_its_next_run(watched, control, webhook):
+    """What the rules said is in the outbox; the next run delivers it, once."""
+    from copernica_core import notify
+
+    ws = make_workspace(watched)
+    control.post("revoke", account_id="103")
+    ws.check()
+    real = notify.deliver_pending
+    notify.deliver_pending = lambda *a, **k: []  # the process dies right after the commit
+    try:
+        ws.apply_alert_rules()
+    finally:
+        notify.deliver_pending = real
+    ws.close()
+    assert webhook.messages == []
+    run(watched, "watch", "--once")
+    assert len(webhook.messages) == 1 and "Northwind" in webhook.messages[0]["message"]
+
+
+def test_two_watchers_never_check_twice_and_the_standby_takes_over_a_killed_one(watched, control, tmp_path):
+    first = start(watched, "watch", "--every", "5s", log=tmp_path / "first.log")
+    wait_for(lambda: "checked" in (tmp_path / "first.log").read_text(), 20, "the first run")
+    second = start(watched, "watch", "--every", "5s", log=tmp_path / "second.log")
+    try:
+        wait_for(lambda: "Standby" in (tmp_path / "second.log").read_text(), 20, "the standby")
+        control.post("reset_stats")
+        time.sleep(11)  # two or three periods
+        calls = control.stats().get("identity", 0)
+        assert 3 <= calls <= 9, calls  # three connections per period, never twice per period
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        killed_at = time.monotonic()
+        wait_for(lambda: "Took over" in (tmp_path / "second.log").read_text(), 25, "the take-over")
+        assert time.monotonic() - killed_at <= 10 + 6  # one lease period, plus one standby poll
+        wait_for(lambda: (tmp_path / "second.log").read_text().count("checked:") >= 1, 15, "a run")
+    finally:
+        for process in (first, second):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=20)
+    assert "Traceback" not in (tmp_path / "first.log").read_text() + (tmp_path / "second.log").read_text()
+
+
+def test_watch_once_while_another_watcher_holds_the_lease_exits_2(watched, tmp_path):
+    process = start(watched, "watch", "--every", "1h", log=tmp_path / "w.log")
+    try:
+        wait_for(lambda: "checked" in (tmp_path / "w.log").read_text(), 20, "the first run")
+        result = run(watched, "watch", "--once")
+        assert result.returncode == 2 and "another watcher is active" in result.stderr
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def test_no_webhook_secret_or_token_in_the_database_or_messages(watched, control, webhook, tmp_path):
+    ws = make_workspace(watched)
+    ws.add_notify_target(webhook.url("stored-hook-secret-987654"), label="Ops hook")
+    ws.close()
+    control.post("revoke", account_id="101")
+    result = run(watched, "watch", "--once")
+    db = Path(watched["COPERNICA_DB"])
+    blobs = db.read_bytes() + (db.with_name(db.name + "-wal").read_bytes()
+                               if db.with_name(db.name + "-wal").exists() else b"")
+    texts = [blobs.decode("latin-1"), result.stdout, result.stderr, str(webhook.messages)]
+    secrets = ["hook-secret-0123456789", "stored-hook-secret-987654", *control.server.state.tokens]
+    for secret in secrets:
+        assert not any(secret in text for text in texts), secret
+    assert len(webhook.messages) == 2  # the environment's target and the stored one

@@ -19,6 +19,7 @@ pages = [
     st.Page("pages/credentials.py", title="Credentials", icon=":material/key:"),
     st.Page("pages/authorize.py", title="Authorize", icon=":material/link:"),
     st.Page("pages/inspect.py", title="Inspect", icon=":material/search:"),
+    st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
 ]
 widgets.open_for_this_run()  # one workspace per script run, closed whatever happens
 try:

@@ -128,9 +128,9 @@ def status_badge(status: str) -> None:
     st.badge(label, color=color, icon=icon)
 
 
-def ago(moment: str | None) -> str:
-    """'3 min ago' for a stored timestamp, or 'never'."""
-    when = parse_iso_or_none(moment)
+def ago(moment: str | datetime | None) -> str:
+    """'3 min ago' for a stored timestamp (or a datetime), or 'never'."""
+    when = moment if isinstance(moment, datetime) else parse_iso_or_none(moment)
     if when is None:
         return "never"
     seconds = (datetime.now(UTC) - when).total_seconds()
@@ -197,6 +197,34 @@ def authorization_result(result: AuthorizationResult) -> None:
         st.error(body, icon=":material/error:")
     else:
         st.warning(body, icon=":material/warning:")
+
+
+def watcher_line(ws: Workspace) -> None:
+    """Whether scheduled checks run, when the last one was and the next is, and the billed
+    calls: one line under the Overview's counts."""
+    status = ws.watcher_status()
+    today, month = ws.copernica_calls()
+    calls = f"Copernica calls: {today:,} today · {month:,} in the last 30 days (billed)"
+    now = datetime.now(UTC)
+    last = status.last_run_started_at
+    if status.every is None or last is None:
+        st.caption(f"No scheduled checks: start `python -m copernica_core watch` to check every connection "
+                   f"on a schedule and send alerts. · {calls}")
+    elif now - last > 2 * status.every and not status.alive:
+        st.warning(f"The last scheduled check was {ago(last)}: no watcher is running. Start one "
+                   f"with `python -m copernica_core watch`. · {calls}", icon=":material/schedule:")
+    else:
+        due = status.next_run_at
+        next_in = "due now" if due <= now else f"next in {_span((due - now).total_seconds())}"
+        st.caption(f"Scheduled checks every {_span(status.every.total_seconds())} · last run "
+                   f"{ago(last)} ({text(status.last_run_summary)}) · {next_in} · {calls}")
+
+
+def _span(seconds: float) -> str:
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{max(seconds, 1):.0f} s"
 
 
 def facts(rows: dict[str, object]) -> None:

@@ -27,16 +27,27 @@ class Summary:
     alerts: list[Alert]
 
 
+def advice_for(connection: Connection) -> str:
+    """What to do about this connection's status, naming the action that works for it."""
+    outcome = connection.outcome
+    if outcome is Outcome.INVALID_TOKEN and connection.application_id is None:
+        return ("Paste a new access token of this account on the Credentials page (it replaces this "
+                "connection's token and keeps its history), or revoke-and-recreate it in Marketing Suite first.")
+    if outcome is Outcome.INVALID_TOKEN:
+        return ("Re-authorize it on the Authorize page, choosing this connection under "
+                "'Re-authorize an existing connection'.")
+    return outcome.hint
+
+
 def summarize(connections: list[Connection]) -> Summary:
     """Counts by kind of state, and the alerts for connections that need a person."""
     alerts = []
     for c in connections:
-        if c.status == Outcome.ACCOUNT_CHANGED.value:
+        if c.outcome is Outcome.ACCOUNT_CHANGED:
             alerts.append(Alert(c, "error", "the token now reaches another Copernica account. Stop using it "
                                             "and re-authorize the right account."))
-        elif c.status == Outcome.INVALID_TOKEN.value:
-            alerts.append(Alert(c, "error", "Copernica rejected the token (revoked or wrong). Re-authorize it "
-                                            "on the Authorize page."))
+        elif c.outcome is Outcome.INVALID_TOKEN:
+            alerts.append(Alert(c, "error", "Copernica refused the token (revoked or wrong). " + advice_for(c)))
         if c.duplicate_of:
             others = ", ".join(f"#{i}" for i in c.duplicate_of)
             alerts.append(Alert(c, "warning", f"reaches the same Copernica account ({c.account.name}, id "

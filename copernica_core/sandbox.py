@@ -8,10 +8,12 @@ tokens, add latency and inject failures.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import html
 import json
+import os
 import secrets
 import sys
 import threading
@@ -19,6 +21,7 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 DEMO_CLIENT_KEY = "demo-app-4f1c2b"
@@ -313,7 +316,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if path in (JWT_PATH, ""):
             return self._jwt()
         if path.startswith("/_sandbox/"):
-            return self._admin(path.removeprefix("/_sandbox/"), self._form())
+            self._admin(path.removeprefix("/_sandbox/"), self._form())
+            return self.server.persist()
         self._error(404, "Not found")
 
     def _consent_page(self, path: str) -> None:
@@ -372,6 +376,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 return self._exchange_error("redirect_uri does not match the authorization request")
             entry["used"] = True
             token = self.state.mint_token(entry["account"])
+        self.server.persist()
         self._json(200, {"access_token": token})
 
     def _jwt(self) -> None:
@@ -492,12 +497,25 @@ class SandboxServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, port: int = 0, *, host: str = "127.0.0.1", latency_ms: float = 0.0,
-                 hang_seconds: float = 30.0) -> None:
+                 hang_seconds: float = 30.0, state_file: Path | None = None) -> None:
         super().__init__((host, port), SandboxHandler)
         self.state = SandboxState(latency_ms=latency_ms)
+        self.state_file = state_file  # the tokens handed out, kept across restarts (the demo)
+        if state_file is not None and state_file.exists():
+            with contextlib.suppress(ValueError, KeyError, OSError):  # a damaged file: start afresh
+                self.state.tokens.update(json.loads(state_file.read_text(encoding="utf-8"))["tokens"])
         self.stopping = threading.Event()
         self.hang_seconds = hang_seconds
         self._thread: threading.Thread | None = None
+
+    def persist(self) -> None:
+        if self.state_file is None:
+            return
+        with self.state.lock:
+            data = json.dumps({"tokens": self.state.tokens})
+        temporary = self.state_file.with_name(self.state_file.name + ".tmp")
+        temporary.write_text(data, encoding="utf-8")
+        os.replace(temporary, self.state_file)
 
     def handle_error(self, request, client_address) -> None:
         """Clients that hang up (timeouts, capped bodies, injected resets) are normal here."""

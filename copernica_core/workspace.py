@@ -24,7 +24,7 @@ from .inspection import inspect_token
 from .models import Application, Check, Connection, Event, Outcome, StatusChange, Verdict
 from .neutralise import for_spreadsheet
 from .oauth import AuthorizationResult
-from .overview import filter_connections
+from .overview import advice_for, filter_connections
 from .secret import Secret
 from .validation import TOKEN_MAX, credential_problem, refuse_problems, text_problem, url_problem
 
@@ -447,18 +447,6 @@ class AlertReport:
     evaluation: alerts.Evaluation
     title: str = ""
     deliveries: list[notify.Delivery] = field(default_factory=list)
-
-
-def advice_for(connection: Connection) -> str:
-    """What to do about this connection's status, naming the action that works for it."""
-    outcome = connection.outcome
-    if outcome is Outcome.INVALID_TOKEN and connection.application_id is None:
-        return ("Paste a new access token of this account on the Credentials page (it replaces this "
-                "connection's token and keeps its history), or revoke-and-recreate it in Marketing Suite first.")
-    if outcome is Outcome.INVALID_TOKEN:
-        return ("Re-authorize it on the Authorize page, choosing this connection under "
-                "'Re-authorize an existing connection'.")
-    return outcome.hint
 
 
 def open_workspace(env: Mapping[str, str] | None = None, *, actor: Actor | None = None, **kwargs) -> Workspace:

@@ -4,15 +4,20 @@ import pandas as pd
 import streamlit as st
 
 import widgets as ui
+from copernica_core.models import Outcome
 from copernica_core.overview import filter_connections, summarize
+from copernica_core.watch import summary_line
 
 ws = ui.workspace()
 st.title("Connections")
 
-if st.session_state.pop("check_all_stopped", False):
-    st.toast("Check-all stopped. Every check that finished was saved.", icon=":material/stop_circle:")
+if stopped := st.session_state.pop("check_all_stopped", None):
+    done, total = stopped
+    st.toast(f"All {total} checks had finished: nothing was stopped." if done >= total else
+             f"Stopped after {done} of {total} checks. Every check that finished was saved.",
+             icon=":material/stop_circle:")
 if summary := st.session_state.pop("check_all_summary", None):
-    st.toast(summary, icon=":material/task_alt:")
+    st.success(f"**Check all:** {ui.text(summary)}", icon=":material/task_alt:")
 
 connections = ws.connections()
 if not connections:
@@ -29,7 +34,7 @@ cols[0].metric("Connections", summary.total, border=True)
 cols[1].metric("Valid", summary.valid, border=True)
 cols[2].metric("Need a person", summary.need_a_person, border=True,
                help="Invalid token or account changed: someone has to re-authorize or investigate.")
-cols[3].metric("Unavailable / other", summary.other_problems, border=True,
+cols[3].metric("Other issues", summary.other_problems, border=True,
                help="Copernica or the network failed, or answered unexpectedly: usually not the token's fault.")
 cols[4].metric("Stale", summary.stale, border=True,
                help=f"No valid check in the last {ws.settings.stale_hours:g} hours.")
@@ -41,23 +46,14 @@ for alert in summary.alerts[:8]:
 if len(summary.alerts) > 8:
     st.caption(f"…and {len(summary.alerts) - 8} more; filter the table by status to see them all.")
 
+ui.watcher_line(ws)
+
 search_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
 search = search_col.text_input("Search", placeholder="Search label, account, company or id",
                                label_visibility="collapsed")
 check_all = button_col.button("Check all now", type="primary", icon=":material/refresh:", width="stretch",
                               help="Calls Copernica once or twice per connection; calls are billed.")
-if check_all:
-    bar = st.progress(0.0, text=f"Checking {summary.total} connections…")
-    st.button("Stop", icon=":material/stop:", key="stop_check_all",
-              on_click=lambda: st.session_state.update(check_all_stopped=True))
-
-    def progress(done: int, total: int, checked) -> None:
-        bar.progress(done / total, text=f"Checked {done} of {total}: {ui.text(checked.label)}")
-
-    results = ws.check(progress=progress)
-    ok = sum(r.result.outcome.value == "valid" for r in results)
-    st.session_state["check_all_summary"] = f"Checked {len(results)} connections: {ok} valid."
-    st.rerun()
+running = st.container()  # the check-all's progress, above the table, which stays visible
 statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_func=ui.status_label,
                     label_visibility="collapsed")
 
@@ -82,3 +78,21 @@ else:
         "Inspect": st.column_config.LinkColumn(display_text="Inspect"),
     })
     st.caption(f"{len(shown)} of {summary.total} connections shown.")
+
+if check_all:
+    with running:
+        bar = st.progress(0.0, text=f"Checking {summary.total} connections…")
+        st.session_state["check_all_progress"] = (0, summary.total)
+        st.button("Stop", icon=":material/stop:", key="stop_check_all", on_click=lambda: st.session_state.update(
+            check_all_stopped=st.session_state.get("check_all_progress", (0, 0))))
+    not_valid = [0]
+
+    def progress(done: int, total: int, checked) -> None:
+        not_valid[0] += checked.result.outcome is not Outcome.VALID
+        st.session_state["check_all_progress"] = (done, total)
+        bar.progress(done / total, text=f"Checked {done} of {total} · {not_valid[0]} not valid so far · "
+                                        f"last: {ui.text(checked.label)}")
+
+    run = ws.check(progress=progress)
+    st.session_state["check_all_summary"] = summary_line([c.result.outcome for c in run])
+    st.rerun()

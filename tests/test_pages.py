@@ -202,3 +202,33 @@ def test_revealing_a_token_is_explicit_and_recorded(page_env):
     assert [e.action for e in make_workspace(page_env).events(connection_id=cid)] == ["token revealed"]
     at.run()
     assert not any(c.value == "tok-0123456789abcdef" for c in at.code)
+
+
+def test_alerts_page_adds_a_target_shows_it_redacted_and_sends_a_test(page_env):
+    from .receivers import Webhook
+
+    hook = Webhook()
+    try:
+        at = app("alerts").run()
+        assert "No targets yet" in texts(at)
+        at.text_input[0].input("nonsense://x")
+        next(b for b in at.button if b.label == "Add target").click().run()
+        assert "Apprise does not understand" in "\n".join(e.value for e in at.error)
+        at.text_input[0].input(hook.url("page-secret-112233"))
+        at.text_input[1].input("Ops hook")
+        next(b for b in at.button if b.label == "Add target").click().run()
+        assert not at.exception
+        html = texts(at)
+        assert "Ops hook" in html and "page-secret-112233" not in html
+        next(b for b in at.button if b.label == "Send a test notification").click().run()
+        assert "Sent." in "\n".join(e.value for e in at.success)
+        assert hook.messages and hook.messages[0]["title"] == "Copernica Connections: test notification"
+        assert "page-secret-112233" not in str(at.dataframe[0].value.to_dict())
+    finally:
+        hook.stop()
+
+
+def test_overview_shows_that_no_watcher_runs_and_the_calls(page_env):
+    seed_connection(page_env, label="Flowers")
+    at = app().run()
+    assert "No scheduled checks" in "\n".join(e.value for e in at.caption)

@@ -105,7 +105,7 @@ def test_revoked_token_shows_invalid_token_with_its_hint(page, dashboard):
     expect(alert(page, "Re-authorize this connection on the Authorize page")).to_be_visible()
     shoot(page, "inspect-invalid-token")
     page.goto(dashboard.url)
-    expect(alert(page, "Copernica rejected the token")).to_be_visible()
+    expect(alert(page, "Copernica refused the token")).to_be_visible()
     shoot(page, "overview-attention")
 
 

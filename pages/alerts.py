@@ -1,0 +1,72 @@
+"""Alerts: where notifications go (Slack, Teams, e-mail, webhooks through Apprise), a test
+per target, and what was sent lately."""
+
+import pandas as pd
+import streamlit as st
+
+import widgets as ui
+from copernica_core import Action, BadInput
+
+ws = ui.workspace()
+st.title("Alerts")
+st.caption("The watcher (`python -m copernica_core watch`) checks every connection on a schedule and sends one "
+           "message per run to each target below when a connection breaks, stays broken (a daily reminder) or "
+           "works again.")
+
+if ws.may(Action.MANAGE):
+    st.subheader("Where alerts go")
+    targets = ws.notify_targets()
+    if not targets:
+        st.info("No targets yet. Add one below, or set COPERNICA_NOTIFY for the watcher.", icon=":material/info:")
+    for target in targets:
+        with st.container(border=True):
+            name, test, remove = st.columns([4, 2, 1], vertical_alignment="center")
+            name.markdown(f"**{ui.text(target.label)}**  \n`{target.redacted}`")
+            if test.button("Send a test notification", key=f"test_{target.key}", icon=":material/send:"):
+                error = ws.send_test_notification(target.key)
+                st.session_state["test_result"] = (target.key, error)
+            if target.stored_id is not None and remove.button("Delete", key=f"delete_{target.key}",
+                                                              icon=":material/delete:", type="tertiary"):
+                ws.delete_notify_target(target.stored_id)
+                st.rerun()
+            shown = st.session_state.get("test_result")
+            if shown and shown[0] == target.key:
+                if shown[1]:
+                    st.error(f"The test was not delivered: {ui.text(shown[1])}", icon=":material/error:")
+                else:
+                    st.success("Sent. Check that it arrived.", icon=":material/check:")
+            if target.stored_id is None:
+                st.caption("From COPERNICA_NOTIFY: change it where the watcher's environment is set.")
+
+    with st.form("add_target", clear_on_submit=True):
+        st.markdown("**Add a target**")
+        url = st.text_input("Apprise URL", type="password",
+                            help="slack://TokenA/TokenB/TokenC · msteams://… · mailto://user:pass@example.com · "
+                                 "json://host/path. Stored encrypted and shown only redacted.")
+        label = st.text_input("Label", placeholder="e.g. #marketing-ops on Slack", max_chars=100)
+        if st.form_submit_button("Add target", type="primary"):
+            try:
+                added = ws.add_notify_target(url, label=label)
+            except BadInput as refused:
+                st.error(ui.text(refused.message), icon=":material/error:")
+            else:
+                st.success(f"Added {ui.text(added.label)}. Send it a test notification above.",
+                           icon=":material/check:")
+                st.rerun()
+
+st.subheader("Recently sent")
+deliveries = ws.recent_deliveries(limit=100)
+if not deliveries:
+    st.caption("Nothing sent yet.")
+else:
+    failing = [d for d in deliveries if d.status in ("failed", "gave up")]
+    if failing:
+        st.warning(f"{len(failing)} recent deliveries failed; the watcher retries them on its next run. "
+                   f"Last error: {ui.text(failing[0].error)}", icon=":material/warning:")
+    st.dataframe(pd.DataFrame([{
+        "When (UTC)": ui.as_datetime(d.created_at), "Message": d.title, "Target": d.redacted,
+        "Result": {"sent": "Sent", "pending": "Waiting", "failed": "Failed, will retry",
+                   "gave up": "Failed, gave up", "dropped": "Target removed"}.get(d.status, d.status),
+        "Tries": d.attempts, "Error": d.error} for d in deliveries]),
+        hide_index=True, width="stretch",
+        column_config={"When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})

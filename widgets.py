@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from copernica_core import Actor, BadInput, ConfigError, Role, Workspace, open_workspace
+from copernica_core import Actor, BadInput, ConfigError, Workspace, open_workspace
 from copernica_core.db import parse_iso_or_none
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
@@ -56,7 +56,7 @@ _this_run = threading.local()  # Streamlit runs each session's script in a threa
 
 def acting_person() -> Actor:
     """Who is using the dashboard. Without sign-in, the person at this machine, as admin."""
-    return Actor("dashboard", Role.ADMIN)
+    return Actor.local_dashboard()
 
 
 def open_for_this_run() -> Workspace:

@@ -48,8 +48,31 @@ class Actor:
             raise Forbidden(f"{self.who} ({self.role}) may not {action}; ask an admin.")
 
     @classmethod
+    def signed_in(cls, email: str, *, admins: tuple[str, ...], viewers: tuple[str, ...]) -> Actor | None:
+        """The signed-in person with the role the lists give them, or None: no access."""
+        role = role_for(email, admins=admins, viewers=viewers)
+        return cls(email.strip().lower(), role) if role else None
+
+    @classmethod
+    def local_dashboard(cls) -> Actor:
+        """The person at this machine, when the dashboard has no sign-in."""
+        return cls("dashboard", Role.ADMIN)
+
+    @classmethod
     def command_line(cls) -> Actor:
         try:
             return cls(f"cli:{getpass.getuser()}", Role.COMMAND_LINE)
         except (KeyError, OSError):
             return cls("cli", Role.COMMAND_LINE)
+
+
+def role_for(email: str | None, *, admins: tuple[str, ...], viewers: tuple[str, ...]) -> Role | None:
+    """Admin or viewer by address or @domain (admin wins); None for anyone else."""
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        return None
+    domain = "@" + email.rsplit("@", 1)[1]
+    for role, entries in ((Role.ADMIN, admins), (Role.VIEWER, viewers)):
+        if email in entries or domain in entries:
+            return role
+    return None

@@ -260,6 +260,21 @@ def cmd_rotate_key(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_events(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.connection is not None and ws.unknown_connection_ids([args.connection]):
+        raise UsageError(f"no connection with id {args.connection}")
+    records = [{"event_id": e.id, "at": e.at, "who": e.actor, "action": e.action, "connection_id": e.connection_id,
+                "application_id": e.application_id, "detail": e.detail}
+               for e in ws.events(connection_id=args.connection, limit=args.limit)]
+    if args.json:
+        print_json(records)
+    elif records:
+        print_table(records, ["at", "who", "action", "connection_id", "detail"], sys.stdout)
+    else:
+        print("No activity recorded yet.")
+    return EXIT_OK
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import serve_forever
     serve_forever(port=args.port, latency_ms=args.latency_ms)
@@ -323,6 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sandbox-port", type=int, default=8765)
     p.add_argument("--db", type=Path, help="demo database (default data/demo/copernica.db)")
 
+    p = sub.add_parser("events", help="the activity log: who did what, newest first")
+    p.add_argument("--connection", type=connection_id, metavar="ID")
+    p.add_argument("--limit", type=int, default=200, metavar="N")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("watch", help="check every connection on a schedule and send alerts")
     p.add_argument("--every", metavar="DURATION", help="30s, 15m, 1h (default: COPERNICA_WATCH_EVERY, 15m)")
     p.add_argument("--once", action="store_true", help="one run now, then exit with check's exit codes")
@@ -334,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"check": cmd_check, "connections": cmd_connections, "history": cmd_history,
             "import-tokens": cmd_import_tokens, "export": cmd_export, "prune": cmd_prune,
-            "rotate-key": cmd_rotate_key, "watch": cmd_watch}
+            "rotate-key": cmd_rotate_key, "watch": cmd_watch, "events": cmd_events}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,6 +31,9 @@ DEFAULTS: dict[str, str] = {
     "COPERNICA_REMIND_EVERY": "24h",
     "COPERNICA_NOTIFY": "",
     "COPERNICA_PUBLIC_URL": "",
+    "COPERNICA_ADMINS": "",
+    "COPERNICA_VIEWERS": "",
+    "COPERNICA_ALLOW_ANONYMOUS": "false",
 }
 MIN_WATCH_EVERY = timedelta(seconds=5)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
@@ -65,6 +68,9 @@ class Settings:
     remind_every: timedelta = timedelta(hours=24)
     notify: Secret = field(default_factory=lambda: Secret(""))  # Apprise URLs: they hold webhook secrets
     public_url: str = ""  # where the dashboard is reached, for links in messages
+    admins: tuple[str, ...] = ()  # addresses or @domain entries (with sign-in on)
+    viewers: tuple[str, ...] = ()
+    allow_anonymous: bool = False  # without sign-in, serve hosts other than loopback too
 
     @property
     def key_file(self) -> Path:
@@ -166,7 +172,24 @@ def load_settings(
         remind_every=parse_duration(get("COPERNICA_REMIND_EVERY"), name="COPERNICA_REMIND_EVERY"),
         notify=Secret(get("COPERNICA_NOTIFY").strip()),
         public_url=public_url(get("COPERNICA_PUBLIC_URL")),
+        admins=people(get("COPERNICA_ADMINS")),
+        viewers=people(get("COPERNICA_VIEWERS")),
+        allow_anonymous=flag(get("COPERNICA_ALLOW_ANONYMOUS"), name="COPERNICA_ALLOW_ANONYMOUS"),
     )
+
+
+def people(text: str) -> tuple[str, ...]:
+    """E-mail addresses and @domain entries, comma or whitespace separated, lower case."""
+    return tuple(p.strip().lower() for p in re.split(r"[\s,;]+", text or "") if p.strip())
+
+
+def flag(text: str, *, name: str) -> bool:
+    value = (text or "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {text!r}.")
 
 
 def watch_every(text: str, *, name: str) -> timedelta:

@@ -227,8 +227,15 @@ def _v4_watching(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE usage_days (day TEXT PRIMARY KEY, calls INTEGER NOT NULL) WITHOUT ROWID")
 
 
+def _v5_started_by(db: sqlite_utils.Database) -> None:
+    """Who started an authorization: its callback completes for that person only."""
+    db.execute("ALTER TABLE pending_authorizations ADD COLUMN started_by TEXT")
+    db.execute("CREATE INDEX events_actor ON events(actor, at)")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_daily_totals, _v3_meta, _v4_watching]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -46,6 +46,7 @@ class PendingAuthorization:
     expires_at: str
     used_at: str | None
     result: str | None
+    started_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,16 +111,16 @@ def exchange_failed(failure: Verdict, said: str, *, redirect_uri: str) -> Author
 
 
 def issue_state(
-    db: sqlite_utils.Database, *, application_id: int, redirect_uri: str, now: datetime,
+    db: sqlite_utils.Database, *, application_id: int, redirect_uri: str, now: datetime, started_by: str,
     connection_id: int | None = None, expected_account_id: str | None = None,
 ) -> str:
-    """A fresh single-use state; only its hash is stored."""
+    """A fresh single-use state, remembering who started it; only its hash is stored."""
     state = secrets.token_urlsafe(STATE_BYTES)
     db.execute(
         "INSERT INTO pending_authorizations (state_hash, application_id, redirect_uri, "
-        "connection_id, expected_account_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "connection_id, expected_account_id, created_at, expires_at, started_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [state_hash(state), application_id, redirect_uri, connection_id, expected_account_id,
-         iso(now), iso(now + STATE_TTL)],
+         iso(now), iso(now + STATE_TTL), started_by],
     )
     # Expired states are useless; keep the table small.
     db.execute("DELETE FROM pending_authorizations WHERE expires_at < ?", [iso(now - timedelta(days=7))])
@@ -141,8 +142,17 @@ class Consumed:
     problem: AuthorizationResult | None = None
 
 
-def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime) -> Consumed:
-    """Mark the state used, atomically, and return its row; or say why it cannot be used."""
+def started_by(db: sqlite_utils.Database, state: str) -> str | None:
+    """Who started the authorization this state belongs to (holding the state proves it was
+    handed to that person's browser), or None for an unknown state."""
+    row = db.execute("SELECT started_by FROM pending_authorizations WHERE state_hash = ?",
+                     [state_hash(state)]).fetchone()
+    return row[0] if row else None
+
+
+def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, acting_as: str) -> Consumed:
+    """Mark the state used, atomically, and return its row; or say why it cannot be used.
+    A state started by someone else is refused and left for its owner."""
     with immediate(db):
         rows = list(db.query(
             "SELECT * FROM pending_authorizations WHERE state_hash = ?", [state_hash(state)]
@@ -155,6 +165,12 @@ def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime) -> Co
                 "Start again from the Authorize page.",
             ))
         pending = PendingAuthorization(**rows[0])
+        if pending.started_by and pending.started_by != acting_as:
+            return Consumed(problem=refused(
+                "This authorization was started by someone else",
+                f"{pending.started_by} started it; you are signed in as {acting_as}. Nothing was changed.",
+                "Sign in as the person who started it, or start your own from the Authorize page.",
+            ))
         if pending.used_at is not None:
             if pending.result:
                 previous = AuthorizationResult.from_json(pending.result)
@@ -201,6 +217,7 @@ class Callback:
     api: CopernicaAPI
     now: Callable[[], datetime]
     record_event: Callable[..., None]
+    acting_as: str  # the person completing it: the one who started it, or nobody
 
     def complete_url(self, url: str) -> AuthorizationResult:
         """Finish a flow from the full redirect URL pasted by the user."""
@@ -224,7 +241,7 @@ class Callback:
                 "Copernica sent you back without a usable state",
                 "The address has no valid state parameter, so it cannot be matched to an "
                 "authorization started here.", "Start again from the Authorize page.")
-        consumed = consume_state(self.db, state, now=self.now())
+        consumed = consume_state(self.db, state, now=self.now(), acting_as=self.acting_as)
         if consumed.problem or consumed.previous:
             return consumed.problem or consumed.previous
         pending = consumed.pending

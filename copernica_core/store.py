@@ -386,11 +386,14 @@ def add_event(
     )
 
 
-def events(db: sqlite_utils.Database, *, connection_id: int | None = None, limit: int = 100) -> list[Event]:
-    sql, params = "SELECT * FROM events", []
-    if connection_id is not None:
-        sql += " WHERE connection_id = ?"
-        params.append(connection_id)
+def events(db: sqlite_utils.Database, *, connection_id: int | None = None, actor: str | None = None,
+           action: str | None = None, limit: int = 100) -> list[Event]:
+    where, params = [], []
+    for column, value in (("connection_id", connection_id), ("actor", actor), ("action", action)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = "SELECT * FROM events" + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY at DESC, id DESC LIMIT ?"
     params.append(limit)
     return [Event(**{k: r[k] for k in Event.__dataclass_fields__}) for r in db.query(sql, params)]
@@ -428,6 +431,11 @@ def save_alert_states(db: sqlite_utils.Database, states: dict[int, AlertState], 
 def calls_since(db: sqlite_utils.Database, day: str) -> int:
     """Copernica calls made by checks from this day (YYYY-MM-DD) on: they are billed."""
     return db.execute("SELECT ifnull(sum(calls), 0) FROM usage_days WHERE day >= ?", [day]).fetchone()[0]
+
+
+def event_people_and_actions(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:
+    return ([r[0] for r in db.execute("SELECT DISTINCT actor FROM events ORDER BY actor")],
+            [r[0] for r in db.execute("SELECT DISTINCT action FROM events ORDER BY action")])
 
 
 def stale_before(now: datetime, hours: float) -> datetime:

@@ -264,13 +264,19 @@ class Workspace:
         with immediate(self.db):
             state = oauth.issue_state(
                 self.db, application_id=app.id, redirect_uri=app.redirect_uri, now=self.clock(),
-                connection_id=connection_id, expected_account_id=expected)
+                started_by=self.actor.who, connection_id=connection_id, expected_account_id=expected)
         return oauth.authorization_url(self.settings.authorize_url, client_key=app.client_key,
                                        redirect_uri=app.redirect_uri, state=state)
 
     def _callback(self) -> oauth.Callback:
         self.actor.ensure(Action.MANAGE)
-        return oauth.Callback(self.db, self.vault, self.api_factory(self.settings), self.clock, self._event)
+        return oauth.Callback(self.db, self.vault, self.api_factory(self.settings), self.clock, self._event,
+                              self.actor.who)
+
+    def authorization_starter(self, state: str) -> str | None:
+        """Who started the authorization of this state: with sign-in on, Copernica's redirect
+        completes for that person even when the sign-in cookie was lost on the way."""
+        return oauth.started_by(self.db, state) if state and len(state) <= 200 else None
 
     def complete_authorization_url(self, url: str) -> AuthorizationResult:
         """Finish a flow from the full redirect URL pasted by the user."""
@@ -354,9 +360,15 @@ class Workspace:
             self._event("history pruned", detail=f"{folded} checks before {keep_from} kept as daily totals")
         return folded, keep_from
 
-    def events(self, *, connection_id: int | None = None, limit: int = 100) -> list[Event]:
+    def events(self, *, connection_id: int | None = None, actor: str | None = None, action: str | None = None,
+               limit: int = 100) -> list[Event]:
+        """The activity log, newest first, filtered by connection, person and action."""
         self.actor.ensure(Action.AUDIT)
-        return store.events(self.db, connection_id=connection_id, limit=limit)
+        return store.events(self.db, connection_id=connection_id, actor=actor, action=action, limit=limit)
+
+    def event_people_and_actions(self) -> tuple[list[str], list[str]]:
+        self.actor.ensure(Action.AUDIT)
+        return store.event_people_and_actions(self.db)
 
     # -- watching and alerts ----------------------------------------------------------------
 

@@ -6,6 +6,8 @@ import pytest
 import responses
 from streamlit.testing.v1 import AppTest
 
+from copernica_core import Actor
+
 from . import factories
 from .conftest import API, AUTH, make_workspace
 from .helpers import callback_params
@@ -89,7 +91,7 @@ def test_bad_application_input_is_explained_and_saves_nothing(page_env, field, v
 def test_callback_with_a_valid_state_connects_the_account(page_env):
     responses.add_passthru("http://localhost")
     app_id = add_application(page_env)
-    ws = make_workspace(page_env)
+    ws = make_workspace(page_env, actor=Actor.local_dashboard())
     state = callback_params(ws.start_authorization(app_id))["state"]
     mock_copernica()
     at = app("authorize")
@@ -107,7 +109,7 @@ def test_callback_with_a_valid_state_connects_the_account(page_env):
 @responses.activate
 def test_replayed_callback_exchanges_nothing_the_second_time(page_env):
     app_id = add_application(page_env)
-    ws = make_workspace(page_env)
+    ws = make_workspace(page_env, actor=Actor.local_dashboard())
     state = callback_params(ws.start_authorization(app_id))["state"]
     mock_copernica()
     for _ in range(2):
@@ -132,7 +134,8 @@ def test_forged_state_is_refused_on_the_page(page_env):
 
 def test_denied_callback_is_explained(page_env):
     app_id = add_application(page_env)
-    state = callback_params(make_workspace(page_env).start_authorization(app_id))["state"]
+    state = callback_params(make_workspace(page_env, actor=Actor.local_dashboard()).start_authorization(app_id))[
+        "state"]
     at = app("authorize")
     at.query_params["state"] = state
     at.query_params["error"] = "access_denied"

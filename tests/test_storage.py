@@ -110,10 +110,12 @@ def test_an_older_schema_is_migrated_without_losing_rows(env):
     db.execute("DROP TABLE check_days")
     for table in ("meta", "watcher", "alert_states", "notify_targets", "deliveries", "notifications", "usage_days"):
         db.execute(f"DROP TABLE {table}")
+    db.execute("DROP INDEX events_actor")
+    db.execute("ALTER TABLE pending_authorizations DROP COLUMN started_by")
     db.execute("PRAGMA user_version = 1")
     db.execute("INSERT INTO events (at, actor, action) VALUES ('2026-01-01', 'me', 'kept')")
     db.close()
     db = open_database(env["COPERNICA_DB"])
-    assert schema_version(db) == len(MIGRATIONS) == 4
+    assert schema_version(db) == len(MIGRATIONS) == 5
     assert [r["action"] for r in db["events"].rows] == ["kept"]
     assert db["check_days"].exists()

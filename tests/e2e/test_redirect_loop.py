@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from copernica_core import Actor
 from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
 from copernica_core.workspace import Workspace
 
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.e2e
 
 
 def workspace(dashboard) -> Workspace:
-    return make_workspace(dashboard.env)
+    """The dashboard's database, acting as its local user (so that states started here
+    complete in the browser)."""
+    return make_workspace(dashboard.env, actor=Actor.local_dashboard())
 
 
 def add_demo_application(page, dashboard) -> None:

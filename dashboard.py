@@ -4,7 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
+import signin
 import widgets
+from copernica_core import Action
 
 # A bundled icon: a `:material/…:` page icon makes browsers fetch it from an outside font host.
 ICON = Path(__file__).parent / "static" / "icon.png"
@@ -14,16 +16,29 @@ widgets.refuse_framing()
 
 # URL paths come from the file names (/credentials, /authorize, /inspect): a custom
 # url_path makes Streamlit show a false "Page not found" on deep links (upstream 9992).
-pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/credentials.py", title="Credentials", icon=":material/key:"),
-    st.Page("pages/authorize.py", title="Authorize", icon=":material/link:"),
-    st.Page("pages/inspect.py", title="Inspect", icon=":material/search:"),
-    st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
+PAGES = [  # each page, and what the acting person must be allowed to do to see it in the sidebar
+    (st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True), Action.READ),
+    (st.Page("pages/credentials.py", title="Credentials", icon=":material/key:"), Action.MANAGE),
+    (st.Page("pages/authorize.py", title="Authorize", icon=":material/link:"), Action.MANAGE),
+    (st.Page("pages/inspect.py", title="Inspect", icon=":material/search:"), Action.READ),
+    (st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"), Action.READ),
+    (st.Page("pages/activity.py", title="Activity", icon=":material/history:"), Action.AUDIT),
 ]
-widgets.open_for_this_run()  # one workspace per script run, closed whatever happens
+ws = widgets.open_for_this_run()  # one workspace per script run, closed whatever happens
 try:
-    st.navigation(pages).run()
+    if signin.gate(ws):  # Copernica's redirect for someone whose sign-in cookie was lost
+        widgets.callback_only()
+        st.navigation([page for page, _ in PAGES if page.url_path == "authorize"], position="hidden").run()
+    else:
+        # Every page is routable (a direct link to one the person may not use shows a refusal);
+        # the sidebar lists the ones they may use.
+        navigation = st.navigation([page for page, _ in PAGES], position="hidden")
+        with st.sidebar:
+            for page, needs in PAGES:
+                if ws.may(needs):
+                    st.page_link(page)
+        signin.sidebar(ws)
+        navigation.run()
 except Exception as error:  # never a traceback on the page; st.rerun/st.stop are not Exceptions
     widgets.unexpected_error(error)
 finally:

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from copernica_core import Actor, BadInput, ConfigError, Workspace, open_workspace
+import signin
+from copernica_core import Action, Actor, BadInput, ConfigError, Workspace, open_workspace
 from copernica_core.db import parse_iso_or_none
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
@@ -54,11 +55,6 @@ def _use_navigation() -> None:
 _this_run = threading.local()  # Streamlit runs each session's script in a thread of its own
 
 
-def acting_person() -> Actor:
-    """Who is using the dashboard. Without sign-in, the person at this machine, as admin."""
-    return Actor.local_dashboard()
-
-
 def open_for_this_run() -> Workspace:
     """The workspace of this script run, opened on first use (widget callbacks run before
     the script: they get it here too), closed by dashboard.py when the run ends; or a plain
@@ -66,7 +62,8 @@ def open_for_this_run() -> Workspace:
     if (ws := getattr(_this_run, "workspace", None)) is not None:
         return ws
     try:
-        ws = open_workspace(actor=acting_person())
+        ws = open_workspace(actor=Actor.nobody())
+        ws.actor = signin.acting_person(ws.settings)
     except ConfigError as error:
         st.error(f"**The dashboard cannot start:** {text(error)}", icon=":material/error:")
         st.caption("Fix the setting named above (environment variable or .streamlit/secrets.toml), "
@@ -79,6 +76,7 @@ def open_for_this_run() -> Workspace:
 def close_this_run() -> None:
     ws = getattr(_this_run, "workspace", None)
     _this_run.workspace = None
+    _this_run.callback_only = False
     if ws is not None:
         ws.close()
 
@@ -87,6 +85,27 @@ def workspace() -> Workspace:
     """The workspace of this script run, for a page and its widget callbacks."""
     _use_navigation()
     return open_for_this_run()
+
+
+def callback_only() -> None:
+    """This run only completes Copernica's redirect (see signin.gate)."""
+    _this_run.callback_only = True
+
+
+def is_callback_only() -> bool:
+    return getattr(_this_run, "callback_only", False)
+
+
+def require(action: Action, what: str) -> None:
+    """On a page that needs more than the acting person's role: a refusal, and stop (the
+    core would refuse the operations anyway)."""
+    ws = workspace()
+    if not ws.may(action):
+        st.title(what)
+        st.error(f"**Only admins can use this page.** You are signed in as {text(ws.actor.who)} "
+                 f"({ws.actor.role}).", icon=":material/block:")
+        st.page_link("pages/overview.py", label="Back to the Overview", icon=":material/dashboard:")
+        st.stop()
 
 
 # Built with DOM calls, not markup: the sanitiser drops a script whose text looks like HTML.
@@ -182,7 +201,7 @@ def explain_outcome(outcome: Outcome, message: str) -> None:
         st.warning(body, icon=":material/warning:")
 
 
-def authorization_result(result: AuthorizationResult) -> None:
+def authorization_result(result: AuthorizationResult, *, links: bool = True) -> None:
     """How a callback ended, with what to do next."""
     prefix = "This authorization was already completed. " if result.replayed else ""
     body = f"**{text(result.title)}.** {text(prefix + result.message)}"
@@ -190,7 +209,7 @@ def authorization_result(result: AuthorizationResult) -> None:
         body += f"\n\n{text(result.hint)}"
     if result.ok:
         st.success(body, icon=":material/link:")
-        if result.connection_id:
+        if result.connection_id and links:
             st.page_link("pages/inspect.py", label="Inspect this connection", icon=":material/search:",
                          query_params={"connection": str(result.connection_id)})
     elif result.status == "failed":

@@ -14,6 +14,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     VIEWER = "viewer"
     COMMAND_LINE = "command line"  # someone with the database file and its key: everything
+    NOBODY = "no access"  # not signed in, or signed in without a role
 
 
 class Action(StrEnum):
@@ -30,6 +31,7 @@ _ALLOWED = {
     Role.ADMIN: set(Action),
     Role.COMMAND_LINE: set(Action),
     Role.VIEWER: {Action.READ, Action.CHECK},
+    Role.NOBODY: set(),
 }
 
 
@@ -52,6 +54,10 @@ class Actor:
         """The signed-in person with the role the lists give them, or None: no access."""
         role = role_for(email, admins=admins, viewers=viewers)
         return cls(email.strip().lower(), role) if role else None
+
+    @classmethod
+    def nobody(cls, who: str = "anonymous") -> Actor:
+        return cls(who, Role.NOBODY)
 
     @classmethod
     def local_dashboard(cls) -> Actor:

@@ -6,8 +6,10 @@ import time
 import streamlit as st
 
 import widgets as ui
-from copernica_core import BadInput
+from copernica_core import Action, BadInput
 
+if not ui.is_callback_only():
+    ui.require(Action.MANAGE, "Authorize")
 ws = ui.workspace()
 st.title("Authorize")
 
@@ -28,7 +30,12 @@ if any(params.values()):
         remember(ws.complete_authorization(**params))
 
 if result := st.session_state.get("authorization_result"):
-    ui.authorization_result(result)
+    ui.authorization_result(result, links=not ui.is_callback_only())
+if ui.is_callback_only():  # the sign-in cookie was lost on the way: nothing more without it
+    st.info(f"Completed for {ui.text(ws.actor.who)}, who started it. Sign in to see your connections.",
+            icon=":material/login:")
+    st.button("Sign in", type="primary", icon=":material/login:", on_click=st.login)
+    st.stop()
     if st.button("Dismiss", icon=":material/close:"):
         del st.session_state["authorization_result"]
         st.rerun()

@@ -3,9 +3,10 @@
 import streamlit as st
 
 import widgets as ui
-from copernica_core import BadInput
+from copernica_core import Action, BadInput
 from copernica_core.workspace import PasteAttempt
 
+ui.require(Action.MANAGE, "Credentials")
 ws = ui.workspace()
 st.title("Credentials")
 st.caption("Your Copernica applications, from Marketing Suite → company settings → applications. "

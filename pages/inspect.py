@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import widgets as ui
-from copernica_core import BadInput, open_workspace
+from copernica_core import Action, BadInput, open_workspace
 
 PAGE_SIZE = 50
 PERIODS = {"24 hours": 1, "7 days": 7, "30 days": 30, "All": None}
@@ -86,9 +86,10 @@ if total:
             "When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
             "Latency (ms)": st.column_config.NumberColumn(format="%.0f")})
 
-    def history_csv(connection_id=conn.id, since=since) -> str:
-        # Called when the button is clicked, after this run's workspace was closed: its own.
-        workspace = open_workspace(actor=ui.acting_person())
+    def history_csv(connection_id=conn.id, since=since, actor=ws.actor) -> str:
+        # Called when the button is clicked, after this run's workspace was closed: its own,
+        # for the same person.
+        workspace = open_workspace(actor=actor)
         try:
             return workspace.history_csv(connection_id, since=since)
         finally:
@@ -98,6 +99,10 @@ if total:
                        mime="text/csv", icon=":material/download:")
 else:
     st.caption("No checks in this period.")
+
+if not ws.may(Action.MANAGE):
+    st.caption("Renaming, disconnecting and revealing the token are for admins.")
+    st.stop()
 
 with st.expander("Activity"):
     events = ws.events(connection_id=conn.id, limit=50)

@@ -10,6 +10,7 @@ from copernica_core.models import Outcome
 
 from .conftest import make_workspace
 from .factories import seed_connection
+from .test_cli import cli_env  # noqa: F401  (a fixture)
 
 VIEWER = Actor("viewer@example.com", Role.VIEWER)
 
@@ -101,3 +102,41 @@ def test_statuses_have_one_order_worst_first():
         Outcome.UNEXPECTED, Outcome.UNCHECKED, Outcome.VALID]
     assert {o for o in Outcome if o.needs_a_person} == {Outcome.ACCOUNT_CHANGED, Outcome.INVALID_TOKEN}
     assert Outcome.of("something new") is Outcome.UNEXPECTED
+
+
+def test_roles_come_from_addresses_and_domains():
+    from copernica_core.access import role_for
+
+    admins, viewers = ("ann@agency.example",), ("@agency.example", "ext@partner.example")
+    assert role_for("Ann@Agency.example", admins=admins, viewers=viewers) is Role.ADMIN
+    assert role_for("victor@agency.example", admins=admins, viewers=viewers) is Role.VIEWER
+    assert role_for("ext@partner.example", admins=admins, viewers=viewers) is Role.VIEWER
+    assert role_for("sam@elsewhere.example", admins=admins, viewers=viewers) is None
+    assert role_for("", admins=admins, viewers=viewers) is None
+
+
+def test_an_authorization_completes_only_for_the_person_who_started_it(sws):
+    from .helpers import callback_params, consent
+
+    ann = Actor("ann@agency.example", Role.ADMIN)
+    bob = Actor("bob@agency.example", Role.ADMIN)
+    sws.actor = ann
+    params = callback_params(consent(sws.start_authorization(sws.applications()[0].id), account="101"))
+    sws.actor = bob
+    refused = sws.complete_authorization(**params)
+    assert refused.status == "refused" and "ann@agency.example" in refused.message
+    assert sws.connections() == []
+    sws.actor = ann
+    assert sws.complete_authorization(**params).status == "connected"  # still hers to complete
+    assert [e.actor for e in sws.events() if e.action == "authorized"] == ["ann@agency.example"]
+
+
+def test_the_events_command_lists_who_did_what(cli_env, capsys, sws):  # noqa: F811
+    import json
+
+    from copernica_core.cli import main
+
+    sws.save_application(label="Second", client_key="ck-second", client_secret="cs-second-secret")
+    assert main(["events", "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert {"who": "test", "action": "application added"}.items() <= records[0].items()

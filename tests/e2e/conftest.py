@@ -3,6 +3,7 @@ Debian's Chromium through Playwright. Screenshots land in artifacts/screenshots/
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -53,21 +54,23 @@ class Dashboard:
         return response.json()
 
 
-@pytest.fixture
-def dashboard(tmp_path, sandbox):
-    """A fresh database and a `streamlit run` wired to the sandbox, for one test."""
+@contextlib.contextmanager
+def run_dashboard(tmp_path, sandbox, *, env: dict[str, str] | None = None, args: tuple[str, ...] = ()):
+    """A fresh database and a `streamlit run` wired to the sandbox."""
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("COPERNICA_")},
         **sandbox.env(),
         "COPERNICA_DB": str(tmp_path / "data" / "copernica.db"),
         "COPERNICA_REDIRECT_URI": f"http://localhost:{port}/authorize",
+        **(env or {}),
     }
     log = tmp_path / "streamlit.log"
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             *(a.replace("{port}", str(port)) for a in args)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     try:
@@ -81,6 +84,13 @@ def dashboard(tmp_path, sandbox):
             process.kill()
     text = log.read_text()
     assert "Traceback" not in text, text[-3000:]
+
+
+@pytest.fixture
+def dashboard(tmp_path, sandbox):
+    """A fresh database and a `streamlit run` wired to the sandbox, for one test."""
+    with run_dashboard(tmp_path, sandbox) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,188 @@
+"""Sign-in and roles in Chromium, against a real OpenID Connect provider on loopback
+(oidc-provider-mock) and the sandbox Copernica."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+
+from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
+
+from ..conftest import free_port, make_workspace
+from .conftest import CHROMIUM, CHROMIUM_FLAGS, alert, run_dashboard, shoot, wait_until_serving
+
+pytestmark = pytest.mark.e2e
+
+ADMIN, VIEWER, STRANGER = "ann@agency.example", "victor@agency.example", "sam@elsewhere.example"
+
+
+@pytest.fixture(scope="session")
+def oidc(tmp_path_factory):
+    """oidc-provider-mock with three people; its consent page signs in whoever is chosen."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("oidc") / "oidc.log"
+    users = [{"sub": sub, "email": email} for sub, email in (("ann", ADMIN), ("victor", VIEWER), ("sam", STRANGER))]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "oidc_provider_mock", "--port", str(port),
+             *[arg for user in users for arg in ("--user-claims", json.dumps(user))]],
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/.well-known/openid-configuration", process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def signed(tmp_path, sandbox, oidc):
+    """The dashboard with sign-in on: Ann is admin, anyone @agency.example a viewer."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        "[auth]\n"
+        'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
+        'cookie_secret = "a-cookie-secret-for-the-browser-tests-0123456789"\n'
+        'client_id = "copernica-connections"\n'
+        'client_secret = "oidc-client-secret-for-tests"\n'
+        f'server_metadata_url = "{oidc}/.well-known/openid-configuration"\n')
+    env = {"COPERNICA_ADMINS": ADMIN, "COPERNICA_VIEWERS": "@agency.example"}
+    with run_dashboard(tmp_path, sandbox, env=env, args=("--secrets.files", str(secrets))) as running:
+        yield running
+
+
+def sign_in(page, dashboard, who: str) -> None:
+    page.goto(dashboard.url)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=who).click()  # the provider's consent page: the chosen person
+    expect(page.get_by_role("heading", name="Connections")).to_be_visible()
+
+
+def test_signed_out_shows_a_sign_in_page_and_no_data(page, signed):
+    make_workspace(signed.env).save_application(label="Secret agency app", client_key="ck-hidden",
+                                                client_secret="cs-hidden-secret")
+    for path in ("", "credentials", "inspect", "activity", "alerts"):
+        page.goto(f"{signed.url}/{path}")
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        html = page.content()
+        assert "Secret agency app" not in html and "ck-hidden" not in html
+    shoot(page, "signin-signed-out")
+
+
+def test_an_admin_authorizes_an_account_and_the_activity_names_her(page, signed):
+    sign_in(page, signed, "ann")
+    expect(page.get_by_text(f"Signed in as {ADMIN}")).to_be_visible()
+    page.goto(f"{signed.url}/credentials")
+    page.get_by_label("Label").first.fill("Agency app")
+    page.get_by_label("Client key").first.fill(DEMO_CLIENT_KEY)
+    page.get_by_label("Client secret").first.fill(DEMO_CLIENT_SECRET)
+    page.get_by_role("button", name="Add application").click()
+    expect(alert(page, "Added Agency app")).to_be_visible()
+    page.goto(f"{signed.url}/authorize")
+    page.get_by_text("Authorize with Copernica").click()
+    page.get_by_label("Bloom Florists").check()
+    page.get_by_role("button", name="Give access").click()
+    expect(alert(page, "“Bloom Florists” (id 102, Bloom & Co) is connected")).to_be_visible()
+    page.goto(f"{signed.url}/activity")
+    expect(page.get_by_role("heading", name="Activity")).to_be_visible()
+    shoot(page, "signin-activity")
+    events = make_workspace(signed.env).events()
+    assert {e.actor for e in events if e.action in ("authorized", "application added")} == {ADMIN}
+
+
+def test_the_redirect_completes_for_its_starter_when_the_sign_in_cookie_was_lost(page, signed):
+    sign_in(page, signed, "ann")
+    ws = make_workspace(signed.env)
+    ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    page.goto(f"{signed.url}/authorize")
+    page.get_by_text("Authorize with Copernica").click()
+    page.context.clear_cookies()  # lost on the way to Copernica and back
+    page.get_by_label("Northwind Travel").check()
+    page.get_by_role("button", name="Give access").click()
+    expect(alert(page, "“Northwind Travel” (id 103, Northwind Group) is connected")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("link", name="Credentials")).to_have_count(0)
+    shoot(page, "signin-callback-without-cookie")
+    [event] = [e for e in ws.events() if e.action == "authorized"]
+    assert event.actor == ADMIN
+
+
+def test_someone_else_cannot_complete_an_authorization_started_by_the_admin(browser, page, signed):
+    from ..helpers import callback_params, consent
+
+    sign_in(page, signed, "ann")
+    ws = make_workspace(signed.env)
+    ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    page.goto(f"{signed.url}/authorize")
+    link = page.get_by_text("Authorize with Copernica").get_attribute("href")
+    callback = consent(link, account="101")
+    other = browser.new_context().new_page()
+    sign_in(other, signed, "victor")
+    other.goto(callback)
+    expect(other.get_by_text("Only admins can use this page")).to_be_visible()
+    assert ws.connections() == []
+    page.goto(callback)  # Ann herself: still hers to complete
+    expect(alert(page, "“Acme Retail” (id 101, Acme BV) is connected")).to_be_visible()
+    assert callback_params(callback)["state"]
+    other.context.close()
+
+
+def test_a_viewer_looks_and_checks_but_admin_pages_and_actions_are_refused(page, signed):
+    ws = make_workspace(signed.env)
+    [token] = signed.control("tokens", account_id="101")["tokens"]
+    connection = ws.add_token(token, label="Acme shop").connection
+    sign_in(page, signed, "victor")
+    nav = page.get_by_test_id("stSidebar")
+    for name in ("Overview", "Inspect", "Alerts"):
+        expect(nav.get_by_role("link", name=name)).to_be_visible()
+    for name in ("Credentials", "Authorize", "Activity"):
+        expect(nav.get_by_role("link", name=name)).to_have_count(0)
+    page.get_by_role("button", name="Check all now").click()
+    expect(alert(page, "1 checked: 1 valid")).to_be_visible()
+    for path in ("credentials", "authorize", "activity"):
+        page.goto(f"{signed.url}/{path}")
+        expect(page.get_by_text("Only admins can use this page")).to_be_visible()
+    shoot(page, "signin-viewer-refused")
+    page.goto(f"{signed.url}/inspect?connection={connection.id}")
+    expect(page.get_by_role("button", name="Inspect now")).to_be_visible()
+    expect(page.get_by_text("Renaming, disconnecting and revealing the token are for admins")).to_be_visible()
+    expect(page.get_by_role("button", name="Reveal the access token")).to_have_count(0)
+    expect(page.get_by_role("button", name="Disconnect")).to_have_count(0)
+    shoot(page, "signin-viewer-inspect")
+
+
+def test_a_stranger_has_no_access(page, signed):
+    sign_in_page = signed.url
+    page.goto(sign_in_page)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="sam").click()
+    expect(page.get_by_role("heading", name="You have no access")).to_be_visible()
+    expect(page.get_by_text(STRANGER)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    shoot(page, "signin-no-access")
+
+
+@pytest.mark.parametrize("allow_anonymous", [False, True])
+def test_without_sign_in_another_host_name_is_refused_unless_allowed(browser, tmp_path, sandbox, allow_anonymous):
+    """Off by default, safe by default: a deployment that added its host name to
+    server.allowedHosts but configured no sign-in still serves only loopback names."""
+    hosts = [arg for host in ("localhost", "127.0.0.1", "dashboard.test") for arg in ("--server.allowedHosts", host)]
+    env = {"COPERNICA_ALLOW_ANONYMOUS": "true"} if allow_anonymous else {}
+    with run_dashboard(tmp_path, sandbox, env=env, args=tuple(hosts)) as dashboard:
+        resolve = "--host-resolver-rules=MAP dashboard.test 127.0.0.1"
+        remote = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_FLAGS, resolve])
+        try:
+            page = remote.new_page()
+            page.goto(dashboard.url.replace("localhost", "dashboard.test"))
+            if allow_anonymous:
+                expect(page.get_by_role("heading", name="Connections")).to_be_visible()
+            else:
+                expect(page.get_by_role("heading", name="This dashboard answers only on this machine")).to_be_visible()
+                expect(page.get_by_role("link", name="Credentials")).to_have_count(0)
+                shoot(page, "signin-other-host-refused")
+        finally:
+            remote.close()

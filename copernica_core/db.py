@@ -233,9 +233,15 @@ def _v5_started_by(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX events_actor ON events(actor, at)")
 
 
+def _v6_clients(db: sqlite_utils.Database) -> None:
+    """A connection serves a client (an agency's customer); an authorization can name it."""
+    db.execute("ALTER TABLE connections ADD COLUMN client TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE pending_authorizations ADD COLUMN client TEXT")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by]
+    _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -111,6 +111,7 @@ class Connection:
     updated_at: str
     stale: bool = False
     duplicate_of: tuple[int, ...] = ()
+    client: str = ""  # the agency's customer it serves; "" when none is set
 
     @property
     def outcome(self) -> Outcome:

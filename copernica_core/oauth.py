@@ -47,6 +47,7 @@ class PendingAuthorization:
     used_at: str | None
     result: str | None
     started_by: str | None = None
+    client: str | None = None  # the client a new connection will serve
 
 
 @dataclass(frozen=True)
@@ -112,15 +113,15 @@ def exchange_failed(failure: Verdict, said: str, *, redirect_uri: str) -> Author
 
 def issue_state(
     db: sqlite_utils.Database, *, application_id: int, redirect_uri: str, now: datetime, started_by: str,
-    connection_id: int | None = None, expected_account_id: str | None = None,
+    connection_id: int | None = None, expected_account_id: str | None = None, client: str | None = None,
 ) -> str:
     """A fresh single-use state, remembering who started it; only its hash is stored."""
     state = secrets.token_urlsafe(STATE_BYTES)
     db.execute(
-        "INSERT INTO pending_authorizations (state_hash, application_id, redirect_uri, "
-        "connection_id, expected_account_id, created_at, expires_at, started_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO pending_authorizations (state_hash, application_id, redirect_uri, connection_id, "
+        "expected_account_id, created_at, expires_at, started_by, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [state_hash(state), application_id, redirect_uri, connection_id, expected_account_id,
-         iso(now), iso(now + STATE_TTL), started_by],
+         iso(now), iso(now + STATE_TTL), started_by, client],
     )
     # Expired states are useless; keep the table small.
     db.execute("DELETE FROM pending_authorizations WHERE expires_at < ?", [iso(now - timedelta(days=7))])
@@ -305,7 +306,8 @@ class Callback:
         with immediate(self.db):
             connection_id, replaced = store.save_connection(
                 self.db, self.vault, application_id=app.id, account=account, token=exchange.token,
-                label=None, result=check, new_jwt=inspection.new_jwt, now=self.now())
+                label=None, result=check, new_jwt=inspection.new_jwt, now=self.now(), client=pending.client,
+                connection_id=pending.connection_id)
             self.record_event("authorized", application_id=app.id, connection_id=connection_id,
                         detail=f"account {account.id}; token {exchange.token.fingerprint()}"
                         + ("; replaced the previous token" if replaced else ""))

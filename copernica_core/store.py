@@ -60,6 +60,7 @@ def _connection(row: dict, *, stale_before: datetime) -> Connection:
         created_at=row["created_at"], updated_at=row["updated_at"],
         stale=last_ok_moment is None or last_ok_moment < stale_before,
         duplicate_of=tuple(int(i) for i in (row["duplicate_ids"] or "").split(",") if i),
+        client=row["client"],
     )
 
 
@@ -195,20 +196,20 @@ def find_connection(
 def save_connection(
     db: sqlite_utils.Database, vault: Vault, *, application_id: int | None, account: Account,
     token: Secret, label: str | None, result: Verdict, new_jwt: CachedJwt | None,
-    now: datetime,
+    now: datetime, client: str | None = None, connection_id: int | None = None,
 ) -> tuple[int, bool]:
-    """Insert the connection for (application, account), or replace its token in place.
-    Records `result` as its first (or next) check. Returns (id, replaced). Call inside a
-    transaction."""
-    existing = find_connection(db, application_id=application_id, account_id=account.id)
+    """Insert the connection for (application, account), or replace its token in place (that
+    of `connection_id` when given). Label and client change only when given. Records
+    `result` as its first (or next) check. Returns (id, replaced). Call inside a transaction."""
+    existing = connection_id or find_connection(db, application_id=application_id, account_id=account.id)
     account_fields = [account.name, account.description, account.company, json.dumps(account.extra)]
     if existing is None:
         cursor = db.execute(
             "INSERT INTO connections (application_id, label, account_id, account_name, "
             "account_description, account_company, account_extra, token_enc, token_fingerprint, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_at, updated_at, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [application_id, label or clean_label(account.name) or f"Account {account.id}", account.id,
-             *account_fields, vault.encrypt(token), token.fingerprint(), iso(now), iso(now)],
+             *account_fields, vault.encrypt(token), token.fingerprint(), iso(now), iso(now), client or ""],
         )
         connection_id = cursor.lastrowid
     else:
@@ -221,6 +222,8 @@ def save_connection(
         )
         if label:
             db.execute("UPDATE connections SET label = ? WHERE id = ?", [label, existing])
+        if client is not None:
+            db.execute("UPDATE connections SET client = ? WHERE id = ?", [client, existing])
     record_check(db, vault, connection_id, result, new_jwt=new_jwt, now=now)
     return connection_id, existing is not None
 
@@ -228,6 +231,16 @@ def save_connection(
 def rename_connection(db: sqlite_utils.Database, connection_id: int, label: str, now: datetime) -> None:
     db.execute("UPDATE connections SET label = ?, updated_at = ? WHERE id = ?",
                [label, iso(now), connection_id])
+
+
+def set_client(db: sqlite_utils.Database, connection_ids: list[int], client: str, now: datetime) -> int:
+    """Give these connections a client ("" for none); returns how many exist."""
+    return sum(db.execute("UPDATE connections SET client = ?, updated_at = ? WHERE id = ?",
+                          [client, iso(now), i]).rowcount for i in connection_ids)
+
+
+def clients(db: sqlite_utils.Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT DISTINCT client FROM connections WHERE client != '' ORDER BY client")]
 
 
 def delete_connection(db: sqlite_utils.Database, connection_id: int) -> None:

@@ -34,11 +34,13 @@ HISTORY_COLUMNS = ["check_id", "connection_id", "checked_at", "outcome", "http_s
 
 @dataclass(frozen=True)
 class PasteAttempt:
-    """A pasted token's verification: the connection if Copernica accepted it, else why not."""
+    """A pasted token's verification: the connection if Copernica accepted it and it was
+    stored, else why not (`result`, or `conflict`: the connection it would have taken over)."""
 
     result: Verdict
     connection: Connection | None = None
     replaced: bool = False
+    conflict: Connection | None = None
 
 
 @dataclass
@@ -225,33 +227,67 @@ class Workspace:
             self._event("token revealed", connection_id=connection_id)
         return token
 
-    def add_token(self, token: str, *, label: str | None = None) -> PasteAttempt:
+    def add_token(self, token: str, *, label: str | None = None, client: str | None = None,
+                  replace: bool = False, connection_id: int | None = None) -> PasteAttempt:
         """Add a connection from an access token made by hand in Copernica, verified first;
-        BadInput for a token or label that cannot be one."""
+        BadInput for a token or label that cannot be one.
+
+        A token that reaches an account already connected under another label is not stored
+        (`conflict` names that connection) unless `replace`: an import must not hand one
+        client's connection to another. With `connection_id`, the token replaces that
+        connection's token (its label, client and history stay), if it reaches its account."""
         self.actor.ensure(Action.MANAGE)
         refuse_problems(
             token=credential_problem(token, name="Access token", max_len=TOKEN_MAX),
             label=text_problem(label, name="Label", required=False),
+            client=text_problem(client, name="Client", required=False),
         )
+        target = self.connection(connection_id) if connection_id is not None else None
         secret = Secret(token.strip())
-        inspection = inspect_token(self.api_factory(self.settings), secret)
+        inspection = inspect_token(self.api_factory(self.settings), secret,
+                                   expected_account_id=target.account.id if target else None)
         result = inspection.result
         if result.outcome is not Outcome.VALID:
             return PasteAttempt(result)
+        label = (label or "").strip() or None
         with immediate(self.db):
+            existing = target or store.find_connection_by_id(
+                self.db, store.find_connection(self.db, application_id=None, account_id=result.account.id) or 0)
+            if existing and not target and not replace and label and label != existing.label:
+                return PasteAttempt(result, conflict=existing)
             connection_id, replaced = store.save_connection(
-                self.db, self.vault, application_id=None, account=result.account, token=secret,
-                label=(label or "").strip() or None, result=result, new_jwt=inspection.new_jwt,
-                now=self.clock())
-            self._event("token pasted", connection_id=connection_id,
+                self.db, self.vault, application_id=existing.application_id if existing else None,
+                account=result.account, token=secret, label=label, result=result, new_jwt=inspection.new_jwt,
+                now=self.clock(), client=(client or "").strip() or None,
+                connection_id=existing.id if existing else None)
+            self._event("token replaced" if replaced else "token pasted", connection_id=connection_id,
                         detail=f"account {result.account.id}, token {secret.fingerprint()}")
         return PasteAttempt(result, self.connection(connection_id), replaced)
 
+    def set_client(self, connection_ids: list[int], client: str) -> int:
+        """Give these connections a client (blank: none); returns how many were changed."""
+        self.actor.ensure(Action.MANAGE)
+        refuse_problems(client=text_problem(client, name="Client", required=False))
+        client = (client or "").strip()
+        with immediate(self.db):
+            changed = store.set_client(self.db, list(connection_ids), client, self.clock())
+            for connection_id in connection_ids:
+                self._event("client set", connection_id=connection_id, detail=client or "(none)")
+        return changed
+
+    def clients(self) -> list[str]:
+        self.actor.ensure(Action.READ)
+        return store.clients(self.db)
+
     # -- authorization ----------------------------------------------------------------------
 
-    def start_authorization(self, application_id: int, *, connection_id: int | None = None) -> str:
-        """Issue a state and return the link to Copernica's consent page."""
+    def start_authorization(self, application_id: int, *, connection_id: int | None = None,
+                            client: str | None = None) -> str:
+        """Issue a state and return the link to Copernica's consent page. With a
+        `connection_id`, the authorization re-authorizes that connection in place; a `client`
+        is given to the connection it creates."""
         self.actor.ensure(Action.MANAGE)
+        refuse_problems(client=text_problem(client, name="Client", required=False))
         app = store.get_application(self.db, application_id)
         if app is None:
             raise BadInput({"application": "Choose an application first."})
@@ -264,7 +300,8 @@ class Workspace:
         with immediate(self.db):
             state = oauth.issue_state(
                 self.db, application_id=app.id, redirect_uri=app.redirect_uri, now=self.clock(),
-                started_by=self.actor.who, connection_id=connection_id, expected_account_id=expected)
+                started_by=self.actor.who, connection_id=connection_id, expected_account_id=expected,
+                client=(client or "").strip() or None)
         return oauth.authorization_url(self.settings.authorize_url, client_key=app.client_key,
                                        redirect_uri=app.redirect_uri, state=state)
 

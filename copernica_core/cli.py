@@ -15,15 +15,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import report as report_module
 from . import watch
-from .config import watch_every
+from .config import load_settings, watch_every
 from .crypto import new_key
+from .db import iso
 from .errors import BadInput, ConfigError, CopernicaError
 from .fleet import FinishedCheck
 from .models import Connection, Outcome
 from .neutralise import for_spreadsheet, for_terminal
 from .secret import Secret
-from .workspace import Workspace, open_workspace
+from .workspace import Workspace
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -32,13 +34,13 @@ class UsageError(Exception):
     """Bad arguments or input that is not the user's data: exit code 2."""
 
 
-CONNECTION_FIELDS = ["connection_id", "label", "application", "account_id", "account_name", "company",
+CONNECTION_FIELDS = ["connection_id", "label", "client", "application", "account_id", "account_name", "company",
                      "status", "last_checked", "last_ok", "stale", "duplicate", "token_fingerprint"]
 
 
 def connection_record(c: Connection) -> dict:
     return {
-        "connection_id": c.id, "label": c.label, "application": c.application_label,
+        "connection_id": c.id, "label": c.label, "client": c.client, "application": c.application_label,
         "account_id": c.account.id, "account_name": c.account.name, "company": c.account.company,
         "status": c.status, "last_checked": c.last_checked_at, "last_ok": c.last_ok_at,
         "stale": c.stale, "duplicate": bool(c.duplicate_of), "token_fingerprint": c.token_fingerprint,
@@ -49,7 +51,8 @@ def checked_record(c: FinishedCheck) -> dict:
     account = c.result.account
     return {
         "connection_id": c.connection_id, "label": c.label, "outcome": c.result.outcome.value,
-        "account_id": account.id if account else None, "account_name": account.name if account else None,
+        "checked_at": iso(c.checked_at),
+        "account_id": account.id if account else c.account_id, "account_name": account.name if account else None,
         "http_status": c.result.http_status,
         "latency_ms": round(c.result.latency_ms, 1) if c.result.latency_ms is not None else None,
         "message": c.result.message, "hint": c.result.hint, "attempts": c.attempts,
@@ -69,13 +72,27 @@ def print_table(rows: list[dict], columns: Sequence[str], out) -> None:
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
-def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
-    ids = None if args.all or not args.connection else list(dict.fromkeys(args.connection))
+def selected_ids(ws: Workspace, args: argparse.Namespace) -> list[int] | None:
+    """The connections a command is about: --connection ids, --client, or all (None)."""
+    if getattr(args, "all", False) and args.connection:
+        raise UsageError("--all and --connection exclude each other: give one")
+    ids = list(dict.fromkeys(args.connection)) if args.connection else None
     if ids is not None:
         unknown = ws.unknown_connection_ids(ids)
         if unknown:
             raise UsageError(f"no connection with id {', '.join(map(str, unknown))}; "
                              "`python -m copernica_core connections` lists them.")
+    if getattr(args, "client", None) is not None:
+        of_client = [c.id for c in ws.connections(clients=[args.client])]
+        if not of_client:
+            raise UsageError(f"no connection has the client {for_terminal(args.client)!r}; "
+                             "`python -m copernica_core connections` lists them.")
+        ids = [i for i in ids if i in of_client] if ids is not None else of_client
+    return ids
+
+
+def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
+    ids = selected_ids(ws, args)
     progress = None
     if sys.stderr.isatty():  # stdout stays clean for --json and pipes
         def progress(done: int, total: int, _checked: FinishedCheck) -> None:
@@ -85,17 +102,21 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
                      key=lambda c: c.connection_id)
     if progress:
         sys.stderr.write("\n")
-    records = [checked_record(c) for c in results]
+    shown = [c for c in results if not args.failed_only or c.result.outcome is not Outcome.VALID]
+    records = [checked_record(c) for c in shown]
+    not_valid = sum(c.result.outcome is not Outcome.VALID for c in results)
+    summary = f"{len(results)} checked: {len(results) - not_valid} valid, {not_valid} not valid"
     if args.json:
         print_json(records)
-    elif records:
-        print_table(records, ["connection_id", "label", "outcome", "account_id", "account_name",
-                              "http_status", "latency_ms", "message"], sys.stdout)
+        print(summary, file=sys.stderr)
     else:
-        print("No connections to check.")
+        if records:
+            print_table(records, ["connection_id", "label", "outcome", "account_id", "account_name",
+                                  "http_status", "latency_ms", "message"], sys.stdout)
+        print(summary if results else "No connections to check.")
     if args.notify:
         report_alerts(ws.apply_alert_rules())
-    return EXIT_OK if all(c.result.outcome is Outcome.VALID for c in results) else EXIT_FAILED
+    return EXIT_OK if not_valid == 0 else EXIT_FAILED
 
 
 def report_alerts(report) -> None:
@@ -163,12 +184,12 @@ def format_duration(every) -> str:
 
 
 def cmd_connections(ws: Workspace, args: argparse.Namespace) -> int:
-    records = [connection_record(c) for c in ws.connections()]
+    records = [connection_record(c) for c in ws.connections(clients=client_filter(args))]
     if args.json:
         print_json(records)
     elif records:
-        print_table(records, ["connection_id", "label", "application", "account_id", "account_name",
-                              "company", "status", "last_checked", "stale", "duplicate"], sys.stdout)
+        print_table(records, ["connection_id", "label", "client", "application", "account_id", "account_name",
+                              "status", "last_checked", "stale", "duplicate"], sys.stdout)
     else:
         print("No connections yet. Add one with the dashboard or `import-tokens`.")
     return EXIT_OK
@@ -183,14 +204,21 @@ def cmd_history(ws: Workspace, args: argparse.Namespace) -> int:
         except (ValueError, OverflowError):
             raise UsageError(f"--since must be an ISO date or time such as 2026-11-01, "
                              f"not {for_terminal(args.since)!r}") from None
-    if args.connection is not None and ws.unknown_connection_ids([args.connection]):
-        raise UsageError(f"no connection with id {args.connection}")
+    args.connection = [args.connection] if args.connection is not None else None
+    ids = selected_ids(ws, args)
+    labels = {c.id: c.label for c in ws.connections()}
+    checks = (c for c in ws.iter_history(since=since) if ids is None or c.connection_id in ids)
     if args.csv:
-        ws.write_history_csv(sys.stdout, args.connection, since=since)
+        ws.write_history_csv(sys.stdout, checks=checks, labels=labels)
+    elif args.json:
+        print_json([{"check_id": c.id, "connection_id": c.connection_id, "label": labels.get(c.connection_id),
+                     "checked_at": c.checked_at, "outcome": c.outcome, "http_status": c.http_status,
+                     "latency_ms": c.latency_ms, "account_seen": c.account_seen, "detail": c.detail} for c in checks])
     else:
-        for c in ws.iter_history(args.connection, since=since):
-            print(for_terminal(f"{c.checked_at}  #{c.connection_id:<5} {c.outcome:<16} "
-                               f"{c.http_status or '-':>4}  {c.detail}"))
+        print(f"{'checked at (UTC)':<27} {'connection':<30} {'outcome':<16} {'HTTP':>4}  detail")
+        for c in checks:
+            name = f"#{c.connection_id} {labels.get(c.connection_id, '')}"[:30]
+            print(for_terminal(f"{c.checked_at:<27} {name:<30} {c.outcome:<16} {c.http_status or '-':>4}  {c.detail}"))
     return EXIT_OK
 
 
@@ -199,8 +227,10 @@ def cmd_import_tokens(ws: Workspace, args: argparse.Namespace) -> int:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","  # what a Dutch Excel saves
     try:
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
         fields = [f.strip().lower() for f in reader.fieldnames or []]
         if "token" not in fields or "label" not in fields:
             raise UsageError(f"{for_terminal(args.file)} has no header `label,token` "
@@ -209,35 +239,75 @@ def cmd_import_tokens(ws: Workspace, args: argparse.Namespace) -> int:
         rows = list(reader)  # read whole first: a malformed file imports nothing
     except csv.Error as error:  # a field over csv's size limit, say
         raise UsageError(f"{for_terminal(args.file)} cannot be read as CSV ({error}); nothing was imported") from None
-    failed = imported = 0
+    counts = {"imported": 0, "updated": 0, "failed": 0}
     for number, row in enumerate(rows, start=2):
         try:
-            outcome = ws.add_token(row.get("token") or "", label=row.get("label") or None)
+            outcome = ws.add_token(row.get("token") or "", label=row.get("label") or None,
+                                   client=row.get("client") or None, replace=args.replace)
         except BadInput as refused:
-            failed += 1
+            counts["failed"] += 1
             print(for_terminal(f"row {number}: not imported: {refused.message}"))
             continue
-        if outcome.connection is None:
-            failed += 1
+        if outcome.conflict is not None:
+            counts["failed"] += 1
+            other = outcome.conflict
+            print(for_terminal(
+                f"row {number}: not imported: this token reaches account {other.account.name} "
+                f"(id {other.account.id}), already connected as #{other.id} “{other.label}”"
+                + (f" (client {other.client})" if other.client else "")
+                + "; give --replace to replace that connection's token"))
+        elif outcome.connection is None:
+            counts["failed"] += 1
             print(for_terminal(f"row {number}: not imported: {outcome.result.outcome.value}: {outcome.result.message}"))
         else:
-            imported += 1
             c = outcome.connection
             verb = "updated" if outcome.replaced else "imported"
+            counts[verb] += 1
             print(for_terminal(f"row {number}: {verb} #{c.id} “{c.label}” → account {c.account.name} "
-                               f"(id {c.account.id})"))
-    print(f"{imported} imported, {failed} failed")
-    return EXIT_OK if failed == 0 else EXIT_FAILED
+                               f"(id {c.account.id})" + (f", client {c.client}" if c.client else "")))
+    print(f"{counts['imported']} imported, {counts['updated']} updated, {counts['failed']} failed")
+    return EXIT_OK if counts["failed"] == 0 else EXIT_FAILED
 
 
 def cmd_export(ws: Workspace, args: argparse.Namespace) -> int:
-    records = [connection_record(c) for c in ws.connections()]
+    records = [connection_record(c) for c in ws.connections(clients=client_filter(args))]
     if args.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=CONNECTION_FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: for_spreadsheet(v) for k, v in r.items()} for r in records)
+        writer.writerows({k: csv_cell(v) for k, v in r.items()} for r in records)
     else:
         print_json(records)
+    return EXIT_OK
+
+
+def csv_cell(value: object) -> object:
+    """Booleans as true/false (what spreadsheets and scripts read), text neutralised."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return for_spreadsheet(value)
+
+
+def client_filter(args: argparse.Namespace) -> list[str] | None:
+    return [args.client] if getattr(args, "client", None) is not None else None
+
+
+def cmd_report(ws: Workspace, args: argparse.Namespace) -> int:
+    rows = ws.report(client=args.client)
+    if args.client is not None and not rows:
+        raise UsageError(f"no connection has the client {for_terminal(args.client)!r}")
+    if args.html:
+        html_text = report_module.as_html(rows, client=args.client, generated_at=ws.clock())
+        try:
+            Path(args.html).write_text(html_text, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot write {for_terminal(args.html)}: {error.strerror}") from None
+        print(f"Wrote the report of {len(rows)} connections to {for_terminal(args.html)}.")
+    elif args.csv:
+        sys.stdout.write(report_module.as_csv(rows))
+    else:
+        print_table([{"label": r.connection.label, "client": r.connection.client, "status": r.connection.status,
+                      "last_ok": r.connection.last_ok_at, "uptime_30d": r.uptime_text, "what_to_do": r.what_to_do}
+                     for r in rows], ["label", "client", "status", "last_ok", "uptime_30d", "what_to_do"], sys.stdout)
     return EXIT_OK
 
 
@@ -309,19 +379,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, metavar="N", help="parallel checks (default: COPERNICA_CONCURRENCY)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.add_argument("--notify", action="store_true", help="apply the alert rules and send what they say")
+    p.add_argument("--client", metavar="NAME", help="only this client's connections")
+    p.add_argument("--failed-only", action="store_true", help="list only the connections that are not valid")
 
     p = sub.add_parser("connections", help="list connections and their status")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--client", metavar="NAME", help="only this client's connections")
 
     p = sub.add_parser("history", help="print stored checks, oldest first")
     p.add_argument("--connection", type=connection_id, metavar="ID")
     p.add_argument("--since", metavar="ISO")
-    p.add_argument("--csv", action="store_true")
+    p.add_argument("--client", metavar="NAME", help="only this client's connections")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("import-tokens", help="add access tokens from a CSV file with header label,token")
-    p.add_argument("file", help="CSV file, or - for standard input")
+    p = sub.add_parser("import-tokens", help="add access tokens from a CSV file with header label,token[,client]")
+    p.add_argument("file", help="CSV file (comma or semicolon separated), or - for standard input")
+    p.add_argument("--replace", action="store_true",
+                   help="let a token replace the token of a connection with another label that reaches its account")
+
+    p = sub.add_parser("report", help="a status report per client: CSV, or a printable HTML page")
+    p.add_argument("--client", metavar="NAME", help="only this client's connections")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--html", metavar="FILE", help="write a printable HTML page")
+    fmt.add_argument("--csv", action="store_true")
 
     p = sub.add_parser("export", help="export connections (no secrets)")
+    p.add_argument("--client", metavar="NAME", help="only this client's connections")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--csv", action="store_true")
     fmt.add_argument("--json", action="store_true")
@@ -354,7 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"check": cmd_check, "connections": cmd_connections, "history": cmd_history,
             "import-tokens": cmd_import_tokens, "export": cmd_export, "prune": cmd_prune,
-            "rotate-key": cmd_rotate_key, "watch": cmd_watch, "events": cmd_events}
+            "rotate-key": cmd_rotate_key, "watch": cmd_watch, "events": cmd_events, "report": cmd_report}
+ADDS_DATA = {"import-tokens"}  # the only commands that may create a database that does not exist
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -370,7 +456,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: --concurrency must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     try:
-        ws = open_workspace()
+        settings = load_settings()
+        if args.command not in ADDS_DATA and not settings.db_path.exists():
+            raise ConfigError(f"there is no database at {settings.db_path} (COPERNICA_DB); nothing to "
+                              f"{args.command}. Check the path, or add connections first.")
+        ws = Workspace(settings)
     except ConfigError as error:
         print(f"error: {for_terminal(error)}", file=sys.stderr)
         return EXIT_USAGE

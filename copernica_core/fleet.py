@@ -38,6 +38,7 @@ class FinishedCheck:
     checked_at: datetime
     attempts: int
     drop_jwt: bool = False  # the cached JWT was refused and no fresh one replaces it
+    account_id: str = ""  # the stored account, also when the check could not see one
 
 
 Progress = Callable[[int, int, FinishedCheck], None]
@@ -81,7 +82,8 @@ UNREADABLE = Verdict(
 
 def _check_one(workers: _Workers, row: TokenRow, cancel: threading.Event, max_attempts: int) -> FinishedCheck:
     if row.token is None:
-        return FinishedCheck(row.connection_id, row.label, UNREADABLE, None, datetime.now(UTC), 0)
+        return FinishedCheck(row.connection_id, row.label, UNREADABLE, None, datetime.now(UTC), 0,
+                             account_id=row.account_id)
     cached = row.cached_jwt
     new_jwt, dropped = None, False
     for attempt in range(max_attempts):
@@ -97,7 +99,7 @@ def _check_one(workers: _Workers, row: TokenRow, cancel: threading.Event, max_at
         if cancel.wait(backoff_delay(attempt, result.retry_after)):
             break
     return FinishedCheck(row.connection_id, row.label, result, new_jwt, datetime.now(UTC), attempt + 1,
-                   drop_jwt=dropped and new_jwt is None)
+                         drop_jwt=dropped and new_jwt is None, account_id=row.account_id)
 
 
 def check_many(
@@ -169,4 +171,5 @@ def _run_one(workers: _Workers, row: TokenRow, stop: threading.Event, max_attemp
     except Exception as error:
         log.warning("check of connection %s failed: %s", row.connection_id, type(error).__name__)
         failed = Verdict(Outcome.UNEXPECTED, f"This check could not be completed ({type(error).__name__}).")
-        done.put(FinishedCheck(row.connection_id, row.label, failed, None, datetime.now(UTC), 1))
+        done.put(FinishedCheck(row.connection_id, row.label, failed, None, datetime.now(UTC), 1,
+                               account_id=row.account_id))

@@ -24,25 +24,53 @@ class Summary:
     need_a_person: int
     other_problems: int  # unavailable, rate limited, unexpected
     stale: int
-    alerts: list[Alert]
+    alerts: list[Alert]  # broken connections, worst first
+    duplicates: list[Alert] = ()  # connections that reach an account another one reaches too
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    client: str  # "" for connections without a client
+    connections: int
+    valid: int
+    need_a_person: int
+
+    @property
+    def not_valid(self) -> int:
+        return self.connections - self.valid
+
+
+def worst_first(connections: list[Connection]) -> list[Connection]:
+    """By severity (account changed, invalid token, unavailable, …, valid), then by name."""
+    return sorted(connections, key=lambda c: (c.outcome.severity, c.label.casefold(), c.id))
+
+
+def client_summaries(connections: list[Connection]) -> list[ClientSummary]:
+    """Per client: how many connections, how many valid, how many need a person; worst first."""
+    by_client: dict[str, list[Connection]] = {}
+    for c in connections:
+        by_client.setdefault(c.client, []).append(c)
+    rows = [ClientSummary(client, len(group), sum(c.outcome is Outcome.VALID for c in group),
+                          sum(c.outcome.needs_a_person for c in group)) for client, group in by_client.items()]
+    return sorted(rows, key=lambda r: (-r.need_a_person, -r.not_valid, r.client == "", r.client.casefold()))
 
 
 def advice_for(connection: Connection) -> str:
     """What to do about this connection's status, naming the action that works for it."""
     outcome = connection.outcome
     if outcome is Outcome.INVALID_TOKEN and connection.application_id is None:
-        return ("Paste a new access token of this account on the Credentials page (it replaces this "
-                "connection's token and keeps its history), or revoke-and-recreate it in Marketing Suite first.")
+        return ("Paste a new access token of this account on its Inspect page (Fix this connection): "
+                "it replaces this connection's token and keeps its label, client and history.")
     if outcome is Outcome.INVALID_TOKEN:
-        return ("Re-authorize it on the Authorize page, choosing this connection under "
-                "'Re-authorize an existing connection'.")
+        return ("Re-authorize it from its Inspect page (Fix this connection): the new token replaces "
+                "this connection's and keeps its label, client and history.")
     return outcome.hint
 
 
 def summarize(connections: list[Connection]) -> Summary:
     """Counts by kind of state, and the alerts for connections that need a person."""
-    alerts = []
-    for c in connections:
+    alerts, duplicates = [], []
+    for c in worst_first(connections):
         if c.outcome is Outcome.ACCOUNT_CHANGED:
             alerts.append(Alert(c, "error", "the token now reaches another Copernica account. Stop using it "
                                             "and re-authorize the right account."))
@@ -50,27 +78,29 @@ def summarize(connections: list[Connection]) -> Summary:
             alerts.append(Alert(c, "error", "Copernica refused the token (revoked or wrong). " + advice_for(c)))
         if c.duplicate_of:
             others = ", ".join(f"#{i}" for i in c.duplicate_of)
-            alerts.append(Alert(c, "warning", f"reaches the same Copernica account ({c.account.name}, id "
-                                              f"{c.account.id}) as connection(s) {others}."))
+            duplicates.append(Alert(c, "warning", f"reaches the same Copernica account ({c.account.name}, id "
+                                                  f"{c.account.id}) as connection(s) {others}."))
     outcomes = [c.outcome for c in connections]
     return Summary(
         total=len(connections), valid=outcomes.count(Outcome.VALID),
         need_a_person=sum(o.needs_a_person for o in outcomes),
         other_problems=sum(not o.needs_a_person and o not in (Outcome.VALID, Outcome.UNCHECKED) for o in outcomes),
-        stale=sum(c.stale for c in connections), alerts=alerts,
+        stale=sum(c.stale for c in connections), alerts=alerts, duplicates=duplicates,
     )
 
 
 def filter_connections(
     connections: list[Connection], *, statuses: Collection[str] | None = None, search: str | None = None,
+    clients: Collection[str] | None = None,
 ) -> list[Connection]:
-    """Those with one of `statuses` (all if none given) whose label, account, company,
-    application or account id contains `search` (ignoring case)."""
-    rows = [c for c in connections if not statuses or c.status in statuses]
+    """Those with one of `statuses` and one of `clients` ("" for none; all if not given)
+    whose label, client, account, company, application or account id contains `search`
+    (ignoring case)."""
+    rows = [c for c in connections if (not statuses or c.status in statuses) and (not clients or c.client in clients)]
     needle = (search or "").strip().casefold()
     if needle:
         rows = [c for c in rows if needle in " ".join((
-            c.label, c.account.id, c.account.name, c.account.company, c.application_label or "",
+            c.label, c.client, c.account.id, c.account.name, c.account.company, c.application_label or "",
         )).casefold()]
     return rows
 

@@ -361,6 +361,19 @@ def uptime(db: sqlite_utils.Database, connection_id: int, *, since: datetime) ->
     return ok or 0, total or 0
 
 
+def uptime_all(db: sqlite_utils.Database, *, since: datetime) -> dict[int, float | None]:
+    """Every connection's share of valid checks since a moment (pruned days included), in one
+    query: a report over thousands of connections must not ask per connection."""
+    rows = db.execute(
+        "SELECT connection_id, sum(ok), sum(n) FROM ("
+        " SELECT connection_id, sum(outcome = 'valid') AS ok, count(*) AS n FROM checks"
+        "  WHERE checked_at >= ? GROUP BY connection_id"
+        " UNION ALL SELECT connection_id, sum(CASE WHEN outcome = 'valid' THEN checks ELSE 0 END), sum(checks)"
+        "  FROM check_days WHERE day >= ? GROUP BY connection_id) GROUP BY connection_id",
+        [iso(since), iso(since)[:10]]).fetchall()
+    return {cid: (ok / n if n else None) for cid, ok, n in rows}
+
+
 def daily_outcomes(db: sqlite_utils.Database, connection_id: int, *, since: datetime) -> list[dict]:
     """Per day and outcome: how many checks, pruned days included. Aggregated in SQL."""
     return list(db.query(

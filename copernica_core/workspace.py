@@ -7,12 +7,13 @@ import csv
 import io
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TextIO
 
 from . import alerts, notify, oauth, store, watch
+from . import report as report_module
 from .access import Action, Actor
 from .api import CopernicaAPI
 from .config import Settings, load_settings
@@ -180,11 +181,12 @@ class Workspace:
 
     # -- connections ------------------------------------------------------------------------
 
-    def connections(self, *, statuses: Collection[str] | None = None, search: str | None = None) -> list[Connection]:
-        """Connections by label; see `filter_connections` for `statuses` and `search`."""
+    def connections(self, *, statuses: Collection[str] | None = None, search: str | None = None,
+                    clients: Collection[str] | None = None) -> list[Connection]:
+        """Connections by label; see `filter_connections` for `statuses`, `search` and `clients`."""
         self.actor.ensure(Action.READ)
         rows = store.list_connections(self.db, stale_before=self._stale_before)
-        return filter_connections(rows, statuses=statuses, search=search)
+        return filter_connections(rows, statuses=statuses, search=search, clients=clients)
 
     def connection(self, connection_id: int) -> Connection:
         self.actor.ensure(Action.READ)
@@ -359,13 +361,16 @@ class Workspace:
         return store.iter_history(self.db, connection_id=connection_id, since=since)
 
     def write_history_csv(self, out: TextIO, connection_id: int | None = None, *,
-                          since: datetime | None = None) -> None:
-        """Stream matching checks as CSV, oldest first, without holding them in memory."""
+                          since: datetime | None = None, checks: Iterable[Check] | None = None,
+                          labels: Mapping[int, str] | None = None) -> None:
+        """Stream matching checks (or `checks`) as CSV, oldest first, without holding them in
+        memory; with `labels`, each row names its connection."""
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(HISTORY_COLUMNS)
-        for c in self.iter_history(connection_id, since=since):
+        writer.writerow(HISTORY_COLUMNS[:2] + (["label"] if labels is not None else []) + HISTORY_COLUMNS[2:])
+        for c in checks if checks is not None else self.iter_history(connection_id, since=since):
+            named = [labels.get(c.connection_id, "")] if labels is not None else []
             writer.writerow([for_spreadsheet(v) for v in (
-                c.id, c.connection_id, c.checked_at, c.outcome, c.http_status,
+                c.id, c.connection_id, *named, c.checked_at, c.outcome, c.http_status,
                 None if c.latency_ms is None else round(c.latency_ms, 1), c.account_seen, c.detail)])
 
     def history_csv(self, connection_id: int | None = None, *, since: datetime | None = None) -> str:
@@ -382,6 +387,12 @@ class Workspace:
         self.actor.ensure(Action.READ)
         ok, total = store.uptime(self.db, connection_id, since=self.clock() - timedelta(days=days))
         return ok / total if total else None
+
+    def report(self, *, client: str | None = None) -> list[report_module.ReportRow]:
+        """The status report of one client's connections (all when None), worst first."""
+        self.actor.ensure(Action.READ)
+        connections = self.connections(clients=[client] if client is not None else None)
+        return report_module.rows(connections, store.uptime_all(self.db, since=self.clock() - timedelta(days=30)))
 
     def daily_outcomes(self, connection_id: int, *, days: int) -> list[dict]:
         self.actor.ensure(Action.READ)

@@ -16,8 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def cli_env(sandbox_env, monkeypatch):
+    """The command line's environment, pointing at an (empty) database and the sandbox."""
+    from .conftest import make_workspace
+
     for name, value in sandbox_env.items():
         monkeypatch.setenv(name, value)
+    make_workspace(sandbox_env).close()
     return sandbox_env
 
 
@@ -37,12 +41,23 @@ def test_check_with_no_connections_exits_0(cli_env, capsys):
     assert code == 0 and json.loads(out) == []
 
 
+@pytest.mark.parametrize("command", ["check", "connections", "history", "export", "report", "events"])
+def test_a_database_that_does_not_exist_is_not_created_by_commands_that_only_read(cli_env, capsys, command,
+                                                                                   monkeypatch, tmp_path):
+    """A typo in a cron line must not report "all valid" forever."""
+    typo = tmp_path / "dta" / "copernica.db"
+    monkeypatch.setenv("COPERNICA_DB", str(typo))
+    code, _, err = run(capsys, command)
+    assert code == 2 and str(typo) in err
+    assert not typo.exists()
+
+
 def test_import_check_and_history_from_the_command_line(cli_env, control, capsys, tmp_path):
     good = control.tokens("101") + control.tokens("102")
     path = write_csv(tmp_path / "t.csv", f"label,token\nShop A,{good[0]}\nShop B,{good[1]}\n")
     code, out, _ = run(capsys, "import-tokens", path)
     assert code == 0, out
-    assert "row 2: imported" in out and "Acme Retail" in out and "2 imported, 0 failed" in out
+    assert "row 2: imported" in out and "Acme Retail" in out and "2 imported, 0 updated, 0 failed" in out
 
     code, out, _ = run(capsys, "check", "--json")
     records = json.loads(out)

@@ -122,7 +122,9 @@ def test_summary_counts_states_and_raises_alerts_for_what_needs_a_person(fleet, 
     errors = [a for a in summary.alerts if a.severity == "error"]
     assert sorted(a.connection.status for a in errors) == ["account_changed", "account_changed",
                                                            "invalid_token", "invalid_token"]
-    assert len([a for a in summary.alerts if a.severity == "warning"]) == 6  # every account twice
+    assert [a.connection.outcome.severity for a in summary.alerts] == sorted(
+        a.connection.outcome.severity for a in summary.alerts)  # worst first
+    assert len(summary.duplicates) == 6  # every account twice, apart from the broken ones
 
 
 def test_filter_by_status_and_search_over_label_account_company_and_application(fleet, control):

@@ -8,10 +8,12 @@ import threading
 import traceback
 from datetime import UTC, datetime
 
+import pandas as pd
 import streamlit as st
 
 import signin
-from copernica_core import Action, Actor, BadInput, ConfigError, Workspace, open_workspace
+from copernica_core import Action, Actor, BadInput, ConfigError, NotFound, Workspace, open_workspace
+from copernica_core import report as report_module
 from copernica_core.db import parse_iso_or_none
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
@@ -131,15 +133,71 @@ def status_label(status: str) -> str:
     return STATUS.get(status, (status,))[0]
 
 
-_CELL_COLOURS = {"green": "#e6f4ea", "red": "#fde7e9", "orange": "#fff1e0", "yellow": "#fff8d6",
-                 "violet": "#f1e8fd", "gray": "#f0f2f4"}
-_LABEL_COLOURS = {label: _CELL_COLOURS[colour] for label, colour, _ in STATUS.values()}
+MAX_ALERTS = 8
 
 
-def coloured_status(table, column: str = "Status"):
-    """The table with its status cells tinted by status, for st.dataframe."""
-    return table.style.map(lambda label: f"background-color: {_LABEL_COLOURS.get(label, '#ffffff')}",
-                           subset=[column])
+def alert_list(alerts) -> None:
+    """Broken connections, worst first, each opening its connection; an account that changed
+    is never hidden behind "and N more"."""
+    shown = [a for a in alerts if a.connection.outcome is Outcome.ACCOUNT_CHANGED]
+    shown += [a for a in alerts if a not in shown][:max(0, MAX_ALERTS - len(shown))]
+    for alert in shown:
+        with st.container(border=True):
+            st.page_link("pages/inspect.py", label=f"{alert.connection.label}"
+                         + (f" · {alert.connection.client}" if alert.connection.client else ""),
+                         query_params={"connection": str(alert.connection.id)},
+                         icon=STATUS[alert.connection.status][2])
+            st.caption(text(alert.message))
+    if len(alerts) > len(shown):
+        st.caption(f"…and {len(alerts) - len(shown)} more: the table below lists them first.")
+
+
+def connections_table(shown: list[Connection]) -> pd.DataFrame:
+    """The Overview's rows: the account is named only where the label does not already say it."""
+    return pd.DataFrame([{
+        "Status": [status_label(c.status)], "Label": c.label, "Client": c.client,
+        "Account": (c.account.id if c.account.name in ("", c.label) else f"{c.account.name} · {c.account.id}"),
+        "Application": c.application_label or "pasted token",
+        "Last checked": as_datetime(c.last_checked_at), "Last OK": as_datetime(c.last_ok_at),
+    } for c in shown])
+
+
+def show_connections_table(table: pd.DataFrame) -> list[int]:
+    """The table, tall enough for 20 rows without scrolling inside it; returns the selected rows."""
+    height = min(len(table), 20) * 35 + 38
+    event = st.dataframe(table, hide_index=True, width="stretch", height=height, on_select="rerun",
+                         selection_mode="multi-row", key="connections_table", column_config={
+                             "Status": st.column_config.MultiselectColumn(
+                                 width="medium", options=[label for label, _, _ in STATUS.values()],
+                                 color=[colour for _, colour, _ in STATUS.values()]),
+                             "Label": st.column_config.TextColumn(width="medium"),
+                             "Last checked": st.column_config.DatetimeColumn(format="distance"),
+                             "Last OK": st.column_config.DatetimeColumn(format="distance"),
+                         })
+    return list(event.selection.rows)
+
+
+def report_downloads(ws: Workspace, clients: list[str]) -> None:
+    """The status report of the chosen client (or of everything) as CSV and printable HTML,
+    made when clicked (a report reads 30 days of checks)."""
+    client = clients[0] if len(clients) == 1 else None
+    actor = ws.actor
+
+    def made(render) -> str:  # runs after this script run's workspace was closed: its own
+        workspace = open_workspace(actor=actor)
+        try:
+            return render(workspace.report(client=client), workspace)
+        finally:
+            workspace.close()
+
+    name = f"copernica-status-{(client or 'all').replace(' ', '-').lower()}"
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button("Report (CSV)", lambda: made(lambda rows, _ws: report_module.as_csv(rows)),
+                         file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", width="stretch")
+    right.download_button(
+        "Report (printable)", lambda: made(lambda rows, w: report_module.as_html(rows, client=client,
+                                                                                 generated_at=w.clock())),
+        file_name=f"{name}.html", mime="text/html", icon=":material/print:", width="stretch")
 
 
 def status_badge(status: str) -> None:
@@ -173,6 +231,17 @@ def field_error(rejected: BadInput | None, name: str) -> None:
 def connection_name(c: Connection) -> str:
     account = c.account.name or f"account {c.account.id}"
     return c.label if c.label == account else f"{c.label} · {account}"
+
+
+def connection_from_query(name: str) -> Connection | None:
+    """The connection whose id is in the query parameter `name`, if it exists."""
+    wanted = st.query_params.get(name)
+    if not wanted or not re.fullmatch(r"[0-9]{1,18}", wanted):
+        return None
+    try:
+        return workspace().connection(int(wanted))
+    except NotFound:
+        return None
 
 
 def connection_picker(ws: Workspace, *, key: str) -> Connection | None:

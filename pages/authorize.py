@@ -48,20 +48,27 @@ if not applications:
 
 st.subheader("Connect a Copernica account")
 by_id = {a.id: a for a in applications}
-app_id = st.selectbox("Application", list(by_id), format_func=lambda i: by_id[i].label)
+if fix := ui.connection_from_query("reconnect"):  # from Inspect's "Fix this connection"
+    st.session_state["authorize_app"], st.session_state["reconnect_choice"] = fix.application_id, fix.id
+    del st.query_params["reconnect"]
+app_id = st.selectbox("Application", list(by_id), format_func=lambda i: by_id[i].label, key="authorize_app")
 existing = ws.application_connections(app_id)
 names = {c.id: ui.connection_name(c) for c in existing}
 reconnect = st.selectbox(
     "Re-authorize an existing connection (optional)", [None, *names],
     format_func=lambda i: "No: connect a new account" if i is None else names[i],
-    help="Choose one to replace its token in place and keep its history.")
+    help="Choose one to replace its token in place and keep its history.", key="reconnect_choice")
+
+client = st.text_input("Client (optional)", max_chars=100, disabled=reconnect is not None,
+                       placeholder="the agency's customer this account serves, e.g. Camping Het Bos",
+                       help="A re-authorized connection keeps its own client.")
 
 # One link per choice, reused for a few minutes instead of issuing a state on every rerun.
-cache_key = f"link_{app_id}_{reconnect}"
+cache_key = f"link_{app_id}_{reconnect}_{client}"
 cached = st.session_state.get(cache_key)
 if not cached or time.monotonic() - cached[1] > 300:
     try:
-        link = ws.start_authorization(app_id, connection_id=reconnect)
+        link = ws.start_authorization(app_id, connection_id=reconnect, client=None if reconnect else client)
     except BadInput as refused:
         link = refused
     st.session_state[cache_key] = cached = (link, time.monotonic())

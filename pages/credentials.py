@@ -96,27 +96,42 @@ st.caption("Made a token by hand in Marketing Suite (account settings → API ac
 def paste() -> None:
     state = st.session_state
     try:
-        state["paste_outcome"] = ui.workspace().add_token(state["paste_token"], label=state["paste_label"])
+        state["paste_outcome"] = ui.workspace().add_token(
+            state["paste_token"], label=state["paste_label"], client=state["paste_client"],
+            replace=state["paste_replace"])
     except BadInput as refused:
         state["paste_outcome"] = refused
-    state["paste_token"] = ""
+    state["paste_token"] = ""  # a secret is never put back into the page
+    state["paste_replace"] = False
     if isinstance(state["paste_outcome"], PasteAttempt) and state["paste_outcome"].connection:
-        state["paste_label"] = ""
+        state["paste_label"] = state["paste_client"] = ""
 
 
 pasted = st.session_state.pop("paste_outcome", None)
 with st.form("paste"):
     st.text_input("Label", key="paste_label", placeholder="optional; defaults to the account's name", max_chars=100)
     ui.field_error(pasted if isinstance(pasted, BadInput) else None, "label")
+    st.text_input("Client", key="paste_client", placeholder="optional: the agency's customer it serves",
+                  max_chars=100)
+    ui.field_error(pasted if isinstance(pasted, BadInput) else None, "client")
     st.text_input("Access token", key="paste_token", type="password")
     ui.field_error(pasted if isinstance(pasted, BadInput) else None, "token")
+    st.checkbox("If this token reaches an account already connected under another label, replace that "
+                "connection's token", key="paste_replace")
     st.form_submit_button("Verify and add", type="primary", on_click=paste)
 if isinstance(pasted, PasteAttempt):
     if pasted.connection:
         c = pasted.connection
         st.success(f"{'Updated' if pasted.replaced else 'Added'} **{ui.text(c.label)}**: Copernica account "
-                   f"{ui.text(c.account.name)} (id {ui.text(c.account.id)}, {ui.text(c.account.company)}).",
-                   icon=":material/check:")
+                   f"{ui.text(c.account.name)} (id {ui.text(c.account.id)}, {ui.text(c.account.company)})"
+                   + (f", client {ui.text(c.client)}." if c.client else "."), icon=":material/check:")
+    elif pasted.conflict:
+        other = pasted.conflict
+        st.warning(f"**Not added.** This token reaches Copernica account {ui.text(other.account.name)} "
+                   f"(id {ui.text(other.account.id)}), which is already connected as "
+                   f"**{ui.text(other.label)}**. Nothing was changed. If that connection should get this token, "
+                   "paste it again and tick *replace that connection's token*.", icon=":material/warning:")
+        st.page_link("pages/inspect.py", label=f"Open {other.label}", query_params={"connection": str(other.id)})
     else:
         st.error(f"Not added. {ui.text(pasted.result.message)}\n\n{ui.text(pasted.result.hint)}",
                  icon=":material/error:")

@@ -13,6 +13,8 @@ PERIODS = {"24 hours": 1, "7 days": 7, "30 days": 30, "All": None}
 
 ws = ui.workspace()
 st.title("Inspect")
+if notice := st.session_state.pop("inspect_notice", None):
+    st.success(ui.text(notice), icon=":material/check:")
 conn = ui.connection_picker(ws, key="inspect_connection")
 if conn is None:
     st.info("No connections yet: authorize an account or paste a token first.", icon=":material/info:")
@@ -116,22 +118,51 @@ with st.expander("Access token"):
         st.code(ws.reveal_token(conn.id).reveal(), language=None)
         st.caption("Shown until you do anything else on this page.")
 
-with st.expander("Rename or disconnect"):
+with st.expander("Fix this connection", expanded=conn.outcome.needs_a_person):
+    st.write("Give this connection a new token; its label, client and history stay.")
+    if conn.application_id is not None:
+        st.page_link("pages/authorize.py", label="Re-authorize it with Copernica", icon=":material/link:",
+                     query_params={"reconnect": str(conn.id)})
+    with st.form("replace_token", clear_on_submit=True):
+        token = st.text_input("Or paste a new access token for it", type="password",
+                              help="Made in Marketing Suite → account settings → API access tokens, for account "
+                                   f"{conn.account.id}. It is verified before it replaces the stored one.")
+        if st.form_submit_button("Verify and replace"):
+            try:
+                attempt = ws.add_token(token, connection_id=conn.id)
+            except BadInput as refused:
+                st.error(ui.text(refused.message), icon=":material/error:")
+            else:
+                if attempt.connection is not None:
+                    st.session_state["inspect_notice"] = f"The token of {conn.label} was replaced; it works."
+                    st.session_state.pop("inspection", None)
+                    st.rerun()
+                st.error(f"Not replaced. {ui.text(attempt.result.message)}", icon=":material/error:")
+
+with st.expander("Label, client or disconnect"):
     with st.form("rename"):
         label = st.text_input("Label", value=conn.label, max_chars=100)
-        if st.form_submit_button("Rename"):
+        client = st.text_input("Client", value=conn.client, max_chars=100,
+                               placeholder="the agency's customer it serves; empty for none")
+        if st.form_submit_button("Save"):
             try:
-                ws.rename_connection(conn.id, label)
+                if label.strip() != conn.label:
+                    ws.rename_connection(conn.id, label)
+                if client.strip() != conn.client:
+                    ws.set_client([conn.id], client)
             except BadInput as refused:
-                st.error(ui.text(refused.message))
+                st.error(ui.text(refused.message), icon=":material/error:")
             else:
+                st.session_state["inspect_notice"] = "Saved."
                 st.rerun()
     st.write("**Disconnect** forgets this connection and its history here. Copernica has no way for us to "
              "revoke the token: the account holder revokes it in Marketing Suite → account settings → API "
              "access tokens (or company settings → applications).")
     if st.checkbox("Forget this connection", key=f"confirm_disconnect_{conn.id}") and st.button(
             "Disconnect", type="primary", icon=":material/link_off:"):
-        ws.disconnect(conn.id)
+        gone = ws.disconnect(conn.id)
+        st.session_state["inspect_notice"] = (f"Disconnected {gone.label} (account {gone.account.id}) and "
+                                              "forgot it here.")
         st.query_params.clear()
         st.session_state.pop("inspection", None)
         st.rerun()

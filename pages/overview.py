@@ -1,11 +1,12 @@
-"""Overview: every connection of every client account, with its current state."""
+"""Overview: every connection of every client, worst first, with what needs a person."""
 
 import pandas as pd
 import streamlit as st
 
 import widgets as ui
+from copernica_core import Action, BadInput
 from copernica_core.models import Outcome
-from copernica_core.overview import filter_connections, summarize
+from copernica_core.overview import client_summaries, filter_connections, summarize, worst_first
 from copernica_core.watch import summary_line
 
 ws = ui.workspace()
@@ -29,55 +30,72 @@ if not connections:
     st.stop()
 
 summary = summarize(connections)
-cols = st.columns(5)
-cols[0].metric("Connections", summary.total, border=True)
-cols[1].metric("Valid", summary.valid, border=True)
-cols[2].metric("Need a person", summary.need_a_person, border=True,
-               help="Invalid token or account changed: someone has to re-authorize or investigate.")
-cols[3].metric("Other issues", summary.other_problems, border=True,
-               help="Copernica or the network failed, or answered unexpectedly: usually not the token's fault.")
-cols[4].metric("Stale", summary.stale, border=True,
-               help=f"No valid check in the last {ws.settings.stale_hours:g} hours.")
+COUNTERS = [  # label, value, statuses it shows, help
+    ("Connections", summary.total, [], None),
+    ("Valid", summary.valid, ["valid"], None),
+    ("Need a person", summary.need_a_person, ["account_changed", "invalid_token"],
+     "Account changed or invalid token: someone has to re-authorize or investigate."),
+    ("Other issues", summary.other_problems, ["unavailable", "rate_limited", "unexpected"],
+     "Copernica or the network failed, or answered unexpectedly: usually not the token's fault."),
+    ("Not checked", sum(c.outcome is Outcome.UNCHECKED for c in connections), ["unchecked"], None),
+]
+for col, (label, value, statuses, help_text) in zip(st.columns(len(COUNTERS)), COUNTERS, strict=True):
+    col.metric(label, value, border=True, help=help_text)
+    col.button("Show these" if statuses else "Show all", key=f"show_{label}", type="tertiary",
+               on_click=lambda s=statuses: st.session_state.update(status_filter=s))
 
-for alert in summary.alerts[:8]:
-    show = st.error if alert.severity == "error" else st.warning
-    show(f"**{ui.text(alert.connection.label)}**: {ui.text(alert.message)}",
-         icon=":material/warning:" if alert.severity == "error" else ":material/content_copy:")
-if len(summary.alerts) > 8:
-    st.caption(f"…and {len(summary.alerts) - 8} more; filter the table by status to see them all.")
+ui.alert_list(summary.alerts)
+if summary.duplicates:
+    with st.expander(f"Same Copernica account connected more than once ({len(summary.duplicates)})"):
+        for alert in summary.duplicates:
+            st.page_link("pages/inspect.py", label=f"{alert.connection.label}: {alert.message}",
+                         query_params={"connection": str(alert.connection.id)}, icon=":material/content_copy:")
 
 ui.watcher_line(ws)
 
-search_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
-search = search_col.text_input("Search", placeholder="Search label, account, company or id",
+clients = client_summaries(connections)
+if any(c.client for c in clients):
+    with st.expander("By client, worst first", expanded=any(c.need_a_person for c in clients)):
+        st.dataframe(pd.DataFrame([{"Client": c.client or "(no client)", "Connections": c.connections,
+                                    "Valid": c.valid, "Need a person": c.need_a_person} for c in clients]),
+                     hide_index=True, width="stretch")
+
+search_col, client_col, button_col = st.columns([2, 2, 1], vertical_alignment="bottom")
+search = search_col.text_input("Search", placeholder="Search label, client, account, company or id",
                                label_visibility="collapsed")
+chosen_clients = client_col.multiselect("Client", [c.client for c in clients], placeholder="Every client",
+                                        format_func=lambda c: c or "(no client)", label_visibility="collapsed")
 check_all = button_col.button("Check all now", type="primary", icon=":material/refresh:", width="stretch",
                               help="Calls Copernica once or twice per connection; calls are billed.")
 running = st.container()  # the check-all's progress, above the table, which stays visible
 statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_func=ui.status_label,
-                    label_visibility="collapsed")
+                    label_visibility="collapsed", key="status_filter")
 
-shown = filter_connections(connections, search=search, statuses=statuses)
-table = pd.DataFrame([{
-    "Label": c.label, "Status": ui.status_label(c.status), "Account": c.account.name,
-    "Company": c.account.company, "Account id": c.account.id,
-    "Application": c.application_label or "pasted token",
-    "Last checked": ui.as_datetime(c.last_checked_at), "Last OK": ui.as_datetime(c.last_ok_at),
-    "Latency (ms)": c.last_latency_ms, "Stale": c.stale,
-    "Duplicate of": ", ".join(f"#{i}" for i in c.duplicate_of),
-    "Inspect": f"/inspect?connection={c.id}",
-} for c in shown])
+shown = worst_first(filter_connections(connections, search=search, statuses=statuses, clients=chosen_clients))
+table = ui.connections_table(shown)
 if table.empty:
     st.info("No connection matches this search or filter.", icon=":material/filter_alt_off:")
 else:
-    st.dataframe(ui.coloured_status(table), hide_index=True, width="stretch", column_config={
-        "Last checked": st.column_config.DatetimeColumn(format="distance"),
-        "Last OK": st.column_config.DatetimeColumn(format="distance"),
-        "Latency (ms)": st.column_config.NumberColumn(format="%.0f"),
-        "Stale": st.column_config.CheckboxColumn(help="No valid check for too long"),
-        "Inspect": st.column_config.LinkColumn(display_text="Inspect"),
-    })
-    st.caption(f"{len(shown)} of {summary.total} connections shown.")
+    picked = ui.show_connections_table(table)
+    st.caption(f"{len(shown)} of {summary.total} connections shown, worst first. Select rows to open one"
+               + (" or to set their client." if ws.may(Action.MANAGE) else "."))
+    chosen = [shown[i] for i in picked]
+    if len(chosen) == 1:
+        st.page_link("pages/inspect.py", label=f"Open {chosen[0].label}", icon=":material/search:",
+                     query_params={"connection": str(chosen[0].id)})
+    if chosen and ws.may(Action.MANAGE):
+        with st.form("set_client", clear_on_submit=True, border=False):
+            new_client, save = st.columns([3, 1], vertical_alignment="bottom")
+            client = new_client.text_input(f"Client of the {len(chosen)} selected", max_chars=100,
+                                           placeholder="e.g. Camping Het Bos; empty for none")
+            if save.form_submit_button("Set client", width="stretch"):
+                try:
+                    ws.set_client([c.id for c in chosen], client)
+                except BadInput as refused:
+                    st.error(ui.text(refused.message), icon=":material/error:")
+                else:
+                    st.rerun()
+    ui.report_downloads(ws, chosen_clients)
 
 if check_all:
     with running:

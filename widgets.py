@@ -143,10 +143,12 @@ def alert_list(alerts) -> None:
     shown += [a for a in alerts if a not in shown][:max(0, MAX_ALERTS - len(shown))]
     for alert in shown:
         with st.container(border=True):
-            st.page_link("pages/inspect.py", label=f"{alert.connection.label}"
-                         + (f" · {alert.connection.client}" if alert.connection.client else ""),
-                         query_params={"connection": str(alert.connection.id)},
-                         icon=STATUS[alert.connection.status][2])
+            badge, link = st.columns([2, 5], vertical_alignment="center")
+            with badge:
+                status_badge(alert.connection.status)
+            link.page_link("pages/inspect.py", label=f"{alert.connection.label}"
+                           + (f" · client {alert.connection.client}" if alert.connection.client else ""),
+                           query_params={"connection": str(alert.connection.id)})
             st.caption(text(alert.message))
     if len(alerts) > len(shown):
         st.caption(f"…and {len(alerts) - len(shown)} more: the table below lists them first.")
@@ -157,7 +159,6 @@ def connections_table(shown: list[Connection]) -> pd.DataFrame:
     return pd.DataFrame([{
         "Status": [status_label(c.status)], "Label": c.label, "Client": c.client,
         "Account": (c.account.id if c.account.name in ("", c.label) else f"{c.account.name} · {c.account.id}"),
-        "Application": c.application_label or "pasted token",
         "Last checked": as_datetime(c.last_checked_at), "Last OK": as_datetime(c.last_ok_at),
     } for c in shown])
 
@@ -168,11 +169,13 @@ def show_connections_table(table: pd.DataFrame) -> list[int]:
     event = st.dataframe(table, hide_index=True, width="stretch", height=height, on_select="rerun",
                          selection_mode="multi-row", key="connections_table", column_config={
                              "Status": st.column_config.MultiselectColumn(
-                                 width="medium", options=[label for label, _, _ in STATUS.values()],
+                                 width=130, options=[label for label, _, _ in STATUS.values()],
                                  color=[colour for _, colour, _ in STATUS.values()]),
-                             "Label": st.column_config.TextColumn(width="medium"),
-                             "Last checked": st.column_config.DatetimeColumn(format="distance"),
-                             "Last OK": st.column_config.DatetimeColumn(format="distance"),
+                             "Label": st.column_config.TextColumn(width=170),
+                             "Client": st.column_config.TextColumn(width=120),
+                             "Account": st.column_config.TextColumn(width=110),
+                             "Last checked": st.column_config.DatetimeColumn(format="distance", width=125),
+                             "Last OK": st.column_config.DatetimeColumn(format="distance", width=125),
                          })
     return list(event.selection.rows)
 
@@ -191,7 +194,7 @@ def report_downloads(ws: Workspace, clients: list[str]) -> None:
             workspace.close()
 
     name = f"copernica-status-{(client or 'all').replace(' ', '-').lower()}"
-    left, right, _ = st.columns([1, 1, 3])
+    left, right, _ = st.columns([1, 1, 1])
     left.download_button("Report (CSV)", lambda: made(lambda rows, _ws: report_module.as_csv(rows)),
                          file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", width="stretch")
     right.download_button(

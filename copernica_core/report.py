@@ -25,22 +25,28 @@ _COLOURS = {Outcome.VALID: "#1a7f37", Outcome.INVALID_TOKEN: "#cf222e", Outcome.
 COLUMNS = ["connection", "client", "account", "status", "last_ok", "uptime_30_days", "what_to_do"]
 
 
+MIN_CHECKS_FOR_UPTIME = 5  # fewer checks than this make a percentage that means nothing
+
+
 @dataclass(frozen=True)
 class ReportRow:
     connection: Connection
-    uptime: float | None  # share of valid checks over 30 days; None without checks
+    checks: tuple[int, int]  # (valid, all) over 30 days
 
     @property
     def uptime_text(self) -> str:
-        return "no checks" if self.uptime is None else f"{self.uptime:.1%}"
+        ok, total = self.checks
+        if total < MIN_CHECKS_FOR_UPTIME:
+            return "no checks yet" if not total else f"{total} check{'s' if total > 1 else ''} so far"
+        return f"{ok / total:.1%}"
 
     @property
     def what_to_do(self) -> str:
         return "" if self.connection.outcome is Outcome.VALID else advice_for(self.connection)
 
 
-def rows(connections: list[Connection], uptimes: dict[int, float | None]) -> list[ReportRow]:
-    return [ReportRow(c, uptimes.get(c.id)) for c in worst_first(connections)]
+def rows(connections: list[Connection], checks: dict[int, tuple[int, int]]) -> list[ReportRow]:
+    return [ReportRow(c, checks.get(c.id, (0, 0))) for c in worst_first(connections)]
 
 
 def _account(c: Connection) -> str:

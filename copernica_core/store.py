@@ -361,9 +361,9 @@ def uptime(db: sqlite_utils.Database, connection_id: int, *, since: datetime) ->
     return ok or 0, total or 0
 
 
-def uptime_all(db: sqlite_utils.Database, *, since: datetime) -> dict[int, float | None]:
-    """Every connection's share of valid checks since a moment (pruned days included), in one
-    query: a report over thousands of connections must not ask per connection."""
+def uptime_all(db: sqlite_utils.Database, *, since: datetime) -> dict[int, tuple[int, int]]:
+    """Every connection's (valid checks, all checks) since a moment (pruned days included), in
+    one query: a report over thousands of connections must not ask per connection."""
     rows = db.execute(
         "SELECT connection_id, sum(ok), sum(n) FROM ("
         " SELECT connection_id, sum(outcome = 'valid') AS ok, count(*) AS n FROM checks"
@@ -371,7 +371,7 @@ def uptime_all(db: sqlite_utils.Database, *, since: datetime) -> dict[int, float
         " UNION ALL SELECT connection_id, sum(CASE WHEN outcome = 'valid' THEN checks ELSE 0 END), sum(checks)"
         "  FROM check_days WHERE day >= ? GROUP BY connection_id) GROUP BY connection_id",
         [iso(since), iso(since)[:10]]).fetchall()
-    return {cid: (ok / n if n else None) for cid, ok, n in rows}
+    return {cid: (ok or 0, n or 0) for cid, ok, n in rows}
 
 
 def daily_outcomes(db: sqlite_utils.Database, connection_id: int, *, since: datetime) -> list[dict]:

@@ -235,3 +235,40 @@ def test_overview_shows_that_no_watcher_runs_and_the_calls(page_env):
     seed_connection(page_env, label="Flowers")
     at = app().run()
     assert "No scheduled checks" in "\n".join(e.value for e in at.caption)
+
+
+def test_overview_lists_worst_first_one_connection_in_each_status(page_env):
+    from copernica_core.models import Outcome
+
+    ws = make_workspace(page_env)
+    for i, status in enumerate(reversed(list(Outcome))):
+        factories.seed_connection(ws, str(100 + i), f"Account {i}", label=f"Shop {status.value}", status=status)
+    ws.close()
+    at = app().run()
+    assert not at.exception
+    labels = at.dataframe[-1].value["Label"].tolist()
+    assert labels == [f"Shop {o.value}" for o in Outcome]  # declared worst first
+    statuses = at.dataframe[-1].value["Status"].tolist()
+    assert statuses[0] == ["Account changed"] and statuses[-1] == ["Valid"]
+
+
+def test_a_pasted_token_that_would_take_over_another_connection_is_refused_and_named(page_env, sandbox, control,
+                                                                                      monkeypatch):
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    [token_a] = control.tokens("101")
+    [token_b] = control.tokens("102")
+    ws = make_workspace({**page_env, **sandbox.env()})
+    ws.add_token(token_b, label="Camping Het Bos")
+    ws.close()
+    control.post("move", **{"from": "101", "to": "102"})
+    at = app("credentials").run()
+    at.text_input(key="paste_label").input("Client A")
+    at.text_input(key="paste_token").input(token_a)
+    next(b for b in at.button if b.label == "Verify and add").click().run()
+    warning = "\n".join(w.value for w in at.warning)
+    assert "already connected as **Camping Het Bos**" in warning and "Nothing was changed" in warning
+    ws = make_workspace({**page_env, **sandbox.env()})
+    assert [c.label for c in ws.connections()] == ["Camping Het Bos"]
+    assert ws.reveal_token(ws.connections()[0].id).reveal() == token_b
+    ws.close()

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import socket
 import subprocess
@@ -109,7 +110,7 @@ def overview_in_child(env: dict[str, str]) -> dict:
         "start = time.perf_counter(); at.run(); first = time.perf_counter() - start\n"
         "start = time.perf_counter(); at.run(); again = time.perf_counter() - start\n"
         "assert not at.exception, at.exception\n"
-        "rows = len(at.dataframe[0].value)\n"
+        "rows = len(at.dataframe[-1].value)\n"
         "print(json.dumps({'first_run_s': first, 'rerun_s': again, 'rows': rows,\n"
         "  'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
     )
@@ -132,6 +133,83 @@ def first_page_seconds(env: dict[str, str]) -> float:
         process.wait(timeout=10)
 
 
+def seed_fleet(ws: Workspace, count: int, checks: int) -> None:
+    """`count` connections in every status (tokens that are never sent anywhere) and `checks`
+    checks spread over them, straight into the database."""
+    now = ws.clock()
+    statuses = list(Outcome)
+    with immediate(ws.db):
+        for n in range(count):
+            status = statuses[n % len(statuses)] if n % 10 == 0 else Outcome.VALID
+            store.save_connection(
+                ws.db, ws.vault, application_id=None, account=Account(str(10_000 + n), f"Account {n}"),
+                token=Secret(f"fleet-token-{n:06d}-0123456789"), label=None, client=f"Client {n % 200}",
+                result=Verdict(status, "seeded"), new_jwt=None, now=now)
+    ids = [r[0] for r in ws.db.execute("SELECT id FROM connections ORDER BY id")]
+    seed_checks(ws, ids, max(0, checks - count))
+
+
+def overview_in_browser(env: dict[str, str], connections: int) -> tuple[float, float]:
+    """Seconds to the Overview's table being shown in Chromium (best of 3): from a fresh page
+    load (the app's own start included), and from the sidebar link on another page."""
+    from playwright.sync_api import expect, sync_playwright
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.headless", "true"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://localhost:{port}/_stcore/health")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            shown = page.get_by_text(re.compile(rf"of {connections}( connections|\)) shown"))
+            loads, navigations = [], []
+            for _ in range(3):
+                started = time.perf_counter()
+                page.goto(f"http://localhost:{port}/")
+                expect(shown).to_be_visible(timeout=60_000)
+                expect(page.get_by_test_id("stDataFrame").last).to_be_visible(timeout=60_000)
+                loads.append(time.perf_counter() - started)
+                page.get_by_role("link", name="Alerts").click()
+                expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible(timeout=60_000)
+                started = time.perf_counter()
+                page.get_by_role("link", name="Overview").click()
+                expect(shown).to_be_visible(timeout=60_000)
+                expect(page.get_by_test_id("stDataFrame").last).to_be_visible(timeout=60_000)
+                navigations.append(time.perf_counter() - started)
+            browser.close()
+        return min(loads), min(navigations)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def large_fleet(args: argparse.Namespace, figures: dict) -> None:
+    """The Overview of a large agency: `--fleet` connections and `--fleet-checks` checks."""
+    workdir = Path(tempfile.mkdtemp(prefix="copernica-bench-fleet-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COPERNICA_")}
+    env["COPERNICA_DB"] = str(workdir / "copernica.db")
+    ws = Workspace(load_settings(env, secrets_files=[]), actor=Actor("bench", Role.COMMAND_LINE))
+    started = time.perf_counter()
+    seed_fleet(ws, args.fleet, args.fleet_checks)
+    print(f"fleet: seeded {args.fleet} connections and {args.fleet_checks} checks in "
+          f"{time.perf_counter() - started:.1f} s")
+    query = best_of(3, lambda: summarize(ws.connections()))
+    ws.close()
+    page = overview_in_child(env)
+    load, navigation = overview_in_browser(env, args.fleet)
+    figures.update(fleet=args.fleet, fleet_checks=args.fleet_checks, fleet_overview_query_ms=round(query * 1000, 1),
+                   fleet_overview_page_s=round(page["rerun_s"], 3), fleet_overview_browser_load_s=round(load, 2),
+                   fleet_overview_browser_navigation_s=round(navigation, 2),
+                   fleet_overview_peak_rss_mb=round(page["peak_rss_mb"], 1))
+    print(f"fleet overview: queries {query * 1000:.0f} ms; page (AppTest, warm) {page['rerun_s']:.3f} s; in "
+          f"Chromium, table shown {navigation:.2f} s after the sidebar link, {load:.2f} s after a fresh page "
+          f"load (the app's own start included); peak RSS {page['peak_rss_mb']:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=1000)
@@ -140,10 +218,17 @@ def main() -> None:
     parser.add_argument("--workers", type=lambda text: [int(n) for n in text.split(",")], default=[4, 16],
                         help="comma-separated worker counts to measure check-all with (default 4,16)")
     parser.add_argument("--serial-sample", type=int, default=50)
+    parser.add_argument("--fleet", type=int, default=10_000, help="connections of the large-agency Overview")
+    parser.add_argument("--fleet-checks", type=int, default=30_000)
+    parser.add_argument("--only-fleet", action="store_true", help="measure only the large-agency Overview")
     args = parser.parse_args()
     figures: dict[str, object] = {"connections": args.connections, "checks": args.checks,
                                   "latency_ms": args.latency_ms, "workers": args.workers}
 
+    if args.only_fleet:
+        large_fleet(args, figures)
+        print(json.dumps(figures))
+        return
     workdir = Path(tempfile.mkdtemp(prefix="copernica-bench-"))
     port = free_port()
     sandbox = f"http://127.0.0.1:{port}"
@@ -227,6 +312,7 @@ def main() -> None:
         first_page = first_page_seconds(env)
         figures["first_page_s"] = round(first_page, 2)
         print(f"streamlit run → first page served: {first_page:.2f} s")
+        large_fleet(args, figures)
     finally:
         sandbox_process.terminate()
         sandbox_process.wait(timeout=10)

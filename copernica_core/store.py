@@ -21,7 +21,10 @@ from .secret import Secret
 from .validation import clean_label
 
 _CONNECTION_SELECT = """
-SELECT c.*, a.label AS application_label,
+SELECT c.id, c.application_id, c.label, c.client, c.account_id, c.account_name, c.account_description,
+       c.account_company, c.account_extra, c.token_fingerprint, c.jwt_expires_at, c.status, c.status_message,
+       c.last_checked_at, c.last_ok_at, c.last_http_status, c.last_latency_ms, c.created_at, c.updated_at,
+       a.label AS application_label,
        (SELECT group_concat(d.id) FROM connections d
          WHERE d.account_id = c.account_id AND d.id != c.id) AS duplicate_ids
 FROM connections c LEFT JOIN applications a ON a.id = c.application_id
@@ -37,15 +40,16 @@ def _application(row: dict) -> Application:
 
 def _stored_extra(text: str | None) -> dict:
     """A connection's stored account extras; {} for a row an older version stored unbounded."""
+    if not text or text == "{}":  # most connections (v4 identity adds nothing): skip the parsing
+        return {}
     try:
         return bounded_extra(json.loads(text or "{}"))
     except (ValueError, RecursionError):
         return {}
 
 
-def _connection(row: dict, *, stale_before: datetime) -> Connection:
+def _connection(row: dict, *, stale_before: str) -> Connection:
     last_ok = row["last_ok_at"]
-    last_ok_moment = parse_iso_or_none(last_ok)
     return Connection(
         id=row["id"], application_id=row["application_id"],
         application_label=row["application_label"], label=row["label"],
@@ -58,7 +62,8 @@ def _connection(row: dict, *, stale_before: datetime) -> Connection:
         last_checked_at=row["last_checked_at"], last_ok_at=last_ok,
         last_http_status=row["last_http_status"], last_latency_ms=row["last_latency_ms"],
         created_at=row["created_at"], updated_at=row["updated_at"],
-        stale=last_ok_moment is None or last_ok_moment < stale_before,
+        # fixed-width UTC text: text order is time order (an unreadable old value counts as stale)
+        stale=not last_ok or len(last_ok) != len(stale_before) or last_ok < stale_before,
         duplicate_of=tuple(int(i) for i in (row["duplicate_ids"] or "").split(",") if i),
         client=row["client"],
     )
@@ -134,7 +139,8 @@ def list_connections(
         params.append(application_id)
     sql = _CONNECTION_SELECT + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY lower(c.label), c.id"
-    return [_connection(r, stale_before=stale_before) for r in db.query(sql, params)]
+    stale_text = iso(stale_before)
+    return [_connection(r, stale_before=stale_text) for r in db.query(sql, params)]
 
 
 def find_connection_by_id(db: sqlite_utils.Database, connection_id: int) -> Connection | None:

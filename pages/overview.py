@@ -72,12 +72,15 @@ statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_fu
                     label_visibility="collapsed", key="status_filter")
 
 shown = worst_first(filter_connections(connections, search=search, statuses=statuses, clients=chosen_clients))
-table = ui.connections_table(shown)
+MAX_ROWS = 1000  # worst first: the rows that matter are on top; search or filter reaches the others
+table = ui.connections_table(shown[:MAX_ROWS])
 if table.empty:
     st.info("No connection matches this search or filter.", icon=":material/filter_alt_off:")
 else:
     picked = ui.show_connections_table(table)
-    st.caption(f"{len(shown)} of {summary.total} connections shown, worst first. Select rows to open one"
+    st.caption((f"{len(shown)} of {summary.total} connections shown, worst first. " if len(shown) <= MAX_ROWS else
+                f"The {MAX_ROWS} worst of {len(shown)} matching connections (of {summary.total}) shown: search or "
+                "filter to find the others. ") + "Select rows to open one"
                + (" or to set their client." if ws.may(Action.MANAGE) else "."))
     chosen = [shown[i] for i in picked]
     if len(chosen) == 1:

@@ -24,3 +24,15 @@ def consent(authorization_url: str, *, account: str = "101", decision: str = "al
 
 def callback_params(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    """Poll `predicate` until it is true, or fail naming what was awaited."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"waited {timeout} s for {what}")

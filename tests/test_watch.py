@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import make_workspace
+from .helpers import wait_for
 from .receivers import Mailbox, Webhook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,13 +57,6 @@ def start(env: dict, *args: str, log: Path) -> subprocess.Popen:
                             env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"waited {timeout} s for {what}")
 
 
 def test_revoked_token_one_alert_then_quiet_then_one_recovery(watched, control, webhook, mailbox, tmp_path):

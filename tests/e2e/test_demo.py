@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +13,7 @@ from playwright.sync_api import expect
 from copernica_core.sandbox import DEMO_CLIENT_KEY
 
 from ..conftest import make_workspace
+from ..helpers import wait_for
 from .conftest import ROOT, alert, free_port, shoot, wait_until_serving
 
 pytestmark = pytest.mark.e2e
@@ -35,13 +35,6 @@ def stop_demo(demo) -> None:
     demo.wait(timeout=30)
 
 
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"waited {timeout} s for {what}")
 
 
 def test_demo_command_gives_a_working_dashboard_consent_loop_watcher_and_survives_a_restart(page, tmp_path):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import re
 import threading
 import traceback
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -28,6 +30,9 @@ STATUS = {  # status -> (label, badge colour, icon)
     "unexpected": ("Unexpected answer", "violet", ":material/help:"),
     "unchecked": ("Not checked", "gray", ":material/schedule:"),
 }
+# The badge colours as the charts draw them (Streamlit's own palette).
+CHART_COLOURS = {"green": "#21c354", "red": "#ff4b4b", "orange": "#ffa421", "yellow": "#faca2b",
+                 "violet": "#803df5", "gray": "#a3a8b8"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 
@@ -220,6 +225,26 @@ def ago(moment: str | datetime | None) -> str:
     return "just now"
 
 
+def when(moment: str | datetime | None) -> str:
+    """'3 min ago (1 Dec 2026, 11:20 UTC)', or 'never'."""
+    at = moment if isinstance(moment, datetime) else parse_iso_or_none(moment)
+    if at is None:
+        return "never"
+    return f"{ago(at)} ({at.astimezone(UTC):%-d %b %Y, %H:%M} UTC)"
+
+
+def person(who: str) -> str:
+    """Who did something, as a person reads it: the address of the signed-in person, or what
+    acted without sign-in."""
+    if who == Actor.local_dashboard().who:
+        return "Dashboard user (no sign-in)"
+    if who == "cli" or who.startswith("cli:"):
+        return f"Command line ({who[4:]})" if who[4:] else "Command line"
+    if who == "demo":
+        return "Demo set-up"
+    return who
+
+
 def as_datetime(moment: str | None) -> datetime | None:
     """A stored timestamp as an aware UTC datetime, for tables and charts."""
     return parse_iso_or_none(moment)
@@ -262,23 +287,57 @@ def connection_picker(ws: Workspace, *, key: str) -> Connection | None:
     return by_id[chosen]
 
 
-def explain_outcome(outcome: Outcome, message: str) -> None:
-    """An outcome's message, explanation and hint, coloured by how bad it is."""
-    body = f"**{text(status_label(outcome.value))}:** {text(message)}\n\n{text(outcome.hint)}"
+def what_to_do(conn: Connection, *, may_fix: bool) -> str:
+    """The next step for this connection on its Inspect page, for this person (markdown)."""
+    outcome, account = conn.outcome, text(conn.account.name or conn.account.id)
+    if outcome is Outcome.INVALID_TOKEN and not may_fix:
+        return ("Ask an admin of this dashboard to fix it. Someone who can log in to Copernica account "
+                f"{account} may have to give access again.")
+    if outcome is Outcome.INVALID_TOKEN and conn.application_id is None:
+        return (f"Open **Fix this connection** below and paste a new access token of account {account} "
+                "(Marketing Suite → account settings → API access tokens). Its label, client and history stay.")
+    if outcome is Outcome.INVALID_TOKEN:
+        return ("Open **Fix this connection** below and re-authorize it with Copernica: someone who can log in "
+                f"to account {account} gives access again. Its label, client and history stay.")
+    if outcome is Outcome.ACCOUNT_CHANGED:
+        return ("Stop using this connection and find out in Copernica who changed it. Then "
+                + ("re-authorize it with the right account (**Fix this connection** below)." if may_fix else
+                   "ask an admin of this dashboard to re-authorize it with the right account."))
+    if outcome is Outcome.UNCHECKED:
+        return "Click **Check now** to find out whether it works."
+    if outcome is Outcome.UNEXPECTED:
+        return ("Check again in a while. If it stays like this, send the technical detail below to whoever "
+                "looks after this dashboard.")
+    return "" if outcome is Outcome.VALID else text(outcome.hint)
+
+
+def explain_connection(conn: Connection, *, may_fix: bool) -> None:
+    """The connection's state as its last check left it, in plain words, with what to do and
+    who can: shown at once, without a new (billed) call to Copernica."""
+    outcome = conn.outcome
+    body = f"**{text(status_label(outcome.value))}.** {text(outcome.summary)}"
+    if todo := what_to_do(conn, may_fix=may_fix):
+        body += f"\n\n**What to do:** {todo}"
+    if conn.last_checked_at:
+        body += f"\n\nLast checked {text(when(conn.last_checked_at))}."
     if outcome is Outcome.VALID:
         st.success(body, icon=":material/check_circle:")
     elif outcome.needs_a_person:
         st.error(body, icon=":material/error:")
+    elif outcome is Outcome.UNCHECKED:
+        st.info(body, icon=":material/schedule:")
     else:
         st.warning(body, icon=":material/warning:")
 
 
 def authorization_result(result: AuthorizationResult, *, links: bool = True) -> None:
-    """How a callback ended, with what to do next."""
-    prefix = "This authorization was already completed. " if result.replayed else ""
-    body = f"**{text(result.title)}.** {text(prefix + result.message)}"
+    """How a callback ended, with what to do next. Shown again as it was when the browser
+    comes back to Copernica's redirect (Back, reload): that changes nothing."""
+    body = f"**{text(result.title)}.** {text(result.message)}"
     if result.hint:
         body += f"\n\n{text(result.hint)}"
+    if result.replayed:
+        body += "\n\nYou opened Copernica's answer again (Back or reload): nothing was changed."
     if result.ok:
         st.success(body, icon=":material/link:")
         if result.connection_id and links:
@@ -288,6 +347,22 @@ def authorization_result(result: AuthorizationResult, *, links: bool = True) -> 
         st.error(body, icon=":material/error:")
     else:
         st.warning(body, icon=":material/warning:")
+
+
+def connected_again(conn: Connection) -> AuthorizationResult:
+    """The confirmation of an authorization that completed before this page was reloaded."""
+    return AuthorizationResult("connected", f"“{conn.label}” is connected",
+                               f"Copernica account {conn.account.name or '?'} (id {conn.account.id}).",
+                               connection_id=conn.id, account=conn.account)
+
+
+def go_to(url: str, *, name: str) -> None:
+    """Send this browser tab to `url` (an address this dashboard built), with a link in case
+    the browser does not follow."""
+    target = json.dumps(url).replace("</", "<\\/")
+    st.html(f"<script>window.location.assign({target});</script>", unsafe_allow_javascript=True)
+    st.markdown(f'Opening {text(name)}… <a href="{html.escape(url, quote=True)}" target="_self">Continue to '
+                f"{text(name)}</a> if nothing happens.", unsafe_allow_html=True)
 
 
 def watcher_line(ws: Workspace) -> None:
@@ -319,9 +394,39 @@ def _span(seconds: float) -> str:
 
 
 def facts(rows: dict[str, object]) -> None:
-    """A short two-column list of named values, as text."""
-    st.dataframe({"Field": list(rows), "Value": [str(v) for v in rows.values()]}, hide_index=True,
-                 width="stretch")
+    """A short list of named values, as text; empty values are left out."""
+    lines = [f"**{text(name)}:** {text(value)}" for name, value in rows.items() if value not in (None, "")]
+    st.markdown("  \n".join(lines) or "–")
+
+
+def danger_button(label: str, *, key: str, icon: str = ":material/delete:") -> bool:
+    """A button that looks destructive (red): for Disconnect and Delete."""
+    st.html(f"<style>.st-key-{key} button {{background-color: #d1242f; border-color: #d1242f; color: white}}"
+            f".st-key-{key} button:hover {{background-color: #a40e26; border-color: #a40e26; color: white}}"
+            "</style>")
+    return st.button(label, key=key, icon=icon)
+
+
+def status_chart(daily: list[dict], *, first_day: datetime, last_day: datetime) -> None:
+    """Checks per day, stacked by outcome in the badges' colours, on a real day axis."""
+    import altair as alt
+
+    frame = pd.DataFrame(daily)
+    frame["outcome"] = frame["outcome"].map(status_label)
+    frame["day"] = pd.to_datetime(frame["day"])
+    labels = [label for label, _, _ in STATUS.values()]
+    colours = [CHART_COLOURS[colour] for _, colour, _ in STATUS.values()]
+    days = [first_day.strftime("%Y-%m-%d"), (last_day + timedelta(days=1)).strftime("%Y-%m-%d")]
+    chart = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(format="%-d %b", tickCount="day"),
+                scale=alt.Scale(domain=days)),
+        y=alt.Y("sum(checks):Q", title="checks per day"),
+        color=alt.Color("outcome:N", scale=alt.Scale(domain=labels, range=colours),
+                        legend=alt.Legend(title=None, orient="bottom")),
+        tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day", format="%-d %b %Y"),
+                 alt.Tooltip("outcome:N", title="Result"), alt.Tooltip("sum(checks):Q", title="Checks")],
+    ).properties(height=220)
+    st.altair_chart(chart, width="stretch")
 
 
 def unexpected_error(error: Exception) -> None:

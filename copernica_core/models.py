@@ -33,6 +33,11 @@ class Outcome(StrEnum):
         return _HINTS[self]
 
     @property
+    def summary(self) -> str:
+        """What this status means, in a marketing user's words (no HTTP, no JWT)."""
+        return _SUMMARIES[self]
+
+    @property
     def retryable(self) -> bool:
         return self in (Outcome.UNAVAILABLE, Outcome.RATE_LIMITED)
 
@@ -56,6 +61,20 @@ _HINTS = {
     Outcome.UNCHECKED: "Check it now to see whether it works.",
 }
 
+_SUMMARIES = {
+    Outcome.VALID: "This connection works: Copernica accepted its token at the last check.",
+    Outcome.INVALID_TOKEN: "Copernica no longer accepts this connection's token: it was revoked in Copernica, "
+                           "it expired, or it is wrong. Nothing using this connection reaches Copernica now.",
+    Outcome.ACCOUNT_CHANGED: "This connection's token now reaches a different Copernica account than the one "
+                             "it was connected to. Anything using it may read or change the wrong account.",
+    Outcome.UNAVAILABLE: "Copernica could not be reached at the last check. This is usually brief and "
+                         "passes by itself; the token itself is not known to be broken.",
+    Outcome.RATE_LIMITED: "Copernica asked this dashboard to slow down at the last check (too many requests). "
+                          "The token itself is not known to be broken.",
+    Outcome.UNEXPECTED: "Copernica's answer at the last check was not one this dashboard understands, so "
+                        "whether the connection works is not known.",
+    Outcome.UNCHECKED: "This connection has not been checked yet.",
+}
 
 
 @dataclass(frozen=True)

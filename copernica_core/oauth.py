@@ -77,6 +77,16 @@ class AuthorizationResult:
         return cls(**data, account=Account(**account) if account else None)
 
 
+# Every callback ends on the Authorize page, where the button is.
+START_AGAIN = "Click “Authorize with Copernica” below to start again"
+
+
+def without_code(url: str) -> str:
+    """A pasted redirect address with its authorization code hidden, to put back in the field
+    after it failed (a code is a secret; it works only once anyway)."""
+    return re.sub(r"([?&#]code=)[^&#]*", r"\1(hidden)", url.strip())
+
+
 def refused(title: str, message: str, hint: str = "") -> AuthorizationResult:
     return AuthorizationResult("refused", title, message, hint)
 
@@ -99,7 +109,7 @@ def exchange_failed(failure: Verdict, said: str, *, redirect_uri: str) -> Author
     if failure.outcome in (Outcome.UNAVAILABLE, Outcome.RATE_LIMITED):
         return AuthorizationResult(
             "failed", "Copernica could not be reached", failure.message + " Nothing was stored.",
-            "Start again from the Authorize page in a few minutes (the code Copernica sent works only once).")
+            f"{START_AGAIN} in a few minutes (the code Copernica sent works only once).")
     lowered = said.lower()
     causes = [text.format(redirect_uri=redirect_uri) for words, text in _CAUSES if any(w in lowered for w in words)]
     if not causes:
@@ -163,7 +173,7 @@ def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, actin
                 "This authorization link is not ours",
                 "The state in the address does not belong to any authorization started here. "
                 "It may be forged, or it was started on another dashboard or database.",
-                "Start again from the Authorize page.",
+                f"{START_AGAIN}.",
             ))
         pending = PendingAuthorization(**rows[0])
         if pending.started_by and pending.started_by != acting_as:
@@ -188,7 +198,7 @@ def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, actin
                 "This authorization expired",
                 f"Authorizations must be completed within {int(STATE_TTL.total_seconds() // 60)} "
                 "minutes of following the link.",
-                "Start again from the Authorize page.",
+                f"{START_AGAIN}.",
             ))
         db.execute("UPDATE pending_authorizations SET used_at = ? WHERE state_hash = ?",
                    [iso(now), pending.state_hash])
@@ -241,7 +251,7 @@ class Callback:
             return refused(
                 "Copernica sent you back without a usable state",
                 "The address has no valid state parameter, so it cannot be matched to an "
-                "authorization started here.", "Start again from the Authorize page.")
+                "authorization started here.", f"{START_AGAIN}.")
         consumed = consume_state(self.db, state, now=self.now(), acting_as=self.acting_as)
         if consumed.problem or consumed.previous:
             return consumed.problem or consumed.previous
@@ -265,12 +275,12 @@ class Callback:
                 ("The Copernica user chose not to give access." if denied
                  else f"Copernica answered with an error{named}.")
                 + (f" Copernica said: {reason}" if reason else ""),
-                "Start again from the Authorize page if this was a mistake.")
+                f"{START_AGAIN} if this was a mistake.")
         if not code or credential_problem(code, name="code", max_len=1000):
             return refused(
                 "Copernica sent you back without an authorization code",
                 "This happens when access was not given, or when Copernica found the request's "
-                "state too weak. Nothing was stored.", "Start again from the Authorize page.")
+                "state too weak. Nothing was stored.", f"{START_AGAIN}.")
         app = store.get_application(self.db, pending.application_id)
         if app is None:
             return refused("The application was deleted", "The application this "

@@ -28,6 +28,14 @@ COLUMNS = ["connection", "client", "account", "status", "last_ok", "uptime_30_da
 MIN_CHECKS_FOR_UPTIME = 5  # fewer checks than this make a percentage that means nothing
 
 
+def uptime_text(checks: tuple[int, int]) -> str:
+    """(valid, all) checks as an uptime: a percentage only over enough checks to mean one."""
+    ok, total = checks
+    if total < MIN_CHECKS_FOR_UPTIME:
+        return "no checks yet" if not total else f"{total} check{'s' if total > 1 else ''} so far"
+    return f"{ok / total:.1%}"
+
+
 @dataclass(frozen=True)
 class ReportRow:
     connection: Connection
@@ -35,10 +43,7 @@ class ReportRow:
 
     @property
     def uptime_text(self) -> str:
-        ok, total = self.checks
-        if total < MIN_CHECKS_FOR_UPTIME:
-            return "no checks yet" if not total else f"{total} check{'s' if total > 1 else ''} so far"
-        return f"{ok / total:.1%}"
+        return uptime_text(self.checks)
 
     @property
     def what_to_do(self) -> str:

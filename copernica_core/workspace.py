@@ -382,11 +382,10 @@ class Workspace:
         self.actor.ensure(Action.READ)
         return store.count_checks(self.db, connection_id=connection_id, since=since)
 
-    def uptime(self, connection_id: int, *, days: int) -> float | None:
-        """Share of valid checks over the last `days` days, or None without checks."""
+    def uptime(self, connection_id: int, *, days: int) -> tuple[int, int]:
+        """(valid checks, all checks) over the last `days` days; `report.uptime_text` says it."""
         self.actor.ensure(Action.READ)
-        ok, total = store.uptime(self.db, connection_id, since=self.clock() - timedelta(days=days))
-        return ok / total if total else None
+        return store.uptime(self.db, connection_id, since=self.clock() - timedelta(days=days))
 
     def report(self, *, client: str | None = None) -> list[report_module.ReportRow]:
         """The status report of one client's connections (all when None), worst first."""

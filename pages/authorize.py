@@ -1,12 +1,10 @@
 """Authorize: send the user to Copernica's consent page, and receive them back here."""
 
-import html
-import time
-
 import streamlit as st
 
 import widgets as ui
 from copernica_core import Action, BadInput
+from copernica_core.oauth import STATE_TTL, without_code
 
 if not ui.is_callback_only():
     ui.require(Action.MANAGE, "Authorize")
@@ -19,8 +17,8 @@ st.title("Authorize")
 
 def remember(result) -> None:
     st.session_state["authorization_result"] = result
-    for key in [k for k in st.session_state if str(k).startswith("link_")]:
-        del st.session_state[key]  # a cached link's state may be the one just used
+    if result.ok and result.connection_id:  # a reload shows the confirmation again
+        st.query_params["connected"] = str(result.connection_id)
 
 
 params = {k: st.query_params.get(k) for k in ("code", "state", "error", "error_description")}
@@ -31,14 +29,13 @@ if any(params.values()):
 
 if result := st.session_state.get("authorization_result"):
     ui.authorization_result(result, links=not ui.is_callback_only())
+elif connected := ui.connection_from_query("connected"):  # this page reloaded after a success
+    ui.authorization_result(ui.connected_again(connected))
 if ui.is_callback_only():  # the sign-in cookie was lost on the way: nothing more without it
     st.info(f"Completed for {ui.text(ws.actor.who)}, who started it. Sign in to see your connections.",
             icon=":material/login:")
     st.button("Sign in", type="primary", icon=":material/login:", on_click=st.login)
     st.stop()
-    if st.button("Dismiss", icon=":material/close:"):
-        del st.session_state["authorization_result"]
-        st.rerun()
 
 applications = ws.applications()
 if not applications:
@@ -63,33 +60,53 @@ client = st.text_input("Client (optional)", max_chars=100, disabled=reconnect is
                        placeholder="the agency's customer this account serves, e.g. Camping Het Bos",
                        help="A re-authorized connection keeps its own client.")
 
-# One link per choice, reused for a few minutes instead of issuing a state on every rerun.
-cache_key = f"link_{app_id}_{reconnect}_{client}"
-cached = st.session_state.get(cache_key)
-if not cached or time.monotonic() - cached[1] > 300:
+
+
+def go_to_copernica(application_id: int, connection_id: int | None, client: str) -> None:
+    """The state is issued when the button is clicked: its minutes start now, however long
+    the page was open before (a callback runs before the script: `ui.workspace()`)."""
     try:
-        link = ws.start_authorization(app_id, connection_id=reconnect, client=None if reconnect else client)
+        st.session_state["authorize_go"] = ui.workspace().start_authorization(
+            application_id, connection_id=connection_id, client=None if connection_id else client)
     except BadInput as refused:
-        link = refused
-    st.session_state[cache_key] = cached = (link, time.monotonic())
-link = cached[0]
-if isinstance(link, str):
-    st.markdown(
-        f'<a href="{html.escape(link, quote=True)}" target="_self" class="authorize-link" '
-        'style="display:inline-block;padding:.6rem 1.2rem;border-radius:.5rem;background:#1f6feb;'
-        'color:white;text-decoration:none;font-weight:600">Authorize with Copernica</a>',
-        unsafe_allow_html=True)
-    st.caption("You will log in at Copernica, choose one account and click **Give access**; Copernica then "
-               "sends you back to this page. The link is valid for 10 minutes and works once.")
-else:
-    st.error(ui.text(link.message))
+        st.session_state["authorize_go"] = refused
+    st.session_state.pop("authorization_result", None)
+    st.query_params.pop("connected", None)
+
+
+st.button("Authorize with Copernica", type="primary", icon=":material/login:",
+          on_click=go_to_copernica, args=(app_id, reconnect, client))
+go = st.session_state.pop("authorize_go", None)
+if isinstance(go, str):
+    ui.go_to(go, name="Copernica")
+elif isinstance(go, BadInput):
+    st.error(ui.text(go.message), icon=":material/error:")
+st.caption("You will log in at Copernica, choose one account and click **Give access**; Copernica then "
+           f"sends you back to this page. You have {int(STATE_TTL.total_seconds() // 60)} minutes from "
+           "the click.")
 
 st.caption("Copernica must know this address as the application's redirect URI (Credentials page):")
 st.code(by_id[app_id].redirect_uri, language=None)
 
-with (st.expander("Copernica sent your browser somewhere else? Paste the redirect URL"),
-      st.form("paste_redirect", clear_on_submit=True)):
-    url = st.text_input("Paste the redirect URL", placeholder="http://localhost:8501/authorize?state=…&code=…")
-    if st.form_submit_button("Complete authorization"):
-        remember(ws.complete_authorization_url(url))
-        st.rerun()
+
+def complete_pasted() -> None:
+    """Form callback: complete from the pasted address; on failure the field keeps it (its
+    code hidden) and the reason is shown right under it."""
+    pasted = st.session_state["pasted_url"]
+    result = ui.workspace().complete_authorization_url(pasted)
+    if result.ok:
+        remember(result)
+        st.session_state["pasted_url"] = ""
+    else:
+        st.session_state["pasted_problem"] = result
+        st.session_state["pasted_url"] = without_code(pasted)
+
+
+problem = st.session_state.pop("pasted_problem", None)
+with (st.expander("Copernica sent your browser somewhere else? Paste the redirect URL", expanded=bool(problem)),
+      st.form("paste_redirect")):
+    st.text_input("Paste the redirect URL", key="pasted_url",
+                  placeholder="http://localhost:8501/authorize?state=…&code=…")
+    if problem:
+        ui.authorization_result(problem, links=False)
+    st.form_submit_button("Complete authorization", on_click=complete_pasted)

@@ -54,6 +54,8 @@ def application_form(prefix: str, outcome, *, application=None) -> None:
     ui.field_error(rejected, "application")
 
 
+if notice := st.session_state.pop("credentials_notice", None):
+    st.success(ui.text(notice), icon=":material/check:")
 applications = ws.applications()
 for app in applications:
     prefix = f"app{app.id}"
@@ -62,7 +64,9 @@ for app in applications:
     with st.container(border=True):
         st.subheader(ui.text(app.label))
         if outcome and not isinstance(outcome, BadInput):
-            st.success("Saved. The connections' tokens were not touched.", icon=":material/check:")
+            st.success("Saved. The connections' tokens were not touched. Copernica has no way to check a "
+                       "client key and secret on their own: they are checked at the next authorization, "
+                       "which names the secret if Copernica refuses it.", icon=":material/check:")
         st.markdown(f"**Client key:** {ui.text(app.client_key)} · {len(affected)} connection(s)")
         st.caption("Redirect URI to register in Copernica:")
         st.code(app.redirect_uri, language=None)
@@ -77,16 +81,21 @@ for app in applications:
             st.write(f"Deleting forgets this application and its {len(affected)} connection(s) and their "
                      "history here. It does not revoke anything in Copernica: do that in Marketing Suite → "
                      "company settings → applications.")
-            if st.checkbox("I understand", key=f"{prefix}_confirm_delete") and st.button(
-                    "Delete application", key=f"{prefix}_delete", type="primary"):
+            if st.checkbox("Yes, delete it and forget its connections", key=f"{prefix}_confirm_delete") and \
+                    ui.danger_button("Delete application", key=f"{prefix}_delete"):
                 ws.delete_application(app.id)
+                st.session_state["credentials_notice"] = (f"Deleted {app.label} and forgot its "
+                                                          f"{len(affected)} connection(s) here.")
                 st.rerun()
 
 added = st.session_state.pop("new_outcome", None)
 with st.expander("Add an application", expanded=not applications or isinstance(added, BadInput)):
     application_form("new", added)
 if added and not isinstance(added, BadInput):
-    st.success(f"Added {ui.text(added.label)}. Now connect accounts on the Authorize page.", icon=":material/check:")
+    st.success(f"Added {ui.text(added.label)}. Now connect an account on the Authorize page: Copernica has no "
+               "way to check a client key and secret on their own, so that first authorization checks them "
+               "(and names the secret if Copernica refuses it).", icon=":material/check:")
+    st.page_link("pages/authorize.py", label="Go to Authorize", icon=":material/link:")
 
 st.header("Paste an access token")
 st.caption("Made a token by hand in Marketing Suite (account settings → API access tokens)? Paste it here; "

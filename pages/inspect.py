@@ -1,4 +1,5 @@
-"""Inspect: one connection's account, a check on demand, its history, and Disconnect."""
+"""Inspect: one connection's state in plain words (from its last check), a check on demand,
+its history, and for admins the fix, rename, reveal and Disconnect."""
 
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ import streamlit as st
 
 import widgets as ui
 from copernica_core import Action, BadInput, open_workspace
+from copernica_core.report import uptime_text
 
 PAGE_SIZE = 50
 PERIODS = {"24 hours": 1, "7 days": 7, "30 days": 30, "All": None}
@@ -21,27 +23,35 @@ if conn is None:
     st.page_link("pages/authorize.py", label="Authorize an account", icon=":material/link:")
     st.stop()
 
+may_fix = ws.may(Action.MANAGE)
 head, action = st.columns([3, 1], vertical_alignment="center")
 with head:
     st.subheader(ui.text(conn.label))
-    ui.status_badge(conn.status)
-if action.button("Inspect now", type="primary", icon=":material/search:", width="stretch"):
+    st.caption(" · ".join(ui.text(part) for part in (
+        f"client {conn.client}" if conn.client else "", f"Copernica account {conn.account.name or '?'}",
+        f"id {conn.account.id}", conn.account.company) if part))
+if action.button("Inspect now", type="primary", icon=":material/refresh:", width="stretch",
+                 help="Asks Copernica now whether this connection works (a billed call)."):
     with st.spinner("Asking Copernica…"):
         [checked] = ws.check([conn.id])
     st.session_state["inspection"] = (conn.id, checked.result)
     st.rerun()
 
-if (shown := st.session_state.get("inspection")) and shown[0] == conn.id:
-    result = shown[1]
-    ui.explain_outcome(result.outcome, result.message)
-    m = st.columns(4)
-    m[0].metric("HTTP status", result.http_status or "none")
-    m[1].metric("Latency", f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "–")
-    m[2].metric("Copernica calls", result.calls)
-    m[3].metric("JWT valid until", ui.as_datetime(result.jwt_expires_at).strftime("%d %b %H:%M")
-                if result.jwt_expires_at else "–", help="Times are UTC.")
-    if result.detail and result.detail != result.message:
-        st.caption(f"Copernica's answer: {ui.text(result.detail)}")
+# What the last check found, from the database: explained before anyone pays for a new call.
+ui.explain_connection(conn, may_fix=may_fix)
+fresh = shown[1] if (shown := st.session_state.get("inspection")) and shown[0] == conn.id else None
+with st.expander("Technical detail"):
+    latest = ws.history(conn.id, limit=1)
+    ui.facts({
+        "Last check": conn.status_message,
+        "Copernica's answer": latest[0].detail if latest and latest[0].detail != conn.status_message else "",
+        "HTTP status": conn.last_http_status,
+        "Response time": f"{conn.last_latency_ms:.0f} ms" if conn.last_latency_ms is not None else "",
+        "Calls to Copernica (billed) for the check just made": fresh.calls if fresh else "",
+        "Short-lived access (JWT) cached until": ui.when(conn.jwt_expires_at) if conn.jwt_expires_at else "",
+    })
+    if fresh and fresh.advice and fresh.advice != fresh.outcome.hint:
+        st.caption(ui.text(fresh.advice))
 
 account, details = st.columns(2)
 with account, st.container(border=True):
@@ -53,40 +63,45 @@ with account, st.container(border=True):
     ui.facts(rows)
 with details, st.container(border=True):
     st.markdown("**Connection**")
-    info = {"Application": conn.application_label or "pasted token", "Token fingerprint": conn.token_fingerprint,
-            "Last checked": ui.ago(conn.last_checked_at), "Last OK": ui.ago(conn.last_ok_at),
-            "Stale": "yes" if conn.stale else "no", "Connected": conn.created_at[:16].replace("T", " ") + " UTC"}
-    if conn.duplicate_of:
-        info["Same account as"] = ", ".join(f"#{i}" for i in conn.duplicate_of)
-    ui.facts(info)
+    ui.facts({
+        "Connected through": conn.application_label or "a pasted access token",
+        "Connected": ui.when(conn.created_at),
+        "Last checked": ui.when(conn.last_checked_at),
+        "Last worked": ui.when(conn.last_ok_at),
+        "Note": "not checked for a long time: its status may be out of date" if conn.stale else "",
+        "Same Copernica account as": ", ".join(f"#{i}" for i in conn.duplicate_of),
+        "Token fingerprint": conn.token_fingerprint,
+    })
 
 st.header("History")
 period = st.segmented_control("Period", list(PERIODS), default="7 days", key="history_period")
 days = PERIODS.get(period or "7 days")
-since = ws.clock() - timedelta(days=days) if days else None
+now = ws.clock()
+since = now - timedelta(days=days) if days else None
 up = st.columns(3)
 for col, span in zip(up[:2], (7, 30), strict=True):
-    value = ws.uptime(conn.id, days=span)
-    col.metric(f"Uptime, {span} days", "no checks" if value is None else f"{value:.1%}")
+    col.metric(f"Uptime, {span} days", uptime_text(ws.uptime(conn.id, days=span)),
+               help="The share of checks that found the connection working.")
 total = ws.history_count(conn.id, since=since)
 up[2].metric("Checks in period", total)
 
-daily = pd.DataFrame(ws.daily_outcomes(conn.id, days=days or 3650))
-if not daily.empty:
-    daily["outcome"] = daily["outcome"].map(ui.status_label)
-    daily["day"] = pd.to_datetime(daily["day"])
-    st.bar_chart(daily, x="day", y="checks", color="outcome", height=220, x_label="", y_label="checks per day")
+if daily := ws.daily_outcomes(conn.id, days=days or 3650):
+    first = since or ui.as_datetime(daily[0]["day"] + "T00:00:00+00:00")
+    ui.status_chart(daily, first_day=first, last_day=now)
 
 if total:
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1) if pages > 1 else 1
     checks = ws.history(conn.id, since=since, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     st.dataframe(pd.DataFrame([{
-        "When (UTC)": ui.as_datetime(c.checked_at), "Outcome": ui.status_label(c.outcome), "HTTP": c.http_status,
-        "Latency (ms)": c.latency_ms, "Account seen": c.account_seen, "Detail": c.detail} for c in checks]),
-        hide_index=True, width="stretch", column_config={
-            "When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-            "Latency (ms)": st.column_config.NumberColumn(format="%.0f")})
+        "When (UTC)": ui.as_datetime(c.checked_at), "Result": ui.status_label(c.outcome),
+        "Account reached": c.account_seen or "", "Response time": c.latency_ms, "Detail": c.detail}
+        for c in checks]), hide_index=True, width="stretch", column_config={
+            "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss", width=170),
+            "Result": st.column_config.TextColumn(width=130),
+            "Account reached": st.column_config.TextColumn(width=120),
+            "Response time": st.column_config.NumberColumn(format="%.0f ms", width=110),
+            "Detail": st.column_config.TextColumn(width="large")})
 
     def history_csv(connection_id=conn.id, since=since, actor=ws.actor) -> str:
         # Called when the button is clicked, after this run's workspace was closed: its own,
@@ -108,8 +123,13 @@ if not ws.may(Action.MANAGE):
 
 with st.expander("Activity"):
     events = ws.events(connection_id=conn.id, limit=50)
-    st.dataframe(pd.DataFrame([{"When": ui.as_datetime(e.at), "Who": e.actor, "What": e.action,
-                                "Detail": e.detail} for e in events]), hide_index=True, width="stretch")
+    if events:
+        st.dataframe(pd.DataFrame([{"When (UTC)": ui.as_datetime(e.at), "Who": ui.person(e.actor),
+                                    "What": e.action, "Detail": e.detail} for e in events]),
+                     hide_index=True, width="stretch", column_config={
+                         "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
+    else:
+        st.caption("Nothing recorded for this connection.")
 
 with st.expander("Access token"):
     st.write(f"Fingerprint {ui.text(conn.token_fingerprint)}: the same token always has the same fingerprint. "
@@ -153,13 +173,16 @@ with st.expander("Label, client or disconnect"):
             except BadInput as refused:
                 st.error(ui.text(refused.message), icon=":material/error:")
             else:
-                st.session_state["inspect_notice"] = "Saved."
+                changed = [what for what, new, old in (("label", label.strip(), conn.label),
+                                                        ("client", client.strip(), conn.client)) if new != old]
+                st.session_state["inspect_notice"] = (
+                    f"Saved the {' and '.join(changed)} of {label.strip()}." if changed else "Nothing changed.")
                 st.rerun()
     st.write("**Disconnect** forgets this connection and its history here. Copernica has no way for us to "
              "revoke the token: the account holder revokes it in Marketing Suite → account settings → API "
              "access tokens (or company settings → applications).")
-    if st.checkbox("Forget this connection", key=f"confirm_disconnect_{conn.id}") and st.button(
-            "Disconnect", type="primary", icon=":material/link_off:"):
+    if st.checkbox("Yes, forget this connection and its history", key=f"confirm_disconnect_{conn.id}") and \
+            ui.danger_button("Disconnect", key=f"disconnect_{conn.id}", icon=":material/link_off:"):
         gone = ws.disconnect(conn.id)
         st.session_state["inspect_notice"] = (f"Disconnected {gone.label} (account {gone.account.id}) and "
                                               "forgot it here.")

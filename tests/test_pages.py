@@ -104,6 +104,11 @@ def test_callback_with_a_valid_state_connects_the_account(page_env):
     [conn] = ws.connections()
     assert conn.account.id == "34"
     assert "tok-0123456789abcdef" not in texts(at)
+    assert at.query_params["connected"] in (str(conn.id), [str(conn.id)])
+    reloaded = app("authorize")  # a reload is a new session: the address keeps the confirmation
+    reloaded.query_params["connected"] = str(conn.id)
+    reloaded.run()
+    assert "is connected" in "\n".join(e.value for e in reloaded.success)
 
 
 @responses.activate
@@ -117,7 +122,8 @@ def test_replayed_callback_exchanges_nothing_the_second_time(page_env):
         at.query_params["state"] = state
         at.query_params["code"] = "code-1234567890"
         at.run()
-    assert "already completed" in "\n".join(e.value for e in at.success)
+    [shown] = [e.value for e in at.success]  # the same confirmation, not an alarm
+    assert "is connected" in shown and "nothing was changed" in shown
     assert sum("/v4/token" in c.request.url for c in responses.calls) == 1
 
 
@@ -143,11 +149,40 @@ def test_denied_callback_is_explained(page_env):
     assert "Access was not granted" in "\n".join(e.value for e in at.warning)
 
 
-def test_authorize_page_links_to_copernica_in_the_same_tab(page_env):
+def test_the_authorization_link_is_made_when_clicked_and_opens_in_the_same_tab(page_env):
+    from datetime import UTC, datetime, timedelta
+
+    add_application(page_env)
+    ws = make_workspace(page_env)
+    pending = lambda: list(ws.db.query("SELECT expires_at FROM pending_authorizations"))  # noqa: E731
+    at = app("authorize").run()
+    assert pending() == []  # reading the page starts no clock
+    next(b for b in at.button if b.label == "Authorize with Copernica").click().run()
+    clicked = datetime.now(UTC)
+    [row] = pending()
+    expires = datetime.fromisoformat(row["expires_at"])
+    assert timedelta(minutes=9) < expires - clicked <= timedelta(minutes=10)
+    [script] = [h.proto.body for h in at.get("html") if "location.assign" in h.proto.body]
+    assert "client_id=ck-123456" in script and "state=" in script
+    link = next(m.value for m in at.markdown if "Continue to" in m.value)
+    assert 'target="_self"' in link and "client_id=ck-123456" in link
+    at.run()  # any later run does not navigate again
+    assert not [h for h in at.get("html") if "location.assign" in h.proto.body]
+    ws.close()
+
+
+def test_a_pasted_address_that_fails_is_explained_under_the_field_which_keeps_it(page_env):
     add_application(page_env)
     at = app("authorize").run()
-    link = next(m.value for m in at.markdown if "Authorize with Copernica" in m.value)
-    assert 'target="_self"' in link and "client_id=ck-123456" in link and "state=" in link
+    pasted = "http://localhost:8501/authorize?state=not-ours-0123456789abcdef&code=secret-code-123456"
+    field = next(t for t in at.text_input if t.label == "Paste the redirect URL")
+    field.input(pasted)
+    next(b for b in at.button if b.label == "Complete authorization").click().run()
+    field = next(t for t in at.text_input if t.label == "Paste the redirect URL")
+    assert field.value == pasted.replace("secret-code-123456", "(hidden)")  # a code is never put back
+    expander = next(e for e in at.expander if e.label.startswith("Copernica sent your browser"))
+    assert "This authorization link is not ours" in "\n".join(e.value for e in expander.warning)
+    assert "secret-code-123456" not in texts(at)
 
 
 def seed_connection(env, *, label="Acme <b>Shop</b> [x](http://evil)") -> int:
@@ -272,3 +307,74 @@ def test_a_pasted_token_that_would_take_over_another_connection_is_refused_and_n
     assert [c.label for c in ws.connections()] == ["Camping Het Bos"]
     assert ws.reveal_token(ws.connections()[0].id).reveal() == token_b
     ws.close()
+
+
+def seed_checks(env, connection_id: int, outcomes: list, *, message: str = "seeded") -> None:
+    """Checks of `connection_id`, one per outcome, an hour apart, the last one now."""
+    from datetime import timedelta
+
+    from copernica_core import store
+    from copernica_core.models import Verdict
+
+    ws = make_workspace(env)
+    now = ws.clock()
+    store.record_checks(ws.db, ws.vault, [
+        (connection_id, Verdict(o, message, http_status=400), None, now - timedelta(hours=len(outcomes) - i), False)
+        for i, o in enumerate(outcomes)])
+    ws.close()
+
+
+@responses.activate  # with nothing registered: any call to Copernica would fail the page
+def test_inspect_explains_the_last_check_and_the_fix_before_any_call(page_env):
+    from copernica_core import Outcome
+
+    cid = seed_connection(page_env, label="Shop")
+    seed_checks(page_env, cid, [Outcome.VALID, Outcome.INVALID_TOKEN],
+                message="Copernica refused this access token (“Invalid access token”)")
+    at = app("inspect")
+    at.query_params["connection"] = str(cid)
+    at.run()
+    assert not at.exception and len(responses.calls) == 0
+    [box] = at.error
+    assert box.value.startswith("**Invalid token.** Copernica no longer accepts this connection's token")
+    assert "paste a new access token of account Development" in box.value  # a pasted token's own fix
+    assert "HTTP" not in box.value and "JWT" not in box.value
+    technical = next(e for e in at.expander if e.label == "Technical detail")
+    assert "Invalid access token" in "\n".join(m.value for m in technical.markdown)
+    assert next(e for e in at.expander if e.label == "Fix this connection").proto.expanded
+    assert [m.value for m in at.metric][:2] == ["3 checks so far", "3 checks so far"]  # not "66.7%"
+    assert "Field" not in str(at.dataframe) and "None" not in texts(at)
+
+
+def test_what_to_do_names_who_can_fix_it():
+    import widgets
+    from copernica_core.models import Account, Connection
+
+    def connection(status: str, application_id) -> Connection:
+        return Connection(1, application_id, None, "Shop", Account("34", "Development"), "fp", None, status, "",
+                          None, None, None, None, "2026-12-01T00:00:00+00:00", "2026-12-01T00:00:00+00:00")
+
+    assert "Ask an admin" in widgets.what_to_do(connection("invalid_token", 1), may_fix=False)
+    assert "re-authorize it with Copernica" in widgets.what_to_do(connection("invalid_token", 1), may_fix=True)
+    assert "paste a new access token" in widgets.what_to_do(connection("invalid_token", None), may_fix=True)
+    assert "ask an admin" in widgets.what_to_do(connection("account_changed", 1), may_fix=False)
+    assert widgets.what_to_do(connection("valid", 1), may_fix=False) == ""
+    assert "Check now" in widgets.what_to_do(connection("unchecked", 1), may_fix=False)
+
+
+def test_inspect_confirms_a_rename_and_names_a_disconnected_connection(page_env):
+    cid = seed_connection(page_env, label="Shop")
+    ws = make_workspace(page_env)
+    other = factories.seed_connection(ws, "35", "Other shop")  # what the page shows next
+    ws.close()
+    at = app("inspect")
+    at.query_params["connection"] = str(cid)
+    at.run()
+    form_label = next(t for t in at.text_input if t.label == "Label")
+    form_label.input("Shop NL")
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert "Saved the label of Shop NL" in texts(at)
+    next(c for c in at.checkbox if c.label.startswith("Yes, forget this connection")).check().run()
+    next(b for b in at.button if b.label == "Disconnect").click().run()
+    assert "Disconnected Shop NL \\(account 34\\)" in texts(at)
+    assert [c.id for c in make_workspace(page_env).connections()] == [other]

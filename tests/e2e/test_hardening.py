@@ -50,7 +50,7 @@ def test_no_secret_in_database_wal_logs_pages_or_command_line(page, dashboard):
         expect(page.get_by_role("heading").first).to_be_visible()
         if path == "inspect":
             page.get_by_role("button", name="Inspect now").click()
-            expect(alert(page, "Works: account")).to_be_visible()
+            expect(alert(page, "This connection works")).to_be_visible()
         page.wait_for_timeout(500)
         html.append(page.content())
         shoot(page, f"secrets-scan-{path or 'overview'}")

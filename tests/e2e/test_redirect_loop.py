@@ -50,13 +50,16 @@ def test_connect_inspect_and_see_it_on_the_overview(page, dashboard):
     add_demo_application(page, dashboard)
     authorize(page, dashboard, account="Bloom Florists")
     expect(alert(page, "Bloom Florists” (id 102, Bloom & Co) is connected")).to_be_visible()
-    expect(page).to_have_url(f"{dashboard.url}/authorize")  # code and state were cleared
+    expect(page).to_have_url(re.compile(r"/authorize\?connected=\d+$"))  # code and state were cleared
     shoot(page, "authorize-connected")
+    page.reload()  # the confirmation stays
+    expect(alert(page, "Bloom Florists” is connected")).to_be_visible()
 
     page.get_by_text("Inspect this connection").click()
     expect(page.get_by_role("heading", name="Inspect", exact=True)).to_be_visible()
     page.get_by_role("button", name="Inspect now").click()
-    expect(alert(page, "Works: account Bloom Florists (id 102)")).to_be_visible()
+    expect(alert(page, "Valid. This connection works")).to_be_visible()
+    expect(page.get_by_text("Copernica account Bloom Florists · id 102 · Bloom & Co")).to_be_visible()
     shoot(page, "inspect")
 
     page.goto(dashboard.url)
@@ -88,8 +91,11 @@ def test_replaying_the_callback_url_stores_no_second_token(page, dashboard):
     exchanges = dashboard.sandbox.state.calls["token"]
     fingerprint = workspace(dashboard).connections()[0].token_fingerprint
 
-    page.goto(callback[0])
-    expect(alert(page, "This authorization was already completed")).to_be_visible()
+    page.go_back()  # Back from the confirmation lands on Copernica's redirect again
+    if "code=" not in page.url:
+        page.goto(callback[0])
+    expect(alert(page, "nothing was changed")).to_be_visible()
+    expect(alert(page, "is connected")).to_be_visible()
     shoot(page, "authorize-replayed")
     assert dashboard.sandbox.state.calls["token"] == exchanges
     [conn] = workspace(dashboard).connections()
@@ -103,13 +109,32 @@ def test_revoked_token_shows_invalid_token_with_its_hint(page, dashboard):
     dashboard.control("revoke", account_id="101")
 
     page.goto(f"{dashboard.url}/inspect")
+    expect(alert(page, "Valid.")).to_be_visible()  # what the last check found, shown before any call
     page.get_by_role("button", name="Inspect now").click()
-    expect(alert(page, "Invalid token:")).to_be_visible()
-    expect(alert(page, "Re-authorize this connection on the Authorize page")).to_be_visible()
+    expect(alert(page, "Invalid token. Copernica no longer accepts this connection's token")).to_be_visible()
+    expect(alert(page, "re-authorize it with Copernica")).to_be_visible()
+    page.get_by_text("Technical detail").click()
+    expect(page.get_by_text("Invalid access token")).to_be_visible()  # Copernica's words, one click away
     shoot(page, "inspect-invalid-token")
     page.goto(dashboard.url)
     expect(page.get_by_text("Copernica refused the token")).to_be_visible()
     shoot(page, "overview-attention")
+
+
+def test_the_link_works_however_long_the_page_was_read(page, dashboard):
+    """The state is issued on the click: anything issued while the page loaded is expired
+    (as after 10.5 minutes of reading) and the click still connects."""
+    ws = workspace(dashboard)
+    ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY,
+                        client_secret=DEMO_CLIENT_SECRET)
+    page.goto(f"{dashboard.url}/authorize")
+    expect(page.get_by_role("button", name="Authorize with Copernica")).to_be_visible()
+    ws.db.execute("UPDATE pending_authorizations SET expires_at = '2000-01-01T00:00:00+00:00'")
+    page.get_by_role("button", name="Authorize with Copernica").click()
+    page.get_by_label("Acme Retail").check()
+    page.get_by_role("button", name="Give access").click()
+    expect(alert(page, "Acme Retail” (id 101, Acme BV) is connected")).to_be_visible()
+    ws.close()
 
 
 def seed_pasted_connections(dashboard, count: int) -> None:
@@ -160,6 +185,6 @@ def test_callback_as_the_first_request_after_the_server_starts(page, dashboard):
     page.goto(callback)
     expect(alert(page, "“Bloom Florists” (id 102, Bloom & Co) is connected")).to_be_visible()
     expect(page.get_by_role("link", name="Overview")).to_be_visible()  # st.navigation, not the legacy pages
-    expect(page).to_have_url(f"{dashboard.url}/authorize")
+    expect(page).to_have_url(re.compile(r"/authorize\?connected=\d+$"))
     shoot(page, "authorize-first-request")
     assert [c.account.id for c in ws.connections()] == ["102"]

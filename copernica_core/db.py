@@ -254,9 +254,21 @@ def _v6_clients(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE pending_authorizations ADD COLUMN client TEXT")
 
 
+def _v7_change_counter(db: sqlite_utils.Database) -> None:
+    """A counter that every change to a connection or an application moves, kept by triggers
+    (so no writer can forget it): the key of the cached fleet (docs/architecture.md)."""
+    db.execute("CREATE TABLE fleet_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL, "
+               "database TEXT NOT NULL)")  # a random name: another file at the same path differs
+    db.execute("INSERT INTO fleet_changes (id, n, database) VALUES (1, 0, lower(hex(randomblob(16))))")
+    for table in ("connections", "applications"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER {table}_{event.lower()}_counted AFTER {event} ON {table} "
+                       "BEGIN UPDATE fleet_changes SET n = n + 1 WHERE id = 1; END")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients]
+    _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients, _v7_change_counter]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

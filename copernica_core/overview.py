@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 
 from .models import Connection, Outcome
 
@@ -89,6 +90,31 @@ def summarize(connections: list[Connection]) -> Summary:
     )
 
 
+class Fleet:
+    """Every connection at one moment, with what the Overview derives from them, each worked
+    out once: a snapshot that stays valid until a connection or application changes, so it
+    is shared by every page and session that reads the same state (Workspace.fleet)."""
+
+    def __init__(self, connections: list[Connection]):
+        self.connections = connections
+
+    @cached_property
+    def summary(self) -> Summary:
+        return summarize(self.connections)
+
+    @cached_property
+    def clients(self) -> list[ClientSummary]:
+        return client_summaries(self.connections)
+
+    @cached_property
+    def worst_first(self) -> list[Connection]:
+        return worst_first(self.connections)
+
+    @cached_property
+    def unchecked(self) -> int:
+        return sum(c.outcome is Outcome.UNCHECKED for c in self.connections)
+
+
 def filter_connections(
     connections: list[Connection], *, statuses: Collection[str] | None = None, search: str | None = None,
     clients: Collection[str] | None = None,
@@ -96,6 +122,8 @@ def filter_connections(
     """Those with one of `statuses` and one of `clients` ("" for none; all if not given)
     whose label, client, account, company, application or account id contains `search`
     (ignoring case)."""
+    if not statuses and not clients and not (search or "").strip():
+        return list(connections)
     rows = [c for c in connections if (not statuses or c.status in statuses) and (not clients or c.client in clients)]
     needle = (search or "").strip().casefold()
     if needle:

@@ -143,6 +143,12 @@ def list_connections(
     return [_connection(r, stale_before=stale_text) for r in db.query(sql, params)]
 
 
+def fleet_version(db: sqlite_utils.Database) -> tuple[str, int]:
+    """This database's random name and a counter that moves whenever a connection or an
+    application is written (triggers keep it)."""
+    return tuple(db.execute("SELECT database, n FROM fleet_changes WHERE id = 1").fetchone())
+
+
 def find_connection_by_id(db: sqlite_utils.Database, connection_id: int) -> Connection | None:
     rows = list_connections(db, stale_before=datetime.min.replace(tzinfo=UTC), ids=[connection_id])
     return rows[0] if rows else None

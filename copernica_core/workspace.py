@@ -25,12 +25,17 @@ from .inspection import inspect_token
 from .models import Application, Check, Connection, Event, Outcome, StatusChange, Verdict
 from .neutralise import for_spreadsheet
 from .oauth import AuthorizationResult
-from .overview import advice_for, filter_connections
+from .overview import Fleet, advice_for, filter_connections
 from .secret import Secret
 from .validation import TOKEN_MAX, credential_problem, refuse_problems, text_problem, url_problem
 
 HISTORY_COLUMNS = ["check_id", "connection_id", "checked_at", "outcome", "http_status",
                    "latency_ms", "account_seen", "detail"]
+
+# The latest Fleet in this process, by database name: ((changes, stale_before), fleet); see
+# Workspace.fleet.
+_FLEETS: dict[str, tuple[tuple[int, datetime], Fleet]] = {}
+_FLEETS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,23 @@ class Workspace:
         self.actor.ensure(Action.READ)
         rows = store.list_connections(self.db, stale_before=self._stale_before)
         return filter_connections(rows, statuses=statuses, search=search, clients=clients)
+
+    def fleet(self) -> Fleet:
+        """Every connection with its summary, shared across runs and sessions of this process
+        until a connection or application changes (a counter kept by triggers says when) or
+        the minute turns (staleness is relative to now)."""
+        self.actor.ensure(Action.READ)
+        database, changes = store.fleet_version(self.db)
+        stale_before = self._stale_before.replace(second=0, microsecond=0)
+        with _FLEETS_LOCK:
+            cached = _FLEETS.get(database)
+        if cached is not None and cached[0] == (changes, stale_before):
+            return cached[1]
+        fleet = Fleet(store.list_connections(self.db, stale_before=stale_before))
+        with _FLEETS_LOCK:
+            _FLEETS.clear()  # one database per process in practice: keep only the latest
+            _FLEETS[database] = ((changes, stale_before), fleet)
+        return fleet
 
     def connection(self, connection_id: int) -> Connection:
         self.actor.ensure(Action.READ)

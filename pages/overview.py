@@ -6,7 +6,7 @@ import streamlit as st
 import widgets as ui
 from copernica_core import Action, BadInput
 from copernica_core.models import Outcome
-from copernica_core.overview import client_summaries, filter_connections, summarize, worst_first
+from copernica_core.overview import filter_connections
 from copernica_core.watch import summary_line
 
 ws = ui.workspace()
@@ -20,7 +20,8 @@ if stopped := st.session_state.pop("check_all_stopped", None):
 if summary := st.session_state.pop("check_all_summary", None):
     st.success(f"**Check all:** {ui.text(summary)}", icon=":material/task_alt:")
 
-connections = ws.connections()
+fleet = ws.fleet()  # shared and reused until something changes: 10,000 connections cost nothing to redraw
+connections = fleet.connections
 if not connections:
     st.info("No connections yet. Add your Copernica application's **Client key** and **Client secret** "
             "on the Credentials page, then connect accounts on the Authorize page. Already have an access "
@@ -29,7 +30,7 @@ if not connections:
     st.page_link("pages/authorize.py", label="Authorize an account", icon=":material/link:")
     st.stop()
 
-summary = summarize(connections)
+summary = fleet.summary
 COUNTERS = [  # label, value, statuses it shows, help
     ("Connections", summary.total, [], None),
     ("Valid", summary.valid, ["valid"], None),
@@ -37,7 +38,7 @@ COUNTERS = [  # label, value, statuses it shows, help
      "Account changed or invalid token: someone has to re-authorize or investigate."),
     ("Other issues", summary.other_problems, ["unavailable", "rate_limited", "unexpected"],
      "Copernica or the network failed, or answered unexpectedly: usually not the token's fault."),
-    ("Not checked", sum(c.outcome is Outcome.UNCHECKED for c in connections), ["unchecked"], None),
+    ("Not checked", fleet.unchecked, ["unchecked"], None),
 ]
 for col, (label, value, statuses, help_text) in zip(st.columns(len(COUNTERS)), COUNTERS, strict=True):
     col.metric(label, value, border=True, help=help_text)
@@ -53,7 +54,7 @@ if summary.duplicates:
 
 ui.watcher_line(ws)
 
-clients = client_summaries(connections)
+clients = fleet.clients
 if any(c.client for c in clients):
     with st.expander("By client, worst first", expanded=any(c.need_a_person for c in clients)):
         st.dataframe(pd.DataFrame([{"Client": c.client or "(no client)", "Connections": c.connections,
@@ -71,7 +72,7 @@ running = st.container()  # the check-all's progress, above the table, which sta
 statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_func=ui.status_label,
                     label_visibility="collapsed", key="status_filter")
 
-shown = worst_first(filter_connections(connections, search=search, statuses=statuses, clients=chosen_clients))
+shown = filter_connections(fleet.worst_first, search=search, statuses=statuses, clients=chosen_clients)
 MAX_ROWS = 1000  # worst first: the rows that matter are on top; search or filter reaches the others
 table = ui.connections_table(shown[:MAX_ROWS])
 if table.empty:

@@ -122,3 +122,38 @@ def test_an_older_schema_is_migrated_without_losing_rows(env):
     assert schema_version(db) == len(MIGRATIONS)
     assert [r["action"] for r in db["events"].rows] == ["kept"]
     assert db["check_days"].exists() and "client" in db["connections"].columns_dict
+
+
+def test_the_fleet_is_shared_until_a_connection_or_application_changes(env):
+    import shutil
+    from pathlib import Path
+
+    ws, other = make_workspace(env), make_workspace(env)  # another process writes through its own
+    first = seed_connection(ws, "7", "Seven")
+    fleet = ws.fleet()
+    assert ws.fleet() is fleet and other.fleet() is fleet  # nothing changed: nothing worked out again
+    assert fleet.summary is fleet.summary
+
+    other.rename_connection(first, "Seven NL")
+    assert [c.label for c in ws.fleet().connections] == ["Seven NL"]
+    fleet = ws.fleet()
+    store.record_checks(other.db, other.vault, [
+        (first, Verdict(Outcome.INVALID_TOKEN, "refused"), None, other.clock(), False)])
+    assert ws.fleet() is not fleet and ws.fleet().summary.need_a_person == 1
+    fleet = ws.fleet()
+    other.db.execute("UPDATE connections SET client = 'Bloom' WHERE id = ?", [first])  # any writer
+    assert ws.fleet().connections[0].client == "Bloom"
+    app = other.save_application(label="Agency app", client_key="ck-123456", client_secret="cs-1234567890abcdef")
+    fleet = ws.fleet()
+    other.save_application(application_id=app.id, label="Renamed app", client_key="ck-123456",
+                           client_secret="", redirect_uri=app.redirect_uri)
+    assert ws.fleet() is not fleet
+    ws.close(), other.close()
+
+    # another database at the same path, with as many changes, is not mistaken for this one
+    path = Path(env["COPERNICA_DB"])
+    shutil.rmtree(path.parent)
+    fresh = make_workspace(env)
+    seed_connection(fresh, "8", "Eight")
+    assert [c.label for c in fresh.fleet().connections] == ["Eight"]
+    fresh.close()

@@ -13,6 +13,8 @@ st.caption("The watcher (`python -m copernica_core watch`) checks every connecti
            "message per run to each target below when a connection breaks, stays broken (a daily reminder) or "
            "works again.")
 
+if notice := st.session_state.pop("alerts_notice", None):
+    st.success(ui.text(notice), icon=":material/check:")
 if ws.may(Action.MANAGE):
     st.subheader("Where alerts go")
     targets = ws.notify_targets()
@@ -25,10 +27,12 @@ if ws.may(Action.MANAGE):
             if test.button("Send a test notification", key=f"test_{target.key}", icon=":material/send:"):
                 error = ws.send_test_notification(target.key)
                 st.session_state["test_result"] = (target.key, error)
-            if target.stored_id is not None and remove.button("Delete", key=f"delete_{target.key}",
-                                                              icon=":material/delete:", type="tertiary"):
-                ws.delete_notify_target(target.stored_id)
-                st.rerun()
+            if target.stored_id is not None:
+                with remove:
+                    if ui.danger_button("Delete", key=f"delete_target_{target.stored_id}"):
+                        ws.delete_notify_target(target.stored_id)
+                        st.session_state["alerts_notice"] = f"Deleted the target {target.label}."
+                        st.rerun()
             shown = st.session_state.get("test_result")
             if shown and shown[0] == target.key:
                 if shown[1]:

@@ -287,6 +287,29 @@ def test_overview_lists_worst_first_one_connection_in_each_status(page_env):
     assert statuses[0] == ["Account changed"] and statuses[-1] == ["Valid"]
 
 
+def test_no_account_change_is_hidden_behind_and_n_more(page_env):
+    """Eight alerts as boxes; every further account change still listed, with its link."""
+    from copernica_core.models import Outcome
+
+    ws = make_workspace(page_env)
+    for i in range(12):
+        factories.seed_connection(ws, str(200 + i), f"Moved {i}", status=Outcome.ACCOUNT_CHANGED,
+                                  label=f"Moved {i:02d}" if i != 11 else "Moved 11 <b>[x](http://evil)</b>")
+    for i in range(3):
+        factories.seed_connection(ws, str(300 + i), f"Revoked {i}", label=f"Revoked {i}",
+                                  status=Outcome.INVALID_TOKEN)
+    ws.close()
+    at = app().run()
+    assert not at.exception
+    assert "**4 more connections now reach another Copernica account.**" in texts(at)
+    [links] = [h.proto.body for h in at.get("html") if "inspect?connection=" in h.proto.body]
+    for i in range(8, 11):
+        cid = next(c.id for c in make_workspace(page_env).connections() if c.label == f"Moved {i:02d}")
+        assert f'<a href="inspect?connection={cid}">Moved {i:02d}</a>' in links  # same tab: no target
+    assert "Moved 11 &lt;b&gt;[x](http://evil)&lt;/b&gt;</a>" in links  # a label is text
+    assert "…and 3 more: the table below lists them first." in texts(at)
+
+
 def test_a_pasted_token_that_would_take_over_another_connection_is_refused_and_named(page_env, sandbox, control,
                                                                                       monkeypatch):
     for name, value in sandbox.env().items():

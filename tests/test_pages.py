@@ -64,6 +64,8 @@ def test_adding_an_application_saves_it_and_clears_the_secret(page_env):
     at.button[0].click().run()
     assert not at.exception
     assert "Added Agency app" in texts(at)
+    # Copernica cannot check a secret without a code: the page says when it will be checked
+    assert "that first authorization checks them" in texts(at)
     assert at.text_input(key="new_secret").value == ""
     ws = make_workspace(page_env)
     assert [a.client_key for a in ws.applications()] == ["ck-123456"]

@@ -118,8 +118,9 @@ def test_someone_else_cannot_complete_an_authorization_started_by_the_admin(brow
     ws = make_workspace(signed.env)
     ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
     page.goto(f"{signed.url}/authorize")
-    link = page.get_by_text("Authorize with Copernica").get_attribute("href")
-    callback = consent(link, account="101")
+    page.get_by_role("button", name="Authorize with Copernica").click()  # the state is issued now
+    expect(page.get_by_role("button", name="Give access")).to_be_visible()
+    callback = consent(page.url, account="101")  # Copernica's consent page, answered for Ann
     other = browser.new_context().new_page()
     sign_in(other, signed, "victor")
     other.goto(callback)

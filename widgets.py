@@ -378,7 +378,7 @@ def watcher_line(ws: Workspace) -> None:
     calls: one line under the Overview's counts."""
     status = ws.watcher_status()
     today, month = ws.copernica_calls()
-    calls = f"Copernica calls: {today:,} today · {month:,} in the last 30 days (billed)"
+    calls = f"Copernica bills every check: {today:,} billed today, {month:,} in the last 30 days"
     now = datetime.now(UTC)
     last = status.last_run_started_at
     if status.every is None or last is None:

@@ -95,13 +95,14 @@ if total:
     checks = ws.history(conn.id, since=since, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     st.dataframe(pd.DataFrame([{
         "When (UTC)": ui.as_datetime(c.checked_at), "Result": ui.status_label(c.outcome),
-        "Account reached": c.account_seen or "", "Response time": c.latency_ms, "Detail": c.detail}
+        "Account reached": c.account_seen or "", "Response time": c.latency_ms, "Technical detail": c.detail}
         for c in checks]), hide_index=True, width="stretch", column_config={
             "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss", width=170),
             "Result": st.column_config.TextColumn(width=130),
             "Account reached": st.column_config.TextColumn(width=120),
             "Response time": st.column_config.NumberColumn(format="%.0f ms", width=110),
-            "Detail": st.column_config.TextColumn(width="large")})
+            "Technical detail": st.column_config.TextColumn(
+                width="large", help="What Copernica answered, for whoever investigates (nothing secret)")})
 
     def history_csv(connection_id=conn.id, since=since, actor=ws.actor) -> str:
         # Called when the button is clicked, after this run's workspace was closed: its own,

@@ -268,10 +268,15 @@ def test_alerts_page_adds_a_target_shows_it_redacted_and_sends_a_test(page_env):
         hook.stop()
 
 
+@responses.activate
 def test_overview_shows_that_no_watcher_runs_and_the_calls(page_env):
-    seed_connection(page_env, label="Flowers")
+    cid = seed_connection(page_env, label="Flowers")
+    mock_copernica()
+    make_workspace(page_env).check([cid])  # a JWT and an identity call: two billed calls
     at = app().run()
-    assert "No scheduled checks" in "\n".join(e.value for e in at.caption)
+    caption = "\n".join(e.value for e in at.caption)
+    assert "No scheduled checks" in caption
+    assert "Copernica bills every check: 2 billed today, 2 in the last 30 days" in caption
 
 
 def test_overview_lists_worst_first_one_connection_in_each_status(page_env):

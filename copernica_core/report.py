@@ -28,11 +28,16 @@ COLUMNS = ["connection", "client", "account", "status", "last_ok", "uptime_30_da
 MIN_CHECKS_FOR_UPTIME = 5  # fewer checks than this make a percentage that means nothing
 
 
+def counted(number: int, noun: str) -> str:
+    """'1 connection', '3 connections', 'no connections'."""
+    return f"{number or 'no'} {noun}{'' if number == 1 else 's'}"
+
+
 def uptime_text(checks: tuple[int, int]) -> str:
     """(valid, all) checks as an uptime: a percentage only over enough checks to mean one."""
     ok, total = checks
     if total < MIN_CHECKS_FOR_UPTIME:
-        return "no checks yet" if not total else f"{total} check{'s' if total > 1 else ''} so far"
+        return f"{counted(total, 'check')} yet" if not total else f"{counted(total, 'check')} so far"
     return f"{ok / total:.1%}"
 
 

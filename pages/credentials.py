@@ -4,6 +4,7 @@ import streamlit as st
 
 import widgets as ui
 from copernica_core import Action, BadInput
+from copernica_core.report import counted
 from copernica_core.workspace import PasteAttempt
 
 ui.require(Action.MANAGE, "Credentials")
@@ -67,25 +68,26 @@ for app in applications:
             st.success("Saved. The connections' tokens were not touched. Copernica has no way to check a "
                        "client key and secret on their own: they are checked at the next authorization, "
                        "which names the secret if Copernica refuses it.", icon=":material/check:")
-        st.markdown(f"**Client key:** {ui.text(app.client_key)} · {len(affected)} connection(s)")
+        st.markdown(f"**Client key:** {ui.text(app.client_key)} · {counted(len(affected), 'connection')}")
         st.caption("Redirect URI to register in Copernica:")
         st.code(app.redirect_uri, language=None)
         with st.expander("Edit", expanded=isinstance(outcome, BadInput)):
             if affected:
-                st.info(f"Affects {len(affected)} connection(s): "
+                st.info(f"Affects {counted(len(affected), 'connection')}: "
                         f"{', '.join(ui.text(c.label) for c in affected)}. Their tokens stay stored and keep "
                         "working: Copernica tokens do not depend on the client key or secret. New "
                         "authorizations will use what you save here.", icon=":material/info:")
             application_form(prefix, outcome, application=app)
         with st.expander("Delete"):
-            st.write(f"Deleting forgets this application and its {len(affected)} connection(s) and their "
-                     "history here. It does not revoke anything in Copernica: do that in Marketing Suite → "
-                     "company settings → applications.")
+            theirs = f"{counted(len(affected), 'connection')} with their history" if affected else ""
+            st.write(f"Deleting forgets this application{f' and its {theirs}' if theirs else ''} here. It does "
+                     "not revoke anything in Copernica: do that in Marketing Suite → company settings → "
+                     "applications.")
             if st.checkbox("Yes, delete it and forget its connections", key=f"{prefix}_confirm_delete") and \
                     ui.danger_button("Delete application", key=f"{prefix}_delete"):
                 ws.delete_application(app.id)
-                st.session_state["credentials_notice"] = (f"Deleted {app.label} and forgot its "
-                                                          f"{len(affected)} connection(s) here.")
+                st.session_state["credentials_notice"] = (f"Deleted {app.label}"
+                                                          f"{f' and forgot its {theirs}' if theirs else ''}.")
                 st.rerun()
 
 added = st.session_state.pop("new_outcome", None)

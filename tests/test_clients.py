@@ -11,6 +11,7 @@ import pytest
 
 from copernica_core.models import Outcome
 from copernica_core.overview import client_summaries, summarize, worst_first
+from copernica_core.report import counted
 
 from .factories import seed_connection
 from .test_cli import cli_env, run, write_csv  # noqa: F401  (cli_env is a fixture)
@@ -142,3 +143,7 @@ def test_client_filter_on_listings(cli_env, capsys, sws, command):  # noqa: F811
     sws.set_client([1], "Acme BV")
     records = json.loads(run(capsys, command, "--json", "--client", "Acme BV")[1])
     assert [r["label"] for r in records] == ["Acme shop"]
+
+
+def test_counts_read_as_words():
+    assert [counted(n, "connection") for n in (0, 1, 2)] == ["no connections", "1 connection", "2 connections"]

@@ -71,6 +71,22 @@ def test_adding_an_application_saves_it_and_clears_the_secret(page_env):
     assert [a.client_key for a in ws.applications()] == ["ck-123456"]
 
 
+def test_deleting_an_application_is_confirmed_and_says_what_it_forgot(page_env):
+    app_id = add_application(page_env)
+    ws = make_workspace(page_env)
+    for account in ("7", "8"):
+        factories.seed_connection(ws, account, f"Shop {account}", application_id=app_id)
+    at = app("credentials").run()
+    assert "123456 · 2 connections" in texts(at)
+    assert "Deleting forgets this application and its 2 connections with their history here." in texts(at)
+    assert not [b for b in at.button if b.label == "Delete application"]  # only once confirmed
+    at.checkbox(key=f"app{app_id}_confirm_delete").check().run()
+    next(b for b in at.button if b.label == "Delete application").click().run()
+    assert not at.exception
+    assert "Deleted Agency app and forgot its 2 connections with their history" in texts(at)
+    assert ws.applications() == [] and ws.connections() == []
+
+
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("new_label", "   ", "Label is required"),
     ("new_key", "has space", "printable characters without spaces"),

@@ -23,10 +23,14 @@ if summary := st.session_state.pop("check_all_summary", None):
 fleet = ws.fleet()  # shared and reused until something changes: 10,000 connections cost nothing to redraw
 connections = fleet.connections
 if not connections:
-    st.info("No connections yet. Add your Copernica application's **Client key** and **Client secret** "
-            "on the Credentials page, then connect accounts on the Authorize page. Already have an access "
-            "token? Paste it on the Credentials page.", icon=":material/info:")
-    st.page_link("pages/credentials.py", label="Add an application", icon=":material/key:")
+    if ws.applications():  # the first step is done: point at the next one only
+        st.info("No connections yet. Connect a Copernica account on the Authorize page. Already have an "
+                "access token? Paste it on the Credentials page.", icon=":material/info:")
+    else:
+        st.info("No connections yet. Add your Copernica application's **Client key** and **Client secret** "
+                "on the Credentials page, then connect accounts on the Authorize page. Already have an access "
+                "token? Paste it on the Credentials page.", icon=":material/info:")
+        st.page_link("pages/credentials.py", label="Add an application", icon=":material/key:")
     st.page_link("pages/authorize.py", label="Authorize an account", icon=":material/link:")
     st.stop()
 

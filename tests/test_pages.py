@@ -54,6 +54,15 @@ def test_overview_without_connections_explains_what_to_do(page_env):
     at = app().run()
     assert not at.exception
     assert "No connections yet" in texts(at)
+    assert "Client key" in texts(at)
+
+
+def test_overview_with_an_application_but_no_connections_points_at_authorize(page_env):
+    add_application(page_env)
+    at = app().run()
+    assert not at.exception
+    assert "No connections yet. Connect a Copernica account on the Authorize page" in texts(at)
+    assert "Client key" not in texts(at)  # the application is there: do not ask for it again
 
 
 def test_adding_an_application_saves_it_and_clears_the_secret(page_env):

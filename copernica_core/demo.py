@@ -72,7 +72,8 @@ class Inbox:
             text = f"{message.get('title', '')}\n{message.get('message', '')}"
         except ValueError:
             text = body.decode("utf-8", "replace")
-        entry = f"--- alert received {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n{for_terminal(text)}\n"
+        shown = "\n".join(for_terminal(line) for line in text.splitlines())  # lines stay lines
+        entry = f"--- alert received {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n{shown}\n"
         print(entry, flush=True)
         with self.log_file.open("a", encoding="utf-8") as out:
             out.write(entry)

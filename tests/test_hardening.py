@@ -56,6 +56,19 @@ def test_for_terminal_shows_codes_instead_of_acting():
     assert for_terminal("plain “quoted” text") == "plain “quoted” text"
 
 
+def test_demo_inbox_keeps_an_alerts_lines_and_neutralises_each(tmp_path, capsys):
+    from copernica_core.demo import Inbox
+
+    inbox = Inbox(tmp_path / "notifications.log")
+    try:
+        inbox.received(json.dumps({"title": "1 need attention", "message": "Needs attention:\n- Acme\x1b[2J"}).encode())
+    finally:
+        inbox.stop()
+    lines = (tmp_path / "notifications.log").read_text().splitlines()
+    assert lines[1:] == ["1 need attention", "Needs attention:", "- Acme\\x1b[2J"]
+    assert "\x1b" not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("command", [["export", "--csv"], ["history", "--csv"]])
 def test_csv_cells_never_start_a_formula(hostile_connection, cli_env, capsys, control, command):  # noqa: F811
     control.post("fail", endpoint="identity", kind="json500", times=3)

@@ -73,6 +73,7 @@ def test_demo_command_gives_a_working_dashboard_consent_loop_watcher_and_survive
         requests.post(f"http://127.0.0.1:{sandbox_port}/_sandbox/revoke", json={"account_id": "103"}, timeout=5)
         wait_for(lambda: inbox.exists() and "Northwind Travel" in inbox.read_text(), 30, "the alert in the inbox")
         assert "Invalid token" in inbox.read_text()
+        assert any(line.startswith("- Northwind Travel") for line in inbox.read_text().splitlines())
         assert "alert received" in log.read_text()
         page.goto(f"http://localhost:{port}/")
         expect(page.get_by_text("Scheduled checks every 5 s")).to_be_visible()

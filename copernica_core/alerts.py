@@ -136,7 +136,7 @@ _STATUS_WORDS = {
 def compose(evaluation: Evaluation, *, public_url: str = "") -> tuple[str, str]:
     """One message (title, body) for everything this run has to say."""
     counts = {kind: sum(n.kind == kind for n in evaluation.notices) for kind in _HEADINGS}
-    parts = [f"{counts['broken']} need attention" if counts["broken"] else "",
+    parts = [f"{counts['broken']} need{'s' if counts['broken'] == 1 else ''} attention" if counts["broken"] else "",
              f"{counts['reminder']} still broken" if counts["reminder"] else "",
              f"{counts['recovered']} working again" if counts["recovered"] else ""]
     if evaluation.outage_notice in ("down", "still down"):

@@ -40,7 +40,7 @@ if ws.may(Action.MANAGE):
                 else:
                     st.success("Sent. Check that it arrived.", icon=":material/check:")
             if target.stored_id is None:
-                st.caption("From COPERNICA_NOTIFY: change it where the watcher's environment is set.")
+                st.caption("Set by COPERNICA_NOTIFY in the watcher's environment: change or remove it there.")
 
     with st.form("add_target", clear_on_submit=True):
         st.markdown("**Add a target**")

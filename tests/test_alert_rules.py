@@ -94,7 +94,7 @@ def test_the_message_lists_label_client_account_status_what_to_do_and_the_inspec
     result = evaluate(watched, OutageState(), now=START, alert_after=timedelta(minutes=30),
                       remind_every=timedelta(hours=24))
     title, body = compose(result, public_url="https://connections.example.com/")
-    assert title == "Copernica Connections: 1 need attention, 1 working again"
+    assert title == "Copernica Connections: 1 needs attention, 1 working again"
     assert ("- Camping Het Bos (client Bos BV) · account Het Bos (1001) · Invalid token · What to do: Paste a new "
             "token for it. · https://connections.example.com/inspect?connection=7") in body
     assert "Working again:\n- Bloom · account Bloom (102) · Valid · https://" in body

@@ -61,11 +61,11 @@ def test_demo_inbox_keeps_an_alerts_lines_and_neutralises_each(tmp_path, capsys)
 
     inbox = Inbox(tmp_path / "notifications.log")
     try:
-        inbox.received(json.dumps({"title": "1 need attention", "message": "Needs attention:\n- Acme\x1b[2J"}).encode())
+        inbox.received(json.dumps({"title": "1 needs attention", "message": "Needs attention:\n- Acme\x1b[2J"}).encode())
     finally:
         inbox.stop()
     lines = (tmp_path / "notifications.log").read_text().splitlines()
-    assert lines[1:] == ["1 need attention", "Needs attention:", "- Acme\\x1b[2J"]
+    assert lines[1:] == ["1 needs attention", "Needs attention:", "- Acme\\x1b[2J"]
     assert "\x1b" not in capsys.readouterr().out
 
 

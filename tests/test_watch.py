@@ -68,7 +68,7 @@ def test_revoked_token_one_alert_then_quiet_then_one_recovery(watched, control, 
     try:
         wait_for(lambda: webhook.messages, 15, "the alert")
         [alert] = webhook.messages
-        assert alert["title"] == "Copernica Connections: 1 need attention"
+        assert alert["title"] == "Copernica Connections: 1 needs attention"
         assert "Bloom Florists" in alert["message"] and "Invalid token" in alert["message"]
         assert "Paste a new access token of this account" in alert["message"]
         assert "https://connections.example.com/inspect?connection=2" in alert["message"]

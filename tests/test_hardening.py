@@ -61,7 +61,8 @@ def test_demo_inbox_keeps_an_alerts_lines_and_neutralises_each(tmp_path, capsys)
 
     inbox = Inbox(tmp_path / "notifications.log")
     try:
-        inbox.received(json.dumps({"title": "1 needs attention", "message": "Needs attention:\n- Acme\x1b[2J"}).encode())
+        alert = {"title": "1 needs attention", "message": "Needs attention:\n- Acme\x1b[2J"}
+        inbox.received(json.dumps(alert).encode())
     finally:
         inbox.stop()
     lines = (tmp_path / "notifications.log").read_text().splitlines()

@@ -23,6 +23,10 @@ if summary := st.session_state.pop("check_all_summary", None):
 fleet = ws.fleet()  # shared and reused until something changes: 10,000 connections cost nothing to redraw
 connections = fleet.connections
 if not connections:
+    if not ws.may(Action.MANAGE):  # a viewer cannot add one: say who can, not where they may not go
+        st.info("No connections yet. An admin of this dashboard connects Copernica accounts; they will "
+                "be listed here.", icon=":material/info:")
+        st.stop()
     if ws.applications():  # the first step is done: point at the next one only
         st.info("No connections yet. Connect a Copernica account on the Authorize page. Already have an "
                 "access token? Paste it on the Credentials page.", icon=":material/info:")

@@ -6,7 +6,7 @@ import pytest
 import responses
 from streamlit.testing.v1 import AppTest
 
-from copernica_core import Actor
+from copernica_core import Actor, Role
 
 from . import factories
 from .conftest import API, AUTH, make_workspace
@@ -63,6 +63,17 @@ def test_overview_with_an_application_but_no_connections_points_at_authorize(pag
     assert not at.exception
     assert "No connections yet. Connect a Copernica account on the Authorize page" in texts(at)
     assert "Client key" not in texts(at)  # the application is there: do not ask for it again
+
+
+def test_overview_without_connections_tells_a_viewer_who_connects_accounts(page_env, monkeypatch):
+    import signin
+
+    add_application(page_env)
+    monkeypatch.setattr(signin, "acting_person", lambda settings: Actor("vic@agency.example", Role.VIEWER))
+    at = app().run()
+    assert not at.exception
+    assert "An admin of this dashboard connects Copernica accounts" in texts(at)
+    assert "Authorize page" not in texts(at)
 
 
 def test_adding_an_application_saves_it_and_clears_the_secret(page_env):

@@ -37,6 +37,9 @@ try:
             for page, needs in PAGES:
                 if ws.may(needs):
                     st.page_link(page)
+            if ws.may(Action.MANAGE):
+                for warning in ws.settings.warnings:  # a setting in secrets.toml that is not read
+                    st.warning(warning, icon=":material/warning:")
         signin.sidebar(ws)
         navigation.run()
 except Exception as error:  # never a traceback on the page; st.rerun/st.stop are not Exceptions

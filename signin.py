@@ -1,20 +1,23 @@
 """Who may use the dashboard (docs/architecture.md, "Sign-in and roles").
 
 Without an `[auth]` section in `.streamlit/secrets.toml` there is no sign-in: the person at
-this machine is admin, and a request for a host name that is not loopback is refused
-unless COPERNICA_ALLOW_ANONYMOUS=true. With it, Streamlit's `st.login` signs people in
-through the company's OpenID Connect provider, and COPERNICA_ADMINS / COPERNICA_VIEWERS
-give them a role. The core enforces the role; the pages only hide what it would refuse.
+this machine is admin, and a request from anywhere else (decided from the browser's Origin
+and forwarded addresses, never from Host: `access.is_local_request`) is refused unless
+COPERNICA_ALLOW_ANONYMOUS=true. With it, Streamlit's `st.login` signs people in through the
+company's OpenID Connect provider, whose ID token must say the e-mail address is verified, and
+COPERNICA_ADMINS / COPERNICA_VIEWERS give them a role. The core enforces the role; the pages
+only hide what it would refuse.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
+import requests
 import streamlit as st
 
 from copernica_core import Actor, Role, Settings, Workspace
-from copernica_core.config import is_loopback
+from copernica_core.access import is_local_request
+
+PROVIDER_TIMEOUT = 5  # seconds to wait for the identity provider before saying it is down
 
 
 def sign_in_configured() -> bool:
@@ -24,26 +27,33 @@ def sign_in_configured() -> bool:
         return False
 
 
-def _loopback_request() -> bool:
-    host = st.context.headers.get("Host")
-    if host is None:  # no HTTP request behind this run (AppTest); a WebSocket always sends Host
+def _from_this_machine() -> bool:
+    headers = st.context.headers
+    if not headers:  # no HTTP request behind this run (AppTest); a WebSocket always has headers
         return True
-    try:
-        return is_loopback(urlsplit(f"//{host}").hostname)
-    except ValueError:
-        return False
+    lowered = {name.lower(): ", ".join(headers.get_all(name)) for name in headers.to_dict()}
+    return is_local_request(lowered, peer=st.context.ip_address)
+
+
+def email_verified() -> bool:
+    """Whether the provider vouches for the address. Streamlit reads the ID token's claims
+    (never the userinfo endpoint), so `email_verified` must be in the ID token; some providers
+    send it as the string "true"."""
+    return st.user.get("email_verified") in (True, "true")
 
 
 def acting_person(settings: Settings) -> Actor:
     """The person this script run (and its widget callbacks) acts for. Someone who may not
     use the dashboard acts as nobody: the core refuses them everything."""
     if not sign_in_configured():
-        if _loopback_request() or settings.allow_anonymous:
+        if settings.allow_anonymous or _from_this_machine():
             return Actor.local_dashboard()
         return Actor.nobody()
     if not st.user.is_logged_in:
         return Actor.nobody()
     email = str(st.user.get("email") or "")
+    if not email_verified():  # anyone may claim an address at a provider that does not check it
+        return Actor.nobody(email)
     return Actor.signed_in(email, admins=settings.admins, viewers=settings.viewers) or Actor.nobody(email)
 
 
@@ -55,31 +65,85 @@ def gate(ws: Workspace) -> bool:
         return False
     if not sign_in_configured():
         _page("This dashboard answers only on this machine",
-              "It has no sign-in, so it serves only localhost. To share it with a team, configure "
-              "sign-in (an [auth] section in .streamlit/secrets.toml: see the README, \"Sign-in and roles\"); "
-              "or, on a network you trust, set COPERNICA_ALLOW_ANONYMOUS=true.")
+              "It has no sign-in, so it serves only a browser on the machine it runs on (also when a "
+              "proxy forwards the request). To share it with a team, configure sign-in (an [auth] section in "
+              ".streamlit/secrets.toml: see the README, \"Sign-in and roles\"); or, on a network you trust, "
+              "set COPERNICA_ALLOW_ANONYMOUS=true.")
         st.stop()
     state = st.query_params.get("state")
-    starter = ws.authorization_starter(state) if state and not st.user.is_logged_in else None
-    if starter and Actor.signed_in(starter, admins=ws.settings.admins, viewers=ws.settings.viewers) == Actor(
-            starter, Role.ADMIN):
-        ws.actor = Actor(starter, Role.ADMIN)
-        return True
+    if state and not st.user.is_logged_in:
+        starter = ws.authorization_starter(state)  # only for a state still waiting to be used
+        if starter and Actor.signed_in(starter, admins=ws.settings.admins, viewers=ws.settings.viewers) == Actor(
+                starter, Role.ADMIN):
+            ws.actor = Actor(starter, Role.ADMIN)
+            return True
+        _page("This authorization link was already used",
+              "It was used, has expired or was never issued here, so it shows nothing. Sign in to see "
+              "your connections.")
+        _sign_in_button()
+        st.stop()
     if not st.user.is_logged_in:
         _page("Copernica Connections", "Sign in with your company account to see and manage the "
               "connections to Copernica.")
-        st.button("Sign in", type="primary", icon=":material/login:", on_click=st.login)
+        _sign_in_button()
         st.stop()
-    _page("You have no access", f"You are signed in as {ws.actor.who or 'an account without an e-mail address'}, "
-          "which is not on the dashboard's list of admins or viewers. Ask an admin to add you "
-          "(COPERNICA_ADMINS or COPERNICA_VIEWERS).")
+    _no_access(ws)
     st.button("Sign out", icon=":material/logout:", on_click=st.logout)
     st.stop()
 
 
+def _no_access(ws: Workspace) -> None:
+    who = ws.actor.who
+    if not who:
+        _page("You have no access", "Your sign-in provider did not send an e-mail address, so the dashboard "
+              "cannot tell who you are. Whoever runs the provider must include the email and email_verified "
+              "claims in the ID token (the dashboard reads the ID token, not the userinfo endpoint).")
+    elif not email_verified():
+        _page("You have no access", f"Your sign-in provider does not confirm that {who} is your address "
+              "(its ID token does not say email_verified: true), and anyone can claim an address that is "
+              "not verified. Verify the address at your provider, or ask whoever runs it to send "
+              "email_verified in the ID token; then sign in again.")
+    else:
+        _page("You have no access", f"You are signed in as {who}, which is not on the dashboard's list of "
+              "admins or viewers. Ask an admin to add you.")
+    for warning in ws.settings.warnings:
+        st.warning(warning, icon=":material/warning:")
+
+
+def _sign_in_button() -> None:
+    if problem := st.session_state.pop("sign_in_problem", None):
+        st.error(problem, icon=":material/cloud_off:")
+    st.button("Try again" if problem else "Sign in", type="primary", icon=":material/login:",
+              on_click=_sign_in, key="sign_in")
+
+
+def _sign_in() -> None:
+    """st.login, once the identity provider answers: when it does not, Streamlit shows a bare
+    "Authentication error" page with no way back, so say so here and offer to try again."""
+    if problem := _provider_problem():
+        st.session_state["sign_in_problem"] = problem
+        return
+    st.login()
+
+
+def _provider_problem() -> str | None:
+    url = str(st.secrets["auth"].get("server_metadata_url", ""))
+    if not url:
+        return None  # several providers: Streamlit asks which one
+    try:
+        response = requests.get(url, timeout=PROVIDER_TIMEOUT, allow_redirects=False)
+        if response.ok and "authorization_endpoint" in response.json():
+            return None
+        said = f"answered with HTTP {response.status_code}"
+    except (requests.RequestException, ValueError):
+        said = "did not answer"
+    return (f"The sign-in provider {said}, so you cannot sign in right now. Try again in a minute; if "
+            "it lasts, tell whoever runs the dashboard.")
+
+
 def _page(title: str, text: str) -> None:
     st.title(title)
-    st.write(text)
+    st.text(text)  # plain text: an address from the provider is shown as typed, never as markdown
 
 
 def sidebar(ws: Workspace) -> None:
@@ -87,5 +151,5 @@ def sidebar(ws: Workspace) -> None:
     if not sign_in_configured() or not st.user.is_logged_in:
         return
     with st.sidebar:
-        st.caption(f"Signed in as **{ws.actor.who}** ({ws.actor.role})")
+        st.text(f"Signed in as {ws.actor.who} ({ws.actor.role})")  # text: an address is no mailto link
         st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign_out")

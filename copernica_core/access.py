@@ -4,9 +4,12 @@ works): every Workspace operation checks the acting person before it does anythi
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import urlsplit
 
+from .config import is_loopback
 from .errors import Forbidden
 
 
@@ -82,3 +85,45 @@ def role_for(email: str | None, *, admins: tuple[str, ...], viewers: tuple[str, 
         if email in entries or domain in entries:
             return role
     return None
+
+
+# Headers a proxy adds to say who the request was for; any of them means someone else's
+# request passed through a proxy, and then only a loopback client and host keep it local.
+_FORWARDED_ADDRESS_HEADERS = ("x-forwarded-for", "x-real-ip", "x-forwarded-host", "x-original-forwarded-for")
+
+
+def is_local_request(headers: Mapping[str, str], *, peer: str | None) -> bool:
+    """Whether a dashboard request comes from a browser on this machine, decided from what a
+    proxy cannot make look local (docs/architecture.md, "Sign-in and roles"): the browser's
+    `Origin` (a WebSocket always has one, and a proxy passes it on), the addresses a proxy
+    forwards, and the connection's own peer; never from `Host`, which a proxy rewrites
+    (nginx's default is the upstream's own, loopback, address). Unsure means not local.
+
+    `headers`: the request's headers with lower-case names (values of a repeated header joined
+    by commas); `peer`: the connection's remote address, or None when it is loopback."""
+    if peer is not None and not is_loopback(peer):
+        return False
+    origin = headers.get("origin", "")
+    if not origin or not is_loopback(_hostname(origin)):
+        return False
+    for name in _FORWARDED_ADDRESS_HEADERS:
+        if name in headers and not all(is_loopback(_hostname(v)) for v in headers[name].split(",")):
+            return False
+    if "forwarded" in headers:  # RFC 7239: for=…;host=…, elements separated by commas
+        pairs = [p.split("=", 1) for element in headers["forwarded"].split(",") for p in element.split(";")]
+        named = [(k.strip().lower(), v.strip().strip('"')) for k, v in (p for p in pairs if len(p) == 2)]
+        if not all(is_loopback(_hostname(v)) for k, v in named if k in ("for", "host")):
+            return False
+    return True
+
+
+def _hostname(value: str) -> str | None:
+    """The host of an origin (`http://localhost:8501`), a host with a port, or an address."""
+    value = value.strip()
+    if "://" not in value and value.count(":") > 1 and not value.startswith("["):  # a bare IPv6 address
+        return value
+    try:
+        return urlsplit(value if "://" in value else f"//{value}").hostname
+    except ValueError:
+        return None
+

@@ -71,6 +71,7 @@ class Settings:
     admins: tuple[str, ...] = ()  # addresses or @domain entries (with sign-in on)
     viewers: tuple[str, ...] = ()
     allow_anonymous: bool = False  # without sign-in, serve hosts other than loopback too
+    warnings: tuple[str, ...] = ()  # settings found where they are not read (secrets.toml)
 
     @property
     def key_file(self) -> Path:
@@ -115,8 +116,12 @@ def check_endpoint(url: str, *, name: str) -> str:
     return url.strip().rstrip("/")
 
 
-def _secrets_file_values(paths: list[Path]) -> dict[str, str]:
+def _secrets_file_values(paths: list[Path]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The COPERNICA_* settings in the secrets files: top-level keys, or keys of a
+    `[copernica]` table. A key further down another table (TOML puts every key after `[auth]`
+    into `auth`) is not read: say so, or a misplaced COPERNICA_ADMINS quietly locks everyone out."""
     values: dict[str, str] = {}
+    warnings: list[str] = []
     for path in reversed(paths):  # the first path is the most specific and wins
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -124,8 +129,16 @@ def _secrets_file_values(paths: list[Path]) -> dict[str, str]:
             continue
         except (OSError, tomllib.TOMLDecodeError) as error:
             raise ConfigError(f"{path} cannot be read as TOML: {error}") from None
-        values.update({k: str(v) for k, v in data.items() if k in DEFAULTS})
-    return values
+        section = data.get("copernica")
+        for table in (data, section if isinstance(section, dict) else {}):
+            values.update({k: str(v) for k, v in table.items() if k in DEFAULTS})
+        for name, table in data.items():
+            misplaced = sorted(k for k in table if k in DEFAULTS) if isinstance(table, dict) else []
+            if misplaced and name != "copernica":
+                warnings.append(f"{path}: {', '.join(misplaced)} stand(s) inside the [{name}] section, where "
+                                "they are not read. Move them above the first [section] line, or into a "
+                                "[copernica] section.")
+    return values, tuple(warnings)
 
 
 def _positive(raw: str, *, name: str, kind: type) -> int | float:
@@ -145,7 +158,7 @@ def load_settings(
     env = os.environ if env is None else env
     if secrets_files is None:
         secrets_files = [Path(".streamlit/secrets.toml"), Path.home() / ".streamlit/secrets.toml"]
-    from_file = _secrets_file_values(secrets_files)
+    from_file, warnings = _secrets_file_values(secrets_files)
 
     def get(name: str) -> str:
         value = env.get(name)
@@ -175,6 +188,7 @@ def load_settings(
         admins=people(get("COPERNICA_ADMINS")),
         viewers=people(get("COPERNICA_VIEWERS")),
         allow_anonymous=flag(get("COPERNICA_ALLOW_ANONYMOUS"), name="COPERNICA_ALLOW_ANONYMOUS"),
+        warnings=warnings,
     )
 
 

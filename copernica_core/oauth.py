@@ -153,11 +153,12 @@ class Consumed:
     problem: AuthorizationResult | None = None
 
 
-def started_by(db: sqlite_utils.Database, state: str) -> str | None:
+def started_by(db: sqlite_utils.Database, state: str, *, now: datetime) -> str | None:
     """Who started the authorization this state belongs to (holding the state proves it was
-    handed to that person's browser), or None for an unknown state."""
-    row = db.execute("SELECT started_by FROM pending_authorizations WHERE state_hash = ?",
-                     [state_hash(state)]).fetchone()
+    handed to that person's browser), while it waits to be used: None for an unknown, used or
+    expired state, whose replayed address must show nobody anything."""
+    row = db.execute("SELECT started_by FROM pending_authorizations WHERE state_hash = ? AND used_at IS NULL "
+                     "AND expires_at > ?", [state_hash(state), iso(now)]).fetchone()
     return row[0] if row else None
 
 

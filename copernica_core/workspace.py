@@ -335,9 +335,10 @@ class Workspace:
                               self.actor.who)
 
     def authorization_starter(self, state: str) -> str | None:
-        """Who started the authorization of this state: with sign-in on, Copernica's redirect
-        completes for that person even when the sign-in cookie was lost on the way."""
-        return oauth.started_by(self.db, state) if state and len(state) <= 200 else None
+        """Who started the authorization of this state, while it waits to be used: with sign-in
+        on, Copernica's redirect completes for that person even when the sign-in cookie was lost
+        on the way."""
+        return oauth.started_by(self.db, state, now=self.clock()) if state and len(state) <= 200 else None
 
     def complete_authorization_url(self, url: str) -> AuthorizationResult:
         """Finish a flow from the full redirect URL pasted by the user."""

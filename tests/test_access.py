@@ -115,6 +115,51 @@ def test_roles_come_from_addresses_and_domains():
     assert role_for("", admins=admins, viewers=viewers) is None
 
 
+LOCAL = "http://localhost:8501"
+
+
+@pytest.mark.parametrize(("headers", "peer", "local"), [
+    ({"origin": LOCAL, "host": "localhost:8501"}, None, True),
+    ({"origin": "http://127.0.0.1:8501"}, None, True),
+    ({"origin": "http://[::1]:8501"}, None, True),
+    # nginx's default Host is the upstream's own address: the browser's Origin says where it is
+    ({"origin": "http://connections.example.com", "host": "127.0.0.1:8501"}, None, False),
+    ({"host": "localhost:8501"}, None, False),  # no Origin: not a browser on this machine, unsure
+    ({"origin": "null", "host": "localhost:8501"}, None, False),
+    ({"origin": LOCAL, "x-forwarded-for": "203.0.113.7, 127.0.0.1"}, None, False),
+    ({"origin": LOCAL, "x-forwarded-for": "::1"}, None, True),
+    ({"origin": LOCAL, "x-real-ip": "198.51.100.2"}, None, False),
+    ({"origin": LOCAL, "x-forwarded-host": "connections.example.com"}, None, False),
+    ({"origin": LOCAL, "forwarded": 'for="[2001:db8::1]:4711";proto=https'}, None, False),
+    ({"origin": LOCAL, "forwarded": "for=127.0.0.1;host=localhost:8501"}, None, True),
+    ({"origin": LOCAL, "forwarded": "for=unknown"}, None, False),
+    ({"origin": LOCAL}, "192.0.2.10", False),  # the connection itself comes from elsewhere
+])
+def test_this_machine_is_decided_from_origin_and_forwarded_addresses_never_host(headers, peer, local):
+    from copernica_core.access import is_local_request
+
+    assert is_local_request(headers, peer=peer) is local
+
+
+def test_a_used_or_expired_state_names_no_starter(sws):
+    """A replayed redirect address must not let a signed-out visitor act as its starter."""
+    from datetime import timedelta
+
+    from .helpers import callback_params, consent
+
+    sws.actor = Actor("ann@agency.example", Role.ADMIN)
+    app_id = sws.applications()[0].id
+    params = callback_params(consent(sws.start_authorization(app_id), account="101"))
+    assert sws.authorization_starter(params["state"]) == "ann@agency.example"
+    assert sws.complete_authorization(**params).ok
+    assert sws.authorization_starter(params["state"]) is None  # used
+    waiting = callback_params(consent(sws.start_authorization(app_id), account="102"))["state"]
+    clock = sws.clock
+    sws.clock = lambda: clock() + timedelta(minutes=11)
+    assert sws.authorization_starter(waiting) is None  # expired
+    assert sws.authorization_starter("forged-" * 8) is None
+
+
 def test_an_authorization_completes_only_for_the_person_who_started_it(sws):
     from .helpers import callback_params, consent
 

@@ -45,3 +45,22 @@ def test_broken_secrets_file_names_the_file(tmp_path):
     broken.write_text("this is = = not toml")
     with pytest.raises(ConfigError, match=r"secrets\.toml"):
         load_settings({}, secrets_files=[broken])
+
+
+def test_a_role_list_inside_the_auth_section_is_named_not_silently_ignored(tmp_path):
+    """TOML puts every key after `[auth]` into auth: COPERNICA_ADMINS there is not read, and
+    nobody could get in without being told why."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('COPERNICA_VIEWERS = "@agency.example"\n[auth]\nclient_id = "x"\n'
+                       'COPERNICA_ADMINS = "ann@agency.example"\n')
+    settings = load_settings({}, secrets_files=[secrets])
+    assert settings.admins == () and settings.viewers == ("@agency.example",)
+    [warning] = settings.warnings
+    assert "COPERNICA_ADMINS" in warning and "[auth]" in warning
+
+
+def test_settings_may_stand_in_a_copernica_section(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nclient_id = "x"\n[copernica]\nCOPERNICA_ADMINS = "ann@agency.example"\n')
+    settings = load_settings({}, secrets_files=[secrets])
+    assert settings.admins == ("ann@agency.example",) and settings.warnings == ()

@@ -444,3 +444,31 @@ def test_inspect_confirms_a_rename_and_names_a_disconnected_connection(page_env)
     next(b for b in at.button if b.label == "Disconnect").click().run()
     assert "Disconnected Shop NL \\(account 34\\)" in texts(at)
     assert [c.id for c in make_workspace(page_env).connections()] == [other]
+
+
+def signed_in_app(page: str | None = None, **user) -> AppTest:
+    at = app(page)
+    at.secrets["auth"] = {"server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+                          "client_id": "x", "client_secret": "y", "cookie_secret": "z",
+                          "redirect_uri": "http://localhost:8501/oauth2callback"}
+    at.user = user
+    return at
+
+
+def test_the_identity_provider_being_down_is_explained_with_a_way_to_try_again(page_env):
+    """Streamlit's own answer is a bare "Authentication error" page with no way back."""
+    at = signed_in_app(is_logged_in=False).run()
+    at.button(key="sign_in").click().run()
+    assert not at.exception
+    assert "The sign-in provider did not answer, so you cannot sign in right now" in texts(at)
+    assert at.button(key="sign_in").label == "Try again"
+
+
+def test_an_unverified_address_on_the_admin_list_has_no_access(page_env, monkeypatch):
+    monkeypatch.setenv("COPERNICA_ADMINS", "ann@agency.example")
+    at = signed_in_app(is_logged_in=True, email="ann@agency.example", email_verified=False).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["You have no access"]
+    assert "does not confirm that ann@agency.example is your address" in " ".join(t.value for t in at.text)
+    verified = signed_in_app(is_logged_in=True, email="ann@agency.example", email_verified=True).run()
+    assert "Connections" in [t.value for t in verified.title]

@@ -18,14 +18,16 @@ from .conftest import CHROMIUM, CHROMIUM_FLAGS, alert, run_dashboard, shoot, wai
 pytestmark = pytest.mark.e2e
 
 ADMIN, VIEWER, STRANGER = "ann@agency.example", "victor@agency.example", "sam@elsewhere.example"
+# Eve's provider account claims Ann's address without having verified it.
+PEOPLE = (("ann", ADMIN, True), ("victor", VIEWER, True), ("sam", STRANGER, True), ("eve", ADMIN, False))
 
 
 @pytest.fixture(scope="session")
 def oidc(tmp_path_factory):
-    """oidc-provider-mock with three people; its consent page signs in whoever is chosen."""
+    """oidc-provider-mock with four people; its consent page signs in whoever is chosen."""
     port = free_port()
     log = tmp_path_factory.mktemp("oidc") / "oidc.log"
-    users = [{"sub": sub, "email": email} for sub, email in (("ann", ADMIN), ("victor", VIEWER), ("sam", STRANGER))]
+    users = [{"sub": sub, "email": email, "email_verified": verified} for sub, email, verified in PEOPLE]
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "oidc_provider_mock", "--port", str(port),
@@ -55,11 +57,11 @@ def signed(tmp_path, sandbox, oidc):
         yield running
 
 
-def sign_in(page, dashboard, who: str) -> None:
+def sign_in(page, dashboard, who: str, *, lands_on: str = "Connections") -> None:
     page.goto(dashboard.url)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name=who).click()  # the provider's consent page: the chosen person
-    expect(page.get_by_role("heading", name="Connections")).to_be_visible()
+    page.get_by_role("button", name=who, exact=True).click()  # the provider's consent page: the chosen person
+    expect(page.get_by_role("heading", name=lands_on)).to_be_visible()
 
 
 def test_signed_out_shows_a_sign_in_page_and_no_data(page, signed):
@@ -75,7 +77,8 @@ def test_signed_out_shows_a_sign_in_page_and_no_data(page, signed):
 
 def test_an_admin_authorizes_an_account_and_the_activity_names_her(page, signed):
     sign_in(page, signed, "ann")
-    expect(page.get_by_text(f"Signed in as {ADMIN}")).to_be_visible()
+    expect(page.get_by_text(f"Signed in as {ADMIN} (admin)", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_role("link", name=ADMIN)).to_have_count(0)  # no mailto link
     page.goto(f"{signed.url}/credentials")
     page.get_by_label("Label").first.fill("Agency app")
     page.get_by_label("Client key").first.fill(DEMO_CLIENT_KEY)
@@ -157,14 +160,46 @@ def test_a_viewer_looks_and_checks_but_admin_pages_and_actions_are_refused(page,
 
 
 def test_a_stranger_has_no_access(page, signed):
-    sign_in_page = signed.url
-    page.goto(sign_in_page)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="sam").click()
-    expect(page.get_by_role("heading", name="You have no access")).to_be_visible()
-    expect(page.get_by_text(STRANGER)).to_be_visible()
+    sign_in(page, signed, "sam", lands_on="You have no access")
+    expect(page.get_by_text(f"You are signed in as {STRANGER}, which is not on")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     shoot(page, "signin-no-access")
+
+
+def test_an_address_the_provider_has_not_verified_is_refused_even_an_admins(page, signed):
+    """Anyone can claim an address at a provider that does not check it: Eve's ID token says
+    Ann's address with email_verified false."""
+    make_workspace(signed.env).save_application(label="Secret agency app", client_key="ck-hidden",
+                                                client_secret="cs-hidden-secret")
+    sign_in(page, signed, "eve", lands_on="You have no access")
+    expect(page.get_by_text(f"does not confirm that {ADMIN} is your address")).to_be_visible()
+    expect(page.get_by_role("link", name="Credentials")).to_have_count(0)
+    page.goto(f"{signed.url}/credentials")
+    expect(page.get_by_role("heading", name="You have no access")).to_be_visible()
+    assert "Secret agency app" not in page.content()
+    shoot(page, "signin-unverified-address")
+
+
+def test_a_replayed_redirect_address_shows_a_signed_out_visitor_nothing(browser, page, signed):
+    """Once used, the address Copernica sent Ann back to proves nothing about who holds it."""
+    from ..helpers import consent
+
+    sign_in(page, signed, "ann")
+    ws = make_workspace(signed.env)
+    ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    page.goto(f"{signed.url}/authorize")
+    page.get_by_role("button", name="Authorize with Copernica").click()
+    expect(page.get_by_role("button", name="Give access")).to_be_visible()
+    callback = consent(page.url, account="101")
+    page.goto(callback)
+    expect(alert(page, "“Acme Retail” (id 101, Acme BV) is connected")).to_be_visible()
+    visitor = browser.new_context().new_page()  # signed out: no cookie at all
+    visitor.goto(callback)
+    expect(visitor.get_by_role("heading", name="This authorization link was already used")).to_be_visible()
+    expect(visitor.get_by_role("button", name="Sign in")).to_be_visible()
+    html = visitor.content()
+    assert "Acme" not in html and ADMIN not in html
+    visitor.context.close()
 
 
 @pytest.mark.parametrize("allow_anonymous", [False, True])

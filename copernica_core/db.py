@@ -266,9 +266,22 @@ def _v7_change_counter(db: sqlite_utils.Database) -> None:
                        "BEGIN UPDATE fleet_changes SET n = n + 1 WHERE id = 1; END")
 
 
+def _v8_forget_leaky_redactions(db: sqlite_utils.Database) -> None:
+    """The first redactor showed the host of a notification URL, which for some services is
+    their key (prowl://KEY): keep only the kind of each target in what was stored with it. The
+    targets' own redactions are worked out again from their decrypted URLs when read."""
+    kind = "substr({0}, 1, instr({0}, '://') + 2) || '…'"
+    db.execute(f"UPDATE notify_targets SET label = {kind.format('redacted')} WHERE label = redacted")
+    for table in ("notify_targets", "deliveries"):
+        db.execute(f"UPDATE {table} SET redacted = {kind.format('redacted')} WHERE instr(redacted, '://') > 0")
+    db.execute(f"UPDATE events SET detail = {kind.format('detail')} "
+               "WHERE action = 'notification target added' AND instr(detail, '://') > 0")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients, _v7_change_counter]
+    _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients, _v7_change_counter,
+    _v8_forget_leaky_redactions]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

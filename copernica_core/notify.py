@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import apprise
 import sqlite_utils
@@ -57,21 +58,63 @@ def fingerprint(url: Secret) -> str:
     return hashlib.sha256(url.reveal().encode()).hexdigest()[:16]
 
 
-def redact(url: str) -> str:
-    """A target as it may be shown: its kind and host, never its path, tokens or query."""
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    if parts.scheme in ("mailto", "mailtos") and "@" in (parts.netloc or ""):
-        host = parts.netloc.rsplit("@", 1)[1]
-    shown = f"{parts.scheme}://{host}" + (f":{parts.port}" if _port(parts) else "")
-    return shown + ("/…" if parts.path.strip("/") or parts.query else "")
+# Generic webhooks: Apprise shows their path, which is often the webhook's only secret.
+_GENERIC_WEBHOOKS = frozenset({"json", "jsons", "form", "forms", "xml", "xmls"})
+_URL_PARTS = re.compile(r"[/@:?&=#,]+")
 
 
-def _port(parts) -> int | None:
+_parsing = threading.local()
+
+
+class _QuietWhileParsing(logging.Filter):
+    """Apprise logs what it finds wrong in a URL it parses, key included ("An invalid Prowl API
+    Key (…) was specified"), before any part of it is known to `scrub`: drop what it logs while
+    this thread parses a URL (`url_problem` says what is wrong in its own words)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_parsing, "active", False)
+
+
+logging.getLogger("apprise").addFilter(_QuietWhileParsing())
+
+
+def _instantiate(url: str):
+    """Apprise's plugin for `url`, or None when Apprise does not understand it."""
+    _parsing.active = True
     try:
-        return parts.port
-    except ValueError:
-        return None
+        return apprise.Apprise.instantiate(url)
+    finally:
+        _parsing.active = False
+
+
+def redact(url: str) -> str:
+    """A target as it may be shown: Apprise's own privacy rendering, which knows for each
+    service which parts are keys (for `prowl://KEY` the host is the key), without its options
+    and without a generic webhook's path."""
+    url = url.strip()
+    plugin = _instantiate(url)
+    if plugin is None:
+        return f"{urlsplit(url).scheme}://…"
+    shown = urlsplit(plugin.url(privacy=True))
+    path = shown.path.rstrip("/")
+    if path and shown.scheme in _GENERIC_WEBHOOKS:
+        path = "/…"
+    return f"{shown.scheme}://{shown.netloc}{path}"
+
+
+def _target_url(url: str) -> Secret:
+    """A target's URL as a Secret, with the parts of it that `redact` hides registered too, so
+    that `scrub` takes them out of any log line (Apprise and urllib3 log a webhook's path and a
+    service's key at DEBUG level without the rest of the URL)."""
+    plugin = _instantiate(url)
+    if plugin is not None:
+        shown = set(_URL_PARTS.split(unquote(redact(url))))
+        full = urlsplit(unquote(plugin.url(privacy=False)))
+        path_parts = full.path.split("/") if full.scheme in _GENERIC_WEBHOOKS else []
+        for part in [*_URL_PARTS.split(f"{full.netloc}{full.path}"), *path_parts]:
+            if part and part not in shown:
+                Secret(part)  # registers it (a part too short to register would scrub ordinary words)
+    return Secret(url)
 
 
 def url_problem(url: str) -> str | None:
@@ -80,7 +123,7 @@ def url_problem(url: str) -> str | None:
         return "Enter a notification URL, such as slack://… or mailto://…"
     if len(url) > 2000 or any(ch.isspace() for ch in url):
         return "That is not a notification URL (no spaces; at most 2,000 characters)."
-    if apprise.Apprise.instantiate(url) is None:
+    if _instantiate(url) is None:
         return ("Apprise does not understand this URL. Examples: slack://TokenA/TokenB/TokenC, "
                 "msteams://…, mailto://user:password@example.com, json://host/path.")
     return None
@@ -90,7 +133,7 @@ def env_targets(value: str) -> list[Target]:
     """Targets from COPERNICA_NOTIFY (whitespace or comma separated)."""
     targets = []
     for raw in (u for u in _SPLIT.split(value or "") if u):
-        url = Secret(raw)
+        url = _target_url(raw)
         targets.append(Target(f"env:{fingerprint(url)}", "from COPERNICA_NOTIFY", redact(raw), url))
     return targets
 
@@ -99,16 +142,17 @@ def stored_targets(db: sqlite_utils.Database, vault: Keyring) -> list[Target]:
     targets = []
     for row in db.query("SELECT * FROM notify_targets ORDER BY label, id"):
         try:
-            url = vault.decrypt(row["url_enc"])
+            url = _target_url(vault.decrypt(row["url_enc"]).reveal())
         except DamagedSecret:
             url = None
-        targets.append(Target(f"db:{row['fingerprint']}", row["label"], row["redacted"], url, row["id"]))
+        redacted = redact(url.reveal()) if url else row["redacted"]
+        targets.append(Target(f"db:{row['fingerprint']}", row["label"], redacted, url, row["id"]))
     return targets
 
 
 def add_target(db: sqlite_utils.Database, vault: Keyring, *, label: str, url: str, now: datetime) -> Target:
     """Store a target, encrypted; call inside a transaction."""
-    secret = Secret(url.strip())
+    secret = _target_url(url.strip())
     key = fingerprint(secret)
     if db.execute("SELECT 1 FROM notify_targets WHERE fingerprint = ?", [key]).fetchone():
         raise BadInput({"url": "This target is already there."})
@@ -144,7 +188,9 @@ def send(target: Target, *, title: str, body: str) -> str:
     try:
         if not sender.add(target.url.reveal()):
             return "Apprise does not understand this URL"
-        if sender.notify(title=title, body=body):
+        # TEXT: each service escapes it for its own format (an account name with HTML in it stays
+        # text in an e-mail; "<!channel>" stays text in Slack) and e-mails keep their line breaks.
+        if sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT):
             return ""
         return "the target did not accept the message (see the log for its answer)"
     except Exception as error:  # a plugin's own failure must not stop the watcher

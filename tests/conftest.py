@@ -106,3 +106,23 @@ def sws(sandbox_env):
     workspace.save_application(label="Demo", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
     yield workspace
     workspace.close()
+
+
+@pytest.fixture
+def webhook():
+    """A real webhook receiver on loopback (Apprise's json://)."""
+    from .receivers import Webhook
+
+    hook = Webhook()
+    yield hook
+    hook.stop()
+
+
+@pytest.fixture
+def mailbox():
+    """A real SMTP server on loopback (aiosmtpd), for mailto:// targets."""
+    from .receivers import Mailbox
+
+    box = Mailbox()
+    yield box
+    box.stop()

@@ -15,23 +15,8 @@ import pytest
 
 from .conftest import make_workspace
 from .helpers import wait_for
-from .receivers import Mailbox, Webhook
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def webhook():
-    hook = Webhook()
-    yield hook
-    hook.stop()
-
-
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    yield box
-    box.stop()
 
 
 @pytest.fixture

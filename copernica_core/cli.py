@@ -255,7 +255,7 @@ def cmd_import_tokens(ws: Workspace, args: argparse.Namespace) -> int:
                 f"row {number}: not imported: this token reaches account {other.account.name} "
                 f"(id {other.account.id}), already connected as #{other.id} “{other.label}”"
                 + (f" (client {other.client})" if other.client else "")
-                + "; give --replace to replace that connection's token"))
+                + f"; it would change its {' and '.join(outcome.would_change)}: give --replace to do that"))
         elif outcome.connection is None:
             counts["failed"] += 1
             print(for_terminal(f"row {number}: not imported: {outcome.result.outcome.value}: {outcome.result.message}"))

@@ -47,6 +47,7 @@ class PasteAttempt:
     connection: Connection | None = None
     replaced: bool = False
     conflict: Connection | None = None
+    would_change: tuple[str, ...] = ()  # what storing it would have changed in `conflict`
 
 
 @dataclass
@@ -256,10 +257,11 @@ class Workspace:
         """Add a connection from an access token made by hand in Copernica, verified first;
         BadInput for a token or label that cannot be one.
 
-        A token that reaches an account already connected under another label is not stored
-        (`conflict` names that connection) unless `replace`: an import must not hand one
-        client's connection to another. With `connection_id`, the token replaces that
-        connection's token (its label, client and history stay), if it reaches its account."""
+        A token that reaches an account already connected is not stored if it would change that
+        connection's token, label or client (`conflict` names the connection, `would_change`
+        what) unless `replace`: an import must not hand one client's connection to another, nor
+        swap its token unasked. With `connection_id`, the token replaces that connection's
+        token (its label, client and history stay), if it reaches its account."""
         self.actor.ensure(Action.MANAGE)
         refuse_problems(
             token=credential_problem(token, name="Access token", max_len=TOKEN_MAX),
@@ -277,8 +279,12 @@ class Workspace:
         with immediate(self.db):
             existing = target or store.find_connection_by_id(
                 self.db, store.find_connection(self.db, application_id=None, account_id=result.account.id) or 0)
-            if existing and not target and not replace and label and label != existing.label:
-                return PasteAttempt(result, conflict=existing)
+            changes = () if target or replace or not existing else tuple(name for name, differs in (
+                ("token", secret.fingerprint() != existing.token_fingerprint),
+                ("label", bool(label) and label != existing.label),
+                ("client", bool((client or "").strip()) and (client or "").strip() != existing.client)) if differs)
+            if changes:
+                return PasteAttempt(result, conflict=existing, would_change=changes)
             connection_id, replaced = store.save_connection(
                 self.db, self.vault, application_id=existing.application_id if existing else None,
                 account=result.account, token=secret, label=label, result=result, new_jwt=inspection.new_jwt,

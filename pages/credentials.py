@@ -127,8 +127,8 @@ with st.form("paste"):
     ui.field_error(pasted if isinstance(pasted, BadInput) else None, "client")
     st.text_input("Access token", key="paste_token", type="password")
     ui.field_error(pasted if isinstance(pasted, BadInput) else None, "token")
-    st.checkbox("If this token reaches an account already connected under another label, replace that "
-                "connection's token", key="paste_replace")
+    st.checkbox("If this token reaches an account already connected, give that connection this token "
+                "(and the label and client above)", key="paste_replace")
     st.form_submit_button("Verify and add", type="primary", on_click=paste)
 if isinstance(pasted, PasteAttempt):
     if pasted.connection:
@@ -140,8 +140,11 @@ if isinstance(pasted, PasteAttempt):
         other = pasted.conflict
         st.warning(f"**Not added.** This token reaches Copernica account {ui.text(other.account.name)} "
                    f"(id {ui.text(other.account.id)}), which is already connected as "
-                   f"**{ui.text(other.label)}**. Nothing was changed. If that connection should get this token, "
-                   "paste it again and tick *replace that connection's token*.", icon=":material/warning:")
+                   f"**{ui.text(other.label)}**"
+                   + (f" (client {ui.text(other.client)})" if other.client else "")
+                   + f", and storing it would change its {' and '.join(pasted.would_change)}. Nothing was changed. "
+                   "If that connection should get this token, paste it again and tick *replace that "
+                   "connection's token*.", icon=":material/warning:")
         st.page_link("pages/inspect.py", label=f"Open {other.label}", query_params={"connection": str(other.id)})
     else:
         st.error(f"Not added. {ui.text(pasted.result.message)}\n\n{ui.text(pasted.result.hint)}",

@@ -36,6 +36,28 @@ def test_an_import_does_not_hijack_a_connection_whose_token_moved(cli_env, contr
     assert code == 0 and "0 imported, 1 updated, 0 failed" in out
 
 
+@pytest.mark.parametrize("label", ["", "Client A"])
+def test_an_import_does_not_move_a_connection_to_another_client_or_swap_its_token(
+        cli_env, control, capsys, tmp_path, sws, label):  # noqa: F811
+    """An empty label (or the same one), a new token of a connected account and another client:
+    refused and named, unless --replace."""
+    [token_a] = control.tokens("101")
+    first = write_csv(tmp_path / "a.csv", f"label,token,client\nClient A,{token_a},A BV\n")
+    assert run(capsys, "import-tokens", first)[0] == 0
+    [new_token] = control.tokens("101")
+    row = f"label,token,client\n{label},{new_token},Other BV\n"
+    code, out, _ = run(capsys, "import-tokens", write_csv(tmp_path / "b.csv", row))
+    assert code == 1 and "0 imported, 0 updated, 1 failed" in out
+    assert "already connected as #1 “Client A” (client A BV); it would change its token and client" in out
+    kept = sws.connection(1)
+    assert (kept.label, kept.client, sws.reveal_token(1).reveal()) == ("Client A", "A BV", token_a)
+    pasted = sws.add_token(new_token, label=label, client="Other BV")  # the paste form: the same rule
+    assert pasted.conflict.id == 1 and pasted.would_change == ("token", "client")
+    code, out, _ = run(capsys, "import-tokens", "--replace", write_csv(tmp_path / "c.csv", row))
+    assert code == 0 and "0 imported, 1 updated, 0 failed" in out
+    assert (sws.connection(1).client, sws.reveal_token(1).reveal()) == ("Other BV", new_token)
+
+
 def test_a_re_import_reports_updates_as_updates_and_accepts_semicolons(cli_env, control, capsys, tmp_path):  # noqa: F811
     tokens = control.tokens("101") + control.tokens("102")
     text = "label;token;client\n" + "".join(f"Shop {i};{t};Acme\n" for i, t in enumerate(tokens))

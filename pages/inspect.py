@@ -70,7 +70,7 @@ with details, st.container(border=True):
         "Last worked": ui.when(conn.last_ok_at),
         "Note": "not checked for a long time: its status may be out of date" if conn.stale else "",
         "Same Copernica account as": ", ".join(f"#{i}" for i in conn.duplicate_of),
-        "Token fingerprint": conn.token_fingerprint,
+        "Token fingerprint": conn.token_fingerprint if ws.may(Action.REVEAL) else "",  # admins only
     })
 
 st.header("History")

@@ -472,3 +472,17 @@ def test_an_unverified_address_on_the_admin_list_has_no_access(page_env, monkeyp
     assert "does not confirm that ann@agency.example is your address" in " ".join(t.value for t in at.text)
     verified = signed_in_app(is_logged_in=True, email="ann@agency.example", email_verified=True).run()
     assert "Connections" in [t.value for t in verified.title]
+
+
+@pytest.mark.parametrize(("role", "shown"), [(Role.VIEWER, False), (Role.ADMIN, True)])
+def test_the_token_fingerprint_is_for_admins_only(page_env, monkeypatch, role, shown):
+    import signin
+
+    cid = seed_connection(page_env, label="Shop")
+    fingerprint = make_workspace(page_env).connection(cid).token_fingerprint
+    monkeypatch.setattr(signin, "acting_person", lambda settings: Actor("someone@agency.example", role))
+    at = app("inspect")
+    at.query_params["connection"] = str(cid)
+    at.run()
+    assert not at.exception and "Shop" in texts(at)
+    assert (fingerprint[len("sha256:"):] in texts(at)) is shown

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run demo test lint bench
+.PHONY: run demo test lint bench system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,12 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@
 
-# Debian's Chromium: Playwright cannot download its own browser here.
-/usr/bin/chromium:
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+# Debian's Chromium (Playwright cannot download its own browser here) and Debian's nginx (the
+# deployment tests put it in front of the dashboard), installed together when either is missing.
+system-packages:
+	@[ -x /usr/bin/chromium ] && [ -x /usr/sbin/nginx ] || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium nginx; }
 
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run dashboard.py
@@ -28,7 +30,7 @@ run: $(VENV)/.runtime
 demo: $(VENV)/.runtime
 	$(BIN)/python -m copernica_core demo
 
-test: $(VENV)/.dev /usr/bin/chromium
+test: $(VENV)/.dev system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

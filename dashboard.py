@@ -11,6 +11,7 @@ from copernica_core import Action
 # A bundled icon: a `:material/…:` page icon makes browsers fetch it from an outside font host.
 ICON = Path(__file__).parent / "static" / "icon.png"
 
+widgets.no_outside_lookups()
 st.set_page_config(page_title="Copernica Connections", page_icon=str(ICON), layout="wide")
 widgets.refuse_framing()
 

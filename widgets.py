@@ -59,6 +59,18 @@ def _use_navigation() -> None:
         st.rerun()
 
 
+def no_outside_lookups() -> None:
+    """Streamlit checks a WebSocket from an origin other than its own (a proxy that rewrites
+    Host, another site's page) against "this machine's external address", which it asks an
+    outside service for (checkip.amazonaws.com), again at every connection while that fails.
+    Give it an answer that allows nothing new (127.0.0.1 is always allowed), so the dashboard
+    never reaches outside this machine. Uses an internal Streamlit variable: recheck on every
+    Streamlit upgrade (tests/e2e/test_deployment.py watches for outside requests)."""
+    from streamlit import net_util
+
+    net_util._external_ip = "127.0.0.1"
+
+
 _this_run = threading.local()  # Streamlit runs each session's script in a thread of its own
 
 

@@ -1,5 +1,6 @@
-"""Real receivers for notifications, started by the tests themselves: a webhook (Apprise's
-json://) and an SMTP server (aiosmtpd) for mailto://, both on loopback."""
+"""Real receivers, started by the tests themselves on loopback: for notifications a webhook
+(Apprise's json://) and an SMTP server (aiosmtpd) for mailto://; and a recorder of requests
+meant for outside this machine."""
 
 from __future__ import annotations
 
@@ -37,6 +38,40 @@ class Webhook:
 
     def url(self, secret: str = "hook-secret-0123456789") -> str:
         return f"json://127.0.0.1:{self.server.server_address[1]}/hooks/{secret}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class OutsideRecorder:
+    """A forward proxy that forwards nothing: give its address as HTTP_PROXY and HTTPS_PROXY to
+    a process, and every request that process makes to a host outside this machine (with
+    NO_PROXY naming loopback) lands in `requests` instead of on the network."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _record(self) -> None:
+                recorder.requests.append(f"{self.command} {self.path}")
+                self.send_response(502)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = do_HEAD = do_CONNECT = _record
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def env(self) -> dict[str, str]:
+        proxy = f"http://127.0.0.1:{self.server.server_address[1]}"
+        return {"HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "http_proxy": proxy, "https_proxy": proxy,
+                "NO_PROXY": "localhost,127.0.0.1,::1", "no_proxy": "localhost,127.0.0.1,::1"}
 
     def stop(self) -> None:
         self.server.shutdown()

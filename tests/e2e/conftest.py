@@ -1,12 +1,15 @@
 """End to end: the real dashboard (`streamlit run`) and the sandbox Copernica, driven by
-Debian's Chromium through Playwright. Screenshots land in artifacts/screenshots/."""
+Debian's Chromium through Playwright; for deployments, Debian's nginx in front and a real
+OpenID Connect provider (oidc-provider-mock). Screenshots land in artifacts/screenshots/."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +22,7 @@ from playwright.sync_api import expect
 from copernica_core.sandbox import SandboxServer
 
 from ..conftest import free_port
+from ..receivers import OutsideRecorder
 
 ROOT = Path(__file__).resolve().parents[2]
 expect.set_options(timeout=15_000)  # shared, noisy machines: wait for the page, not for a clock
@@ -55,11 +59,17 @@ class Dashboard:
 
 
 @contextlib.contextmanager
-def run_dashboard(tmp_path, sandbox, *, env: dict[str, str] | None = None, args: tuple[str, ...] = ()):
-    """A fresh database and a `streamlit run` wired to the sandbox."""
-    port = free_port()
+def run_dashboard(tmp_path, sandbox, *, env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+                  port: int | None = None, base: str = ""):
+    """A fresh database and a `streamlit run` wired to the sandbox (on `port`, serving under
+    `base` when args give it a server.baseUrlPath). Whatever the test does, the dashboard
+    must not reach outside this machine: its proxy settings lead to a recorder that must stay
+    empty, and its log must hold no traceback."""
+    port = port or free_port()
+    outside = OutsideRecorder()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("COPERNICA_")},
+        **outside.env(),
         **sandbox.env(),
         "COPERNICA_DB": str(tmp_path / "data" / "copernica.db"),
         "COPERNICA_REDIRECT_URI": f"http://localhost:{port}/authorize",
@@ -74,16 +84,18 @@ def run_dashboard(tmp_path, sandbox, *, env: dict[str, str] | None = None, args:
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     try:
-        wait_until_serving(f"http://localhost:{port}/_stcore/health", process, log)
-        yield Dashboard(f"http://localhost:{port}", env, log, sandbox)
+        wait_until_serving(f"http://localhost:{port}{base}/_stcore/health", process, log)
+        yield Dashboard(f"http://localhost:{port}{base}", env, log, sandbox)
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        outside.stop()
     text = log.read_text()
     assert "Traceback" not in text, text[-3000:]
+    assert outside.requests == [], f"the dashboard reached outside this machine: {outside.requests}"
 
 
 @pytest.fixture
@@ -112,6 +124,124 @@ def page(browser, request):
     page.set_default_timeout(20_000)
     yield page
     context.close()
+
+
+# The public name of a deployment in the tests: Chromium resolves it to 127.0.0.1 (a name that
+# is not loopback, as a remote visitor's browser would use).
+PUBLIC_HOST = "connections.test"
+NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
+NGINX_CONF = """
+worker_processes 1;
+{user}
+error_log {dir}/error.log;
+pid {dir}/nginx.pid;
+events {{ worker_connections 256; }}
+http {{
+  access_log {dir}/access.log;
+  client_body_temp_path {dir}/body;
+  proxy_temp_path {dir}/proxy;
+  fastcgi_temp_path {dir}/fastcgi;
+  uwsgi_temp_path {dir}/uwsgi;
+  scgi_temp_path {dir}/scgi;
+  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location {path} {{
+      proxy_pass http://127.0.0.1:{upstream}{path};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_read_timeout 3600s;
+{headers}
+    }}
+  }}
+}}
+"""
+# What the README's deployment section asks of the proxy, beyond forwarding WebSockets.
+README_PROXY_HEADERS = """      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;"""
+
+
+@contextlib.contextmanager
+def nginx(tmp_path, *, upstream: int, path: str = "/", headers: str = ""):
+    """Debian's nginx on a loopback port in front of the dashboard at `upstream`; yields its
+    port. Without `headers`, nginx's defaults: Host is the upstream's own address."""
+    if not Path(NGINX).exists():
+        pytest.fail(f"nginx is not installed at {NGINX}: `make test` installs Debian's nginx.")
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+    port = free_port()
+    (folder / "nginx.conf").write_text(NGINX_CONF.format(
+        dir=folder, port=port, upstream=upstream, path=path, headers=headers,
+        user="user root;" if os.geteuid() == 0 else ""))  # as root, workers may read these folders
+    process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"nginx exited early:\n{(folder / 'error.log').read_text()[-2000:]}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def remote_browser(browser):
+    """Chromium as a visitor from elsewhere sees the dashboard: through its public name."""
+    remote = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*CHROMIUM_FLAGS, f"--host-resolver-rules=MAP {PUBLIC_HOST} 127.0.0.1"])
+    yield remote
+    remote.close()
+
+
+ADMIN, VIEWER, STRANGER = "ann@agency.example", "victor@agency.example", "sam@elsewhere.example"
+# Eve's provider account claims Ann's address without having verified it.
+PEOPLE = (("ann", ADMIN, True), ("victor", VIEWER, True), ("sam", STRANGER, True), ("eve", ADMIN, False))
+
+
+@pytest.fixture(scope="session")
+def oidc(tmp_path_factory):
+    """oidc-provider-mock with four people; its consent page signs in whoever is chosen."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("oidc") / "oidc.log"
+    users = [{"sub": sub, "email": email, "email_verified": verified} for sub, email, verified in PEOPLE]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "oidc_provider_mock", "--port", str(port),
+             *[arg for user in users for arg in ("--user-claims", json.dumps(user))]],
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/.well-known/openid-configuration", process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def auth_secrets(path: Path, oidc: str, *, redirect_uri: str) -> Path:
+    """A secrets.toml that signs people in at `oidc`."""
+    path.write_text(
+        "[auth]\n"
+        f'redirect_uri = "{redirect_uri}"\n'
+        'cookie_secret = "a-cookie-secret-for-the-browser-tests-0123456789"\n'
+        'client_id = "copernica-connections"\n'
+        'client_secret = "oidc-client-secret-for-tests"\n'
+        f'server_metadata_url = "{oidc}/.well-known/openid-configuration"\n')
+    return path
+
+
+def sign_in(page, url: str, who: str, *, lands_on: str = "Connections") -> None:
+    page.goto(url)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=who, exact=True).click()  # the provider's consent page: the chosen person
+    expect(page.get_by_role("heading", name=lands_on)).to_be_visible()
 
 
 def shoot(page, name: str) -> None:

@@ -73,7 +73,7 @@ def test_no_secret_in_database_wal_logs_pages_or_command_line(page, dashboard):
             assert secret not in text, f"a secret is readable in the {where}"
 
 
-def websocket_handshake_status(port: int, host_header: str) -> int:
+def websocket_handshake_status(port: int, host_header: str, origin: str | None = None) -> int:
     import base64
     import os
     import socket
@@ -82,7 +82,7 @@ def websocket_handshake_status(port: int, host_header: str) -> int:
         key = base64.b64encode(os.urandom(16)).decode()
         s.sendall((f"GET /_stcore/stream HTTP/1.1\r\nHost: {host_header}\r\nUpgrade: websocket\r\n"
                    f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                   f"Origin: http://{host_header}\r\n\r\n").encode())
+                   f"Origin: {origin or 'http://' + host_header}\r\n\r\n").encode())
         return int(s.recv(4096).split(b" ", 2)[1])
 
 
@@ -92,6 +92,17 @@ def test_a_page_on_another_host_name_cannot_open_the_dashboard(dashboard):
     assert websocket_handshake_status(port, f"localhost:{port}") == 101
     assert websocket_handshake_status(port, f"127.0.0.1:{port}") == 101
     assert websocket_handshake_status(port, f"evil.example:{port}") != 101
+
+
+def test_another_sites_page_cannot_open_the_dashboard_nor_make_it_reach_outside(page, dashboard):
+    """A page on evil.example opening ws://localhost: Streamlit refuses its origin, and answers
+    without asking an outside service for this machine's address (the dashboard's recorder of
+    outside requests stays empty)."""
+    page.goto(dashboard.url)  # the dashboard is in use
+    expect(page.get_by_role("heading", name="Connections")).to_be_visible()
+    port = int(dashboard.url.rsplit(":", 1)[1])
+    for _ in range(3):
+        assert websocket_handshake_status(port, f"localhost:{port}", origin="https://evil.example") != 101
 
 
 def test_the_dashboard_refuses_to_run_inside_another_sites_frame(page, dashboard, tmp_path):

@@ -3,65 +3,24 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 from playwright.sync_api import expect
 
 from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
 
-from ..conftest import free_port, make_workspace
-from .conftest import CHROMIUM, CHROMIUM_FLAGS, alert, run_dashboard, shoot, wait_until_serving
+from ..conftest import make_workspace
+from .conftest import ADMIN, CHROMIUM, CHROMIUM_FLAGS, STRANGER, alert, auth_secrets, run_dashboard, shoot, sign_in
 
 pytestmark = pytest.mark.e2e
-
-ADMIN, VIEWER, STRANGER = "ann@agency.example", "victor@agency.example", "sam@elsewhere.example"
-# Eve's provider account claims Ann's address without having verified it.
-PEOPLE = (("ann", ADMIN, True), ("victor", VIEWER, True), ("sam", STRANGER, True), ("eve", ADMIN, False))
-
-
-@pytest.fixture(scope="session")
-def oidc(tmp_path_factory):
-    """oidc-provider-mock with four people; its consent page signs in whoever is chosen."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("oidc") / "oidc.log"
-    users = [{"sub": sub, "email": email, "email_verified": verified} for sub, email, verified in PEOPLE]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "oidc_provider_mock", "--port", str(port),
-             *[arg for user in users for arg in ("--user-claims", json.dumps(user))]],
-            stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_until_serving(f"http://127.0.0.1:{port}/.well-known/openid-configuration", process, log)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
 def signed(tmp_path, sandbox, oidc):
     """The dashboard with sign-in on: Ann is admin, anyone @agency.example a viewer."""
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text(
-        "[auth]\n"
-        'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
-        'cookie_secret = "a-cookie-secret-for-the-browser-tests-0123456789"\n'
-        'client_id = "copernica-connections"\n'
-        'client_secret = "oidc-client-secret-for-tests"\n'
-        f'server_metadata_url = "{oidc}/.well-known/openid-configuration"\n')
+    secrets = auth_secrets(tmp_path / "secrets.toml", oidc, redirect_uri="http://localhost:{port}/oauth2callback")
     env = {"COPERNICA_ADMINS": ADMIN, "COPERNICA_VIEWERS": "@agency.example"}
     with run_dashboard(tmp_path, sandbox, env=env, args=("--secrets.files", str(secrets))) as running:
         yield running
-
-
-def sign_in(page, dashboard, who: str, *, lands_on: str = "Connections") -> None:
-    page.goto(dashboard.url)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name=who, exact=True).click()  # the provider's consent page: the chosen person
-    expect(page.get_by_role("heading", name=lands_on)).to_be_visible()
 
 
 def test_signed_out_shows_a_sign_in_page_and_no_data(page, signed):
@@ -76,7 +35,7 @@ def test_signed_out_shows_a_sign_in_page_and_no_data(page, signed):
 
 
 def test_an_admin_authorizes_an_account_and_the_activity_names_her(page, signed):
-    sign_in(page, signed, "ann")
+    sign_in(page, signed.url, "ann")
     expect(page.get_by_text(f"Signed in as {ADMIN} (admin)", exact=True)).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_role("link", name=ADMIN)).to_have_count(0)  # no mailto link
     page.goto(f"{signed.url}/credentials")
@@ -98,7 +57,7 @@ def test_an_admin_authorizes_an_account_and_the_activity_names_her(page, signed)
 
 
 def test_the_redirect_completes_for_its_starter_when_the_sign_in_cookie_was_lost(page, signed):
-    sign_in(page, signed, "ann")
+    sign_in(page, signed.url, "ann")
     ws = make_workspace(signed.env)
     ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
     page.goto(f"{signed.url}/authorize")
@@ -117,7 +76,7 @@ def test_the_redirect_completes_for_its_starter_when_the_sign_in_cookie_was_lost
 def test_someone_else_cannot_complete_an_authorization_started_by_the_admin(browser, page, signed):
     from ..helpers import callback_params, consent
 
-    sign_in(page, signed, "ann")
+    sign_in(page, signed.url, "ann")
     ws = make_workspace(signed.env)
     ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
     page.goto(f"{signed.url}/authorize")
@@ -125,7 +84,7 @@ def test_someone_else_cannot_complete_an_authorization_started_by_the_admin(brow
     expect(page.get_by_role("button", name="Give access")).to_be_visible()
     callback = consent(page.url, account="101")  # Copernica's consent page, answered for Ann
     other = browser.new_context().new_page()
-    sign_in(other, signed, "victor")
+    sign_in(other, signed.url, "victor")
     other.goto(callback)
     expect(other.get_by_text("Only admins can use this page")).to_be_visible()
     assert ws.connections() == []
@@ -139,7 +98,7 @@ def test_a_viewer_looks_and_checks_but_admin_pages_and_actions_are_refused(page,
     ws = make_workspace(signed.env)
     [token] = signed.control("tokens", account_id="101")["tokens"]
     connection = ws.add_token(token, label="Acme shop").connection
-    sign_in(page, signed, "victor")
+    sign_in(page, signed.url, "victor")
     nav = page.get_by_test_id("stSidebar")
     for name in ("Overview", "Inspect", "Alerts"):
         expect(nav.get_by_role("link", name=name)).to_be_visible()
@@ -160,7 +119,7 @@ def test_a_viewer_looks_and_checks_but_admin_pages_and_actions_are_refused(page,
 
 
 def test_a_stranger_has_no_access(page, signed):
-    sign_in(page, signed, "sam", lands_on="You have no access")
+    sign_in(page, signed.url, "sam", lands_on="You have no access")
     expect(page.get_by_text(f"You are signed in as {STRANGER}, which is not on")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     shoot(page, "signin-no-access")
@@ -171,7 +130,7 @@ def test_an_address_the_provider_has_not_verified_is_refused_even_an_admins(page
     Ann's address with email_verified false."""
     make_workspace(signed.env).save_application(label="Secret agency app", client_key="ck-hidden",
                                                 client_secret="cs-hidden-secret")
-    sign_in(page, signed, "eve", lands_on="You have no access")
+    sign_in(page, signed.url, "eve", lands_on="You have no access")
     expect(page.get_by_text(f"does not confirm that {ADMIN} is your address")).to_be_visible()
     expect(page.get_by_role("link", name="Credentials")).to_have_count(0)
     page.goto(f"{signed.url}/credentials")
@@ -184,7 +143,7 @@ def test_a_replayed_redirect_address_shows_a_signed_out_visitor_nothing(browser,
     """Once used, the address Copernica sent Ann back to proves nothing about who holds it."""
     from ..helpers import consent
 
-    sign_in(page, signed, "ann")
+    sign_in(page, signed.url, "ann")
     ws = make_workspace(signed.env)
     ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
     page.goto(f"{signed.url}/authorize")

@@ -27,8 +27,7 @@ PAGES = [  # each page, and what the acting person must be allowed to do to see 
 ]
 ws = widgets.open_for_this_run()  # one workspace per script run, closed whatever happens
 try:
-    if signin.gate(ws):  # Copernica's redirect for someone whose sign-in cookie was lost
-        widgets.callback_only()
+    if signin.gate(ws, callback_only=widgets.is_callback_only()):  # the redirect, its starter's cookie lost
         st.navigation([page for page, _ in PAGES if page.url_path == "authorize"], position="hidden").run()
     else:
         # Every page is routable (a direct link to one the person may not use shows a refusal);

@@ -57,10 +57,27 @@ def acting_person(settings: Settings) -> Actor:
     return Actor.signed_in(email, admins=settings.admins, viewers=settings.viewers) or Actor.nobody(email)
 
 
-def gate(ws: Workspace) -> bool:
+def callback_starter(settings: Settings) -> Actor | None:
+    """The admin who started the authorization whose redirect this signed-out run carries,
+    while its state is unused and unexpired: holding the state proves the redirect reached
+    that person's browser, whose sign-in cookie was lost on the way. None otherwise."""
+    state = st.query_params.get("state")
+    if not state or not sign_in_configured() or st.user.is_logged_in:
+        return None
+    lookup = Workspace(settings, actor=Actor.nobody())
+    try:
+        starter = lookup.authorization_starter(state)
+    finally:
+        lookup.close()
+    admin = Actor.signed_in(starter or "", admins=settings.admins, viewers=settings.viewers)
+    return admin if admin and admin.role is Role.ADMIN else None
+
+
+def gate(ws: Workspace, *, callback_only: bool) -> bool:
     """Let the run through for a person with a role, or show why not and stop. Returns True
-    when only Copernica's redirect may be completed (its state proves who started it, the
-    sign-in cookie was lost on the way)."""
+    when only Copernica's redirect may be completed (`callback_starter`)."""
+    if callback_only:
+        return True
     if ws.actor.role is not Role.NOBODY:
         return False
     if not sign_in_configured():
@@ -70,13 +87,7 @@ def gate(ws: Workspace) -> bool:
               ".streamlit/secrets.toml: see the README, \"Sign-in and roles\"); or, on a network you trust, "
               "set COPERNICA_ALLOW_ANONYMOUS=true.")
         st.stop()
-    state = st.query_params.get("state")
-    if state and not st.user.is_logged_in:
-        starter = ws.authorization_starter(state)  # only for a state still waiting to be used
-        if starter and Actor.signed_in(starter, admins=ws.settings.admins, viewers=ws.settings.viewers) == Actor(
-                starter, Role.ADMIN):
-            ws.actor = Actor(starter, Role.ADMIN)
-            return True
+    if st.query_params.get("state") and not st.user.is_logged_in:  # and no starter waits for it
         _page("This authorization link was already used",
               "It was used, has expired or was never issued here, so it shows nothing. Sign in to see "
               "your connections.")

@@ -16,6 +16,7 @@ import streamlit as st
 import signin
 from copernica_core import Action, Actor, BadInput, ConfigError, NotFound, Workspace, open_workspace
 from copernica_core import report as report_module
+from copernica_core.config import load_settings
 from copernica_core.db import parse_iso_or_none
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
@@ -81,8 +82,10 @@ def open_for_this_run() -> Workspace:
     if (ws := getattr(_this_run, "workspace", None)) is not None:
         return ws
     try:
-        ws = open_workspace(actor=Actor.nobody())
-        ws.actor = signin.acting_person(ws.settings)
+        settings = load_settings()
+        starter = signin.callback_starter(settings)  # Copernica's redirect, the sign-in cookie lost
+        ws = Workspace(settings, actor=starter or signin.acting_person(settings))
+        _this_run.callback_only = starter is not None
     except ConfigError as error:
         st.error(f"**The dashboard cannot start:** {text(error)}", icon=":material/error:")
         st.caption("Fix the setting named above (environment variable or .streamlit/secrets.toml), "
@@ -106,12 +109,9 @@ def workspace() -> Workspace:
     return open_for_this_run()
 
 
-def callback_only() -> None:
-    """This run only completes Copernica's redirect (see signin.gate)."""
-    _this_run.callback_only = True
-
-
 def is_callback_only() -> bool:
+    """Whether this run only completes Copernica's redirect for its starter (see
+    `signin.callback_starter`)."""
     return getattr(_this_run, "callback_only", False)
 
 

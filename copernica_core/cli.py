@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import report as report_module
 from . import watch
+from .access import Actor
 from .config import load_settings, watch_every
 from .crypto import new_key
 from .db import iso
@@ -460,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command not in ADDS_DATA and not settings.db_path.exists():
             raise ConfigError(f"there is no database at {settings.db_path} (COPERNICA_DB); nothing to "
                               f"{args.command}. Check the path, or add connections first.")
-        ws = Workspace(settings)
+        ws = Workspace(settings, actor=Actor.command_line())
     except ConfigError as error:
         print(f"error: {for_terminal(error)}", file=sys.stderr)
         return EXIT_USAGE

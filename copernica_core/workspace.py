@@ -70,11 +70,13 @@ class Workspace:
     per script run or command, and close it."""
 
     def __init__(
-        self, settings: Settings, *, actor: Actor | None = None,
+        self, settings: Settings, *, actor: Actor,
         api_factory: Callable[[Settings], CopernicaAPI] = CopernicaAPI,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.settings, self.actor = settings, actor or Actor.command_line()
+        if not isinstance(actor, Actor):  # no default person: nobody acts by accident with every right
+            raise TypeError("Workspace needs the acting person (an Actor; Actor.nobody() for no one)")
+        self.settings, self._actor = settings, actor
         self.api_factory, self.clock = api_factory, clock
         try:
             self.db = open_database(settings.db_path)
@@ -88,6 +90,11 @@ class Workspace:
 
     def close(self) -> None:
         self.db.close()
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts, fixed when the workspace is built (a workspace for someone else is a new one)."""
+        return self._actor
 
     def may(self, action: Action) -> bool:
         """Whether the acting person may do this (pages hide what the core would refuse)."""
@@ -537,6 +544,6 @@ class AlertReport:
     deliveries: list[notify.Delivery] = field(default_factory=list)
 
 
-def open_workspace(env: Mapping[str, str] | None = None, *, actor: Actor | None = None, **kwargs) -> Workspace:
+def open_workspace(env: Mapping[str, str] | None = None, *, actor: Actor, **kwargs) -> Workspace:
     """Load the settings and open their workspace; raises ConfigError with a plain message."""
     return Workspace(load_settings(env), actor=actor, **kwargs)

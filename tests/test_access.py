@@ -13,6 +13,7 @@ from .factories import seed_connection
 from .test_cli import cli_env  # noqa: F401  (a fixture)
 
 VIEWER = Actor("viewer@example.com", Role.VIEWER)
+TESTER_ADMIN = Actor("admin@example.com", Role.ADMIN)
 
 # every operation that changes or reveals something, with arguments that would otherwise work
 ADMIN_ONLY = {
@@ -141,13 +142,13 @@ def test_this_machine_is_decided_from_origin_and_forwarded_addresses_never_host(
     assert is_local_request(headers, peer=peer) is local
 
 
-def test_a_used_or_expired_state_names_no_starter(sws):
+def test_a_used_or_expired_state_names_no_starter(sws, sandbox_env):
     """A replayed redirect address must not let a signed-out visitor act as its starter."""
     from datetime import timedelta
 
     from .helpers import callback_params, consent
 
-    sws.actor = Actor("ann@agency.example", Role.ADMIN)
+    sws = make_workspace(sandbox_env, actor=Actor("ann@agency.example", Role.ADMIN))
     app_id = sws.applications()[0].id
     params = callback_params(consent(sws.start_authorization(app_id), account="101"))
     assert sws.authorization_starter(params["state"]) == "ann@agency.example"
@@ -160,20 +161,35 @@ def test_a_used_or_expired_state_names_no_starter(sws):
     assert sws.authorization_starter("forged-" * 8) is None
 
 
-def test_an_authorization_completes_only_for_the_person_who_started_it(sws):
+def test_an_authorization_completes_only_for_the_person_who_started_it(sws, sandbox_env):
     from .helpers import callback_params, consent
 
-    ann = Actor("ann@agency.example", Role.ADMIN)
-    bob = Actor("bob@agency.example", Role.ADMIN)
-    sws.actor = ann
-    params = callback_params(consent(sws.start_authorization(sws.applications()[0].id), account="101"))
-    sws.actor = bob
-    refused = sws.complete_authorization(**params)
+    ann = make_workspace(sandbox_env, actor=Actor("ann@agency.example", Role.ADMIN))
+    bob = make_workspace(sandbox_env, actor=Actor("bob@agency.example", Role.ADMIN))
+    params = callback_params(consent(ann.start_authorization(sws.applications()[0].id), account="101"))
+    refused = bob.complete_authorization(**params)
     assert refused.status == "refused" and "ann@agency.example" in refused.message
     assert sws.connections() == []
-    sws.actor = ann
-    assert sws.complete_authorization(**params).status == "connected"  # still hers to complete
+    assert ann.complete_authorization(**params).status == "connected"  # still hers to complete
     assert [e.actor for e in sws.events() if e.action == "authorized"] == ["ann@agency.example"]
+
+
+def test_a_workspace_has_a_fixed_acting_person_and_no_default(env):
+    """Datasette's way: the actor is always explicit; nobody may do nothing."""
+    from copernica_core import Workspace
+    from copernica_core.config import load_settings
+
+    settings = load_settings(env, secrets_files=[])
+    with pytest.raises(TypeError):
+        Workspace(settings)
+    with pytest.raises(TypeError, match="acting person"):
+        Workspace(settings, actor=None)
+    ws = Workspace(settings, actor=Actor.nobody())
+    with pytest.raises(Forbidden):
+        ws.connections()
+    with pytest.raises(AttributeError):
+        ws.actor = TESTER_ADMIN
+    ws.close()
 
 
 def test_the_events_command_lists_who_did_what(cli_env, capsys, sws):  # noqa: F811

@@ -95,10 +95,12 @@ def test_two_connections_to_one_account_are_flagged_as_duplicates(fleet):
         assert set(c.duplicate_of) == by_account[c.account.id] - {c.id}
 
 
-def test_pasting_a_token_of_an_account_already_pasted_replaces_it(fleet, control):
+def test_a_new_token_of_an_account_already_pasted_replaces_it_only_when_asked(fleet, control):
     before = {c.account.id: c.id for c in fleet.connections() if c.application_id is None}
     [token] = control.tokens("101")
-    added = fleet.add_token(token)
+    refused = fleet.add_token(token)
+    assert refused.connection is None and refused.conflict.id == before["101"] and refused.would_change == ("token",)
+    added = fleet.add_token(token, replace=True)
     assert added.replaced and added.connection.id == before["101"]
     assert len(fleet.connections()) == 6
 

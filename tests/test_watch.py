@@ -64,7 +64,7 @@ def test_revoked_token_one_alert_then_quiet_then_one_recovery(watched, control, 
 
         ws = make_workspace(watched)
         [token] = control.tokens("102")
-        assert ws.add_token(token).replaced  # the fix: a new token for the same connection
+        assert ws.add_token(token, connection_id=2).replaced  # the fix: a new token for the same connection
         ws.close()
         wait_for(lambda: len(webhook.messages) == 2, 15, "the recovery")
         assert webhook.messages[1]["title"] == "Copernica Connections: 1 working again"

@@ -25,7 +25,7 @@ def workspace(dashboard) -> Workspace:
 def add_demo_application(page, dashboard) -> None:
     page.goto(f"{dashboard.url}/credentials")
     expect(page.get_by_role("heading", name="Credentials")).to_be_visible()
-    page.get_by_label("Label").first.fill("Agency app")
+    page.get_by_label("Label", exact=True).first.fill("Agency app")
     page.get_by_label("Client key").fill(DEMO_CLIENT_KEY)
     page.get_by_label("Client secret").fill(DEMO_CLIENT_SECRET)
     shoot(page, "credentials-filled")
@@ -113,8 +113,9 @@ def test_revoked_token_shows_invalid_token_with_its_hint(page, dashboard):
     page.get_by_role("button", name="Inspect now").click()
     expect(alert(page, "Invalid token. Copernica no longer accepts this connection's token")).to_be_visible()
     expect(alert(page, "re-authorize it with Copernica")).to_be_visible()
-    page.get_by_text("Technical detail").click()
-    expect(page.get_by_text("Invalid access token")).to_be_visible()  # Copernica's words, one click away
+    technical = page.get_by_test_id("stExpander").filter(has_text="Technical detail")
+    technical.get_by_text("Technical detail", exact=True).click()
+    expect(technical.get_by_text("Invalid access token")).to_be_visible()  # Copernica's words, one click away
     shoot(page, "inspect-invalid-token")
     page.goto(dashboard.url)
     expect(page.get_by_text("Copernica refused the token")).to_be_visible()

@@ -39,7 +39,7 @@ def test_an_admin_authorizes_an_account_and_the_activity_names_her(page, signed)
     expect(page.get_by_text(f"Signed in as {ADMIN} (admin)", exact=True)).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_role("link", name=ADMIN)).to_have_count(0)  # no mailto link
     page.goto(f"{signed.url}/credentials")
-    page.get_by_label("Label").first.fill("Agency app")
+    page.get_by_label("Label", exact=True).first.fill("Agency app")
     page.get_by_label("Client key").first.fill(DEMO_CLIENT_KEY)
     page.get_by_label("Client secret").first.fill(DEMO_CLIENT_SECRET)
     page.get_by_role("button", name="Add application").click()

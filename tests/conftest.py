@@ -126,3 +126,24 @@ def mailbox():
     box = Mailbox()
     yield box
     box.stop()
+
+
+@pytest.fixture
+def cli_env(sandbox_env, monkeypatch):
+    """The command line's environment, pointing at an (empty) database and the sandbox."""
+    for name, value in sandbox_env.items():
+        monkeypatch.setenv(name, value)
+    make_workspace(sandbox_env).close()
+    return sandbox_env
+
+
+@pytest.fixture
+def page_env(env, monkeypatch):
+    """The environment of a page run by AppTest, from the project's root (pages are found
+    relative to dashboard.py)."""
+    from pathlib import Path
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    return env

@@ -1,7 +1,9 @@
-"""Driving the sandbox's consent page without a browser, for core tests."""
+"""Helpers shared by the tests: the sandbox's consent page without a browser, the command
+line in-process, pages in AppTest, and waiting on a condition."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -36,3 +38,37 @@ def wait_for(predicate, timeout: float, what: str) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"waited {timeout} s for {what}")
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    """The command line in this process: (exit code, stdout, stderr)."""
+    from copernica_core.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_csv(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def app(page: str | None = None):
+    """The dashboard in AppTest, on `page` (a file in pages/ without .py)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30)
+    if page:
+        at.switch_page(f"pages/{page}.py")
+    return at
+
+
+def texts(at) -> str:
+    """Every text element of an AppTest run, joined."""
+    parts = [e.value for kind in ("markdown", "success", "error", "warning", "info", "caption", "title",
+                                  "subheader", "header") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)

@@ -10,7 +10,6 @@ from copernica_core.models import Outcome
 
 from .conftest import make_workspace
 from .factories import seed_connection
-from .test_cli import cli_env  # noqa: F401  (a fixture)
 
 VIEWER = Actor("viewer@example.com", Role.VIEWER)
 TESTER_ADMIN = Actor("admin@example.com", Role.ADMIN)
@@ -192,7 +191,7 @@ def test_a_workspace_has_a_fixed_acting_person_and_no_default(env):
     ws.close()
 
 
-def test_the_events_command_lists_who_did_what(cli_env, capsys, sws):  # noqa: F811
+def test_the_events_command_lists_who_did_what(cli_env, capsys, sws):
     import json
 
     from copernica_core.cli import main

@@ -11,29 +11,9 @@ import pytest
 
 from copernica_core.cli import main
 
+from .helpers import run, write_csv
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def cli_env(sandbox_env, monkeypatch):
-    """The command line's environment, pointing at an (empty) database and the sandbox."""
-    from .conftest import make_workspace
-
-    for name, value in sandbox_env.items():
-        monkeypatch.setenv(name, value)
-    make_workspace(sandbox_env).close()
-    return sandbox_env
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def write_csv(path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def test_check_with_no_connections_exits_0(cli_env, capsys):

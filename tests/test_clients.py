@@ -14,10 +14,10 @@ from copernica_core.overview import client_summaries, summarize, worst_first
 from copernica_core.report import counted
 
 from .factories import seed_connection
-from .test_cli import cli_env, run, write_csv  # noqa: F401  (cli_env is a fixture)
+from .helpers import run, write_csv
 
 
-def test_an_import_does_not_hijack_a_connection_whose_token_moved(cli_env, control, capsys, tmp_path, sws):  # noqa: F811
+def test_an_import_does_not_hijack_a_connection_whose_token_moved(cli_env, control, capsys, tmp_path, sws):
     [token_a] = control.tokens("101")
     [token_b] = control.tokens("102")
     rows = f"label,token,client\nClient A,{token_a},A BV\nCamping Het Bos,{token_b},Bos\n"
@@ -38,7 +38,7 @@ def test_an_import_does_not_hijack_a_connection_whose_token_moved(cli_env, contr
 
 @pytest.mark.parametrize("label", ["", "Client A"])
 def test_an_import_does_not_move_a_connection_to_another_client_or_swap_its_token(
-        cli_env, control, capsys, tmp_path, sws, label):  # noqa: F811
+        cli_env, control, capsys, tmp_path, sws, label):
     """An empty label (or the same one), a new token of a connected account and another client:
     refused and named, unless --replace."""
     [token_a] = control.tokens("101")
@@ -58,7 +58,7 @@ def test_an_import_does_not_move_a_connection_to_another_client_or_swap_its_toke
     assert (sws.connection(1).client, sws.reveal_token(1).reveal()) == ("Other BV", new_token)
 
 
-def test_a_re_import_reports_updates_as_updates_and_accepts_semicolons(cli_env, control, capsys, tmp_path):  # noqa: F811
+def test_a_re_import_reports_updates_as_updates_and_accepts_semicolons(cli_env, control, capsys, tmp_path):
     tokens = control.tokens("101") + control.tokens("102")
     text = "label;token;client\n" + "".join(f"Shop {i};{t};Acme\n" for i, t in enumerate(tokens))
     assert "2 imported, 0 updated, 0 failed" in run(capsys, "import-tokens", write_csv(tmp_path / "a.csv", text))[1]
@@ -114,7 +114,7 @@ def test_worst_first_then_by_name_and_clients_worst_first(ws):
         "account_changed b", "invalid_token a"]
 
 
-def test_the_report_of_a_client_as_csv_and_printable_html(cli_env, capsys, tmp_path, sws):  # noqa: F811
+def test_the_report_of_a_client_as_csv_and_printable_html(cli_env, capsys, tmp_path, sws):
     a = seed_connection(sws, "101", "Acme Retail", label="=Acme shop", status=Outcome.INVALID_TOKEN)
     seed_connection(sws, "102", "Bloom Florists", label="Bloom", status=Outcome.VALID)
     sws.set_client([a], "Acme <b>BV</b>")
@@ -131,7 +131,7 @@ def test_the_report_of_a_client_as_csv_and_printable_html(cli_env, capsys, tmp_p
     assert run(capsys, "report", "--client", "Nobody")[0] == 2
 
 
-def test_check_for_cron_summary_failed_only_and_json_fields(cli_env, capsys, control, sws):  # noqa: F811
+def test_check_for_cron_summary_failed_only_and_json_fields(cli_env, capsys, control, sws):
     for account in ("101", "102"):
         [token] = control.tokens(account)
         sws.add_token(token, client="Acme" if account == "101" else "")
@@ -146,7 +146,7 @@ def test_check_for_cron_summary_failed_only_and_json_fields(cli_env, capsys, con
     assert run(capsys, "check", "--all", "--connection", "1")[0] == 2
 
 
-def test_history_has_a_header_names_and_json_and_export_writes_true_false(cli_env, capsys, control, sws):  # noqa: F811
+def test_history_has_a_header_names_and_json_and_export_writes_true_false(cli_env, capsys, control, sws):
     [token] = control.tokens("101")
     sws.add_token(token, label="Acme shop", client="Acme")
     code, out, _ = run(capsys, "history")
@@ -159,7 +159,7 @@ def test_history_has_a_header_names_and_json_and_export_writes_true_false(cli_en
 
 
 @pytest.mark.parametrize("command", ["connections", "export"])
-def test_client_filter_on_listings(cli_env, capsys, sws, command):  # noqa: F811
+def test_client_filter_on_listings(cli_env, capsys, sws, command):
     seed_connection(sws, "101", "Acme", label="Acme shop")
     seed_connection(sws, "102", "Bloom", label="Bloom shop")
     sws.set_client([1], "Acme BV")

@@ -64,3 +64,12 @@ def test_settings_may_stand_in_a_copernica_section(tmp_path):
     secrets.write_text('[auth]\nclient_id = "x"\n[copernica]\nCOPERNICA_ADMINS = "ann@agency.example"\n')
     settings = load_settings({}, secrets_files=[secrets])
     assert settings.admins == ("ann@agency.example",) and settings.warnings == ()
+
+
+def test_the_secrets_file_is_never_committed():
+    """It holds the sign-in client secret and cookie secret."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".streamlit/secrets.toml"], cwd=root, check=False)
+    assert ignored.returncode == 0

@@ -19,13 +19,13 @@ from copernica_core.sandbox import DemoAccount
 from copernica_core.secret import Secret, excerpt
 
 from .conftest import make_workspace
-from .test_cli import cli_env, run, write_csv  # noqa: F401  (cli_env is a fixture)
+from .helpers import run, write_csv
 
 HOSTILE = "\x1b[2K\r\x1b[32mAll good\x1b]0;pwned\x07\u202eevil"
 
 
 @pytest.fixture
-def hostile_connection(cli_env, control, sws):  # noqa: F811
+def hostile_connection(cli_env, control, sws):
     control.server.state.accounts["666"] = DemoAccount("666", HOSTILE, HOSTILE, "=HYPERLINK(\"http://x\")")
     [token] = control.tokens("666")
     added = sws.add_token(token, label="@SUM(A1:A9)")
@@ -42,7 +42,7 @@ def test_command_line_output_carries_no_terminal_escape(hostile_connection, caps
     assert out
 
 
-def test_import_report_carries_no_terminal_escape(cli_env, control, capsys, tmp_path):  # noqa: F811
+def test_import_report_carries_no_terminal_escape(cli_env, control, capsys, tmp_path):
     control.server.state.accounts["667"] = DemoAccount("667", HOSTILE, "", "")
     [token] = control.tokens("667")
     path = write_csv(tmp_path / "t.csv", f'label,token\nShop,{token}\n"{HOSTILE}",x-token-1\n')
@@ -71,7 +71,7 @@ def test_demo_inbox_keeps_an_alerts_lines_and_neutralises_each(tmp_path, capsys)
 
 
 @pytest.mark.parametrize("command", [["export", "--csv"], ["history", "--csv"]])
-def test_csv_cells_never_start_a_formula(hostile_connection, cli_env, capsys, control, command):  # noqa: F811
+def test_csv_cells_never_start_a_formula(hostile_connection, cli_env, capsys, control, command):
     control.post("fail", endpoint="identity", kind="json500", times=3)
     run(capsys, "check")
     _, out, _ = run(capsys, *command)
@@ -106,7 +106,7 @@ def test_scrub_removes_the_cut_off_end_of_a_known_secret():
     ["prune", "--older-than", "9999999999"],
     ["prune", "--older-than", "0"],
 ])
-def test_bad_arguments_exit_2_with_a_message(cli_env, capsys, argv):  # noqa: F811
+def test_bad_arguments_exit_2_with_a_message(cli_env, capsys, argv):
     with pytest.raises(SystemExit) as raised:
         code = main(argv)
         raise SystemExit(code)
@@ -114,7 +114,7 @@ def test_bad_arguments_exit_2_with_a_message(cli_env, capsys, argv):  # noqa: F8
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_a_csv_field_over_the_size_limit_exits_2(cli_env, capsys, tmp_path):  # noqa: F811
+def test_a_csv_field_over_the_size_limit_exits_2(cli_env, capsys, tmp_path):
     path = write_csv(tmp_path / "big.csv", "label,token\nbig,\"" + "x" * 200_000 + "\"\n")
     code, _, err = run(capsys, "import-tokens", path)
     assert code == 2 and "cannot be read as CSV" in err
@@ -122,7 +122,7 @@ def test_a_csv_field_over_the_size_limit_exits_2(cli_env, capsys, tmp_path):  # 
 
 @pytest.mark.parametrize("fault", ["read-only", "disk full"])
 @pytest.mark.parametrize("command", ["check", "import-tokens"])
-def test_a_database_that_cannot_be_written_exits_2_with_a_message(cli_env, control, capsys, tmp_path,  # noqa: F811
+def test_a_database_that_cannot_be_written_exits_2_with_a_message(cli_env, control, capsys, tmp_path,
                                                                    monkeypatch, fault, command):
     from copernica_core import store
     from copernica_core import workspace as workspace_module
@@ -171,12 +171,12 @@ def test_an_empty_key_file_is_named_and_not_blamed_on_the_variable(ws, env, tmp_
 
 @responses.activate
 def test_inspect_link_with_a_superscript_id_shows_the_picker(env, monkeypatch):
-    from .test_pages import ROOT, app
+    from .helpers import ROOT, app
 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(ROOT)
-    from .test_pages import seed_connection
+    from .factories import seed_development as seed_connection
 
     seed_connection(env, label="Flowers")
     at = app("inspect")

@@ -1,6 +1,5 @@
 """Every Copernica answer described in docs/copernica.md, mocked with `responses`."""
 
-import base64
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,15 +15,7 @@ from copernica_core.models import Outcome
 from copernica_core.secret import Secret
 
 from .conftest import API, AUTH
-
-IDENTITY = {"id": "34", "name": "Development", "description": "An account to test with", "company": "Copernica BV"}
-
-
-def make_jwt(exp: float | None = None) -> str:
-    def b64(data: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-    return f"{b64({'alg': 'HS256'})}.{b64({'exp': int(exp or time.time() + 86400)})}.c2lnbmF0dXJl"
+from .factories import IDENTITY, make_jwt
 
 
 def client(version: int = 4) -> CopernicaAPI:

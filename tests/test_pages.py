@@ -1,6 +1,5 @@
 """The pages with Streamlit's AppTest: widgets in, core called, results rendered."""
 
-from pathlib import Path
 
 import pytest
 import responses
@@ -10,31 +9,9 @@ from copernica_core import Actor, Role
 
 from . import factories
 from .conftest import API, AUTH, make_workspace
-from .helpers import callback_params
-from .test_inspection import IDENTITY, make_jwt
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def page_env(env, monkeypatch):
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(ROOT)  # pages are found relative to dashboard.py
-    return env
-
-
-def app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30)
-    if page:
-        at.switch_page(f"pages/{page}.py")
-    return at
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "success", "error", "warning", "info", "caption", "title",
-                                  "subheader", "header") for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
+from .factories import IDENTITY, make_jwt
+from .factories import seed_development as seed_connection
+from .helpers import app, callback_params, texts
 
 
 def add_application(env) -> int:
@@ -221,15 +198,6 @@ def test_a_pasted_address_that_fails_is_explained_under_the_field_which_keeps_it
     expander = next(e for e in at.expander if e.label.startswith("Copernica sent your browser"))
     assert "This authorization link is not ours" in "\n".join(e.value for e in expander.warning)
     assert "secret-code-123456" not in texts(at)
-
-
-def seed_connection(env, *, label="Acme <b>Shop</b> [x](http://evil)") -> int:
-    ws = make_workspace(env)
-    try:
-        return factories.seed_connection(ws, "34", "Development", company="Copernica BV", label=label,
-                                         token="tok-0123456789abcdef")
-    finally:
-        ws.close()
 
 
 @responses.activate

@@ -7,7 +7,8 @@ import json
 
 from copernica_core.models import Outcome
 
-from .test_pages import ROOT, app, page_env, seed_connection  # noqa: F401  (page_env is a fixture)
+from .factories import seed_development as seed_connection
+from .helpers import app
 
 
 def test_a_jwt_with_an_absurd_expiry_is_cached_within_bounds_and_later_runs_work(sws, control):
@@ -63,7 +64,7 @@ def test_account_names_become_labels_by_the_label_rules(sws, control):
     assert "\u202e" not in label and "\x1b" not in label and len(label) <= 100
 
 
-def test_pages_survive_rows_written_without_bounds(page_env):  # noqa: F811
+def test_pages_survive_rows_written_without_bounds(page_env):
     from .conftest import make_workspace
 
     cid = seed_connection(page_env, label="Deep")

@@ -19,9 +19,11 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from copernica_core.sandbox import SandboxServer
+from copernica_core import Actor
+from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET, SandboxServer
+from copernica_core.workspace import Workspace
 
-from ..conftest import free_port
+from ..conftest import free_port, make_workspace
 from ..receivers import OutsideRecorder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,6 +244,45 @@ def sign_in(page, url: str, who: str, *, lands_on: str = "Connections") -> None:
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name=who, exact=True).click()  # the provider's consent page: the chosen person
     expect(page.get_by_role("heading", name=lands_on)).to_be_visible()
+
+
+def workspace(dashboard) -> Workspace:
+    """The dashboard's database, acting as its local user (so that states started here
+    complete in the browser)."""
+    return make_workspace(dashboard.env, actor=Actor.local_dashboard())
+
+
+def add_demo_application(page, dashboard) -> None:
+    page.goto(f"{dashboard.url}/credentials")
+    expect(page.get_by_role("heading", name="Credentials")).to_be_visible()
+    page.get_by_label("Label", exact=True).first.fill("Agency app")
+    page.get_by_label("Client key").fill(DEMO_CLIENT_KEY)
+    page.get_by_label("Client secret").fill(DEMO_CLIENT_SECRET)
+    shoot(page, "credentials-filled")
+    page.get_by_role("button", name="Add application").click()
+    expect(alert(page, "Added Agency app")).to_be_visible()
+    for field in page.get_by_label("Client secret").all():
+        expect(field).to_have_value("")  # the secret is never put back into the page
+    shoot(page, "credentials")
+
+
+def authorize(page, dashboard, *, account: str, decision: str = "Give access") -> None:
+    page.goto(f"{dashboard.url}/authorize")
+    page.get_by_text("Authorize with Copernica").click()
+    expect(page.get_by_role("heading", name="Give access to your Copernica account")).to_be_visible()
+    shoot(page, "consent")
+    page.get_by_label(account).check()
+    page.get_by_role("button", name=decision).click()
+    page.wait_for_url(f"{dashboard.url}/authorize**")
+
+
+def seed_pasted_connections(dashboard, count: int) -> None:
+    accounts = dashboard.control("accounts", count=count)["accounts"]
+    ws = workspace(dashboard)
+    for account_id in accounts:
+        [token] = dashboard.control("tokens", account_id=account_id)["tokens"]
+        assert ws.add_token(token).connection is not None
+    ws.close()
 
 
 def shoot(page, name: str) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import alert, shoot
-from .test_redirect_loop import workspace
+from .conftest import alert, shoot, workspace
 
 pytestmark = pytest.mark.e2e
 

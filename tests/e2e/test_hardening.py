@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 
 from copernica_core.sandbox import DEMO_CLIENT_SECRET
 
-from .conftest import ROOT, alert, shoot
-from .test_redirect_loop import add_demo_application, authorize, seed_pasted_connections, workspace
+from .conftest import ROOT, add_demo_application, alert, authorize, seed_pasted_connections, shoot, workspace
 
 pytestmark = pytest.mark.e2e
 

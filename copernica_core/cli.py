@@ -132,48 +132,28 @@ def report_alerts(report) -> None:
 def cmd_watch(ws: Workspace, args: argparse.Namespace) -> int:
     """Check every connection on a schedule and notify; one watcher per database."""
     every = watch_every(args.every, name="--every") if args.every else ws.settings.watch_every
-    holder, stop, cancel = watch.new_holder(), threading.Event(), threading.Event()
+    stop, cancel = threading.Event(), threading.Event()
 
     def on_signal(signum, frame) -> None:  # finish the batch in hand, then leave
         stop.set()
         cancel.set()
 
+    def say(run: watch.WatchRun) -> None:
+        print(for_terminal(f"{run.finished_at:%Y-%m-%d %H:%M:%S} UTC  {run.summary}"), flush=True)
+        report_alerts(run.alerts)
+
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if args.once:
-            if not watch.try_lease(ws.db, holder, now=ws.clock(), every=every):
-                raise UsageError("another watcher is active on this database; it checks on its own schedule")
-            return watch_run(ws, holder, every, cancel)
+            run = ws.watch_once(every=every, cancel=cancel)
+            say(run)
+            return EXIT_OK if run.all_valid else EXIT_FAILED
         print(f"Watching every {format_duration(every)}; stop with Ctrl-C.", flush=True)
-        standby = False
-        while not stop.is_set():
-            if watch.try_lease(ws.db, holder, now=ws.clock(), every=every):
-                if standby:
-                    print("Took over: the other watcher stopped renewing its lease.", flush=True)
-                    standby = False
-                if watch.run_due(ws.db, holder, now=ws.clock(), every=every):
-                    watch_run(ws, holder, every, cancel)
-            elif not standby:
-                print("Standby: another watcher is active on this database; waiting to take over.", flush=True)
-                standby = True
-            stop.wait(min(watch.HEARTBEAT, every).total_seconds())
+        ws.watch(every=every, stop=stop, cancel=cancel, on_run=say, on_note=lambda note: print(note, flush=True))
         return EXIT_OK
     finally:
-        watch.release(ws.db, holder)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def watch_run(ws: Workspace, holder: str, every, cancel: threading.Event) -> int:
-    with watch.Heartbeat(ws.settings.db_path, holder, every, lost=cancel):
-        run = ws.check(cancel=cancel)
-    outcomes = [c.result.outcome for c in run]
-    summary = watch.summary_line(outcomes)
-    report = ws.apply_alert_rules()
-    watch.run_finished(ws.db, now=ws.clock(), summary=summary)
-    print(for_terminal(f"{ws.clock():%Y-%m-%d %H:%M:%S} UTC  {summary}"), flush=True)
-    report_alerts(report)
-    return EXIT_OK if all(o is Outcome.VALID for o in outcomes) else EXIT_FAILED
 
 
 def format_duration(every) -> str:

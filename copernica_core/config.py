@@ -27,6 +27,7 @@ DEFAULTS: dict[str, str] = {
     "COPERNICA_TIMEOUT": "10",
     "COPERNICA_STALE_HOURS": "24",
     "COPERNICA_WATCH_EVERY": "15m",
+    "COPERNICA_WATCH_LEASE": "10s",
     "COPERNICA_ALERT_AFTER": "30m",
     "COPERNICA_REMIND_EVERY": "24h",
     "COPERNICA_NOTIFY": "",
@@ -64,6 +65,7 @@ class Settings:
     timeout: float
     stale_hours: float
     watch_every: timedelta = timedelta(minutes=15)
+    watch_lease: timedelta = timedelta(seconds=10)  # a killed watcher's standby takes over after this
     alert_after: timedelta = timedelta(minutes=30)
     remind_every: timedelta = timedelta(hours=24)
     notify: Secret = field(default_factory=lambda: Secret(""))  # Apprise URLs: they hold webhook secrets
@@ -181,6 +183,7 @@ def load_settings(
         timeout=float(_positive(get("COPERNICA_TIMEOUT"), name="COPERNICA_TIMEOUT", kind=float)),
         stale_hours=float(_positive(get("COPERNICA_STALE_HOURS"), name="COPERNICA_STALE_HOURS", kind=float)),
         watch_every=watch_every(get("COPERNICA_WATCH_EVERY"), name="COPERNICA_WATCH_EVERY"),
+        watch_lease=watch_lease(get("COPERNICA_WATCH_LEASE")),
         alert_after=parse_duration(get("COPERNICA_ALERT_AFTER"), name="COPERNICA_ALERT_AFTER"),
         remind_every=parse_duration(get("COPERNICA_REMIND_EVERY"), name="COPERNICA_REMIND_EVERY"),
         notify=Secret(get("COPERNICA_NOTIFY").strip()),
@@ -211,6 +214,13 @@ def watch_every(text: str, *, name: str) -> timedelta:
     if every < MIN_WATCH_EVERY:
         raise ConfigError(f"{name} must be at least 5 seconds (calls are billed), not {text!r}.")
     return every
+
+
+def watch_lease(text: str) -> timedelta:
+    lease = parse_duration(text, name="COPERNICA_WATCH_LEASE")
+    if not timedelta(seconds=1) <= lease <= timedelta(minutes=10):
+        raise ConfigError(f"COPERNICA_WATCH_LEASE must be between 1 s and 10 min, not {text!r}.")
+    return lease
 
 
 def public_url(text: str) -> str:

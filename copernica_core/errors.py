@@ -34,3 +34,7 @@ class BadInput(CopernicaError):
     @property
     def message(self) -> str:
         return str(self)
+
+
+class Busy(CopernicaError):
+    """Another process holds what this operation needs (the watcher's lease)."""

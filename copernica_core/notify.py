@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote, urlsplit
 
-import apprise
 import sqlite_utils
 
 from .crypto import Keyring
@@ -80,6 +79,8 @@ logging.getLogger("apprise").addFilter(_QuietWhileParsing())
 
 def _instantiate(url: str):
     """Apprise's plugin for `url`, or None when Apprise does not understand it."""
+    import apprise  # imported when a target is met: it costs every start of the command line otherwise
+
     _parsing.active = True
     try:
         return apprise.Apprise.instantiate(url)
@@ -184,6 +185,8 @@ def send(target: Target, *, title: str, body: str) -> str:
     """Send one message to one target; '' when it was accepted, else why not (redacted)."""
     if target.url is None:
         return "its stored URL cannot be decrypted; enter it again"
+    import apprise
+
     sender = apprise.Apprise()
     try:
         if not sender.add(target.url.reveal()):

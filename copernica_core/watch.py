@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlite_utils
 
@@ -24,9 +25,12 @@ from .db import immediate, iso, open_database, parse_iso_or_none, utcnow
 from .models import Outcome
 
 # The lease outlives a missed heartbeat or two, not more: a killed watcher's standby takes
-# over within LEASE of its last heartbeat.
+# over within the lease of its last heartbeat (COPERNICA_WATCH_LEASE; tests shorten it).
 LEASE = timedelta(seconds=10)
-HEARTBEAT = LEASE / 3
+
+
+def heartbeat_every(lease: timedelta) -> timedelta:
+    return lease / 3
 
 
 def new_holder() -> str:
@@ -68,7 +72,8 @@ def status(db: sqlite_utils.Database, *, now: datetime) -> WatcherStatus:
                          parse_iso_or_none(row["last_run_finished_at"]), row["last_run_summary"])
 
 
-def try_lease(db: sqlite_utils.Database, holder: str, *, now: datetime, every: timedelta) -> bool:
+def try_lease(db: sqlite_utils.Database, holder: str, *, now: datetime, every: timedelta,
+              lease: timedelta = LEASE) -> bool:
     """Take or renew the lease: free, expired, or already ours. One transaction."""
     with immediate(db):
         row = _row(db)
@@ -76,7 +81,7 @@ def try_lease(db: sqlite_utils.Database, holder: str, *, now: datetime, every: t
         if row["holder"] not in (None, holder) and expires is not None and expires > now:
             return False
         db.execute("UPDATE watcher SET holder = ?, expires_at = ?, heartbeat_at = ?, every_seconds = ? WHERE id = 1",
-                   [holder, iso(now + LEASE), iso(now), every.total_seconds()])
+                   [holder, iso(now + lease), iso(now), every.total_seconds()])
         return True
 
 
@@ -104,6 +109,23 @@ def run_finished(db: sqlite_utils.Database, *, now: datetime, summary: str) -> N
                    [iso(now), summary])
 
 
+@dataclass(frozen=True)
+class WatchRun:
+    """One scheduled run: what the checks found, and what the alert rules sent."""
+
+    outcomes: list[Outcome]
+    alerts: Any  # workspace.AlertReport
+    finished_at: datetime
+
+    @property
+    def summary(self) -> str:
+        return summary_line(self.outcomes)
+
+    @property
+    def all_valid(self) -> bool:
+        return all(o is Outcome.VALID for o in self.outcomes)
+
+
 def summary_line(outcomes: list[Outcome]) -> str:
     """'45 checked: 39 valid, 4 invalid token, 2 unavailable'."""
     if not outcomes:
@@ -116,8 +138,8 @@ class Heartbeat:
     """Renews the lease from its own thread and database connection while a run goes on."""
 
     def __init__(self, db_path, holder: str, every: timedelta, *, lost: threading.Event,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        self.db_path, self.holder, self.every, self.clock = db_path, holder, every, clock
+                 clock: Callable[[], datetime] = utcnow, lease: timedelta = LEASE) -> None:
+        self.db_path, self.holder, self.every, self.clock, self.lease = db_path, holder, every, clock, lease
         self.lost = lost  # set when another watcher took the lease: the run stops
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="watch-heartbeat", daemon=True)
@@ -133,8 +155,8 @@ class Heartbeat:
     def _beat(self) -> None:
         db = open_database(self.db_path)
         try:
-            while not self._stop.wait(HEARTBEAT.total_seconds()):
-                if not try_lease(db, self.holder, now=self.clock(), every=self.every):
+            while not self._stop.wait(heartbeat_every(self.lease).total_seconds()):
+                if not try_lease(db, self.holder, now=self.clock(), every=self.every, lease=self.lease):
                     self.lost.set()  # another watcher took over: stop after this batch
                     return
         finally:

@@ -19,7 +19,7 @@ from .api import CopernicaAPI
 from .config import Settings, load_settings
 from .crypto import Keyring
 from .db import immediate, iso, open_database, utcnow
-from .errors import BadInput, ConfigError, NotFound
+from .errors import BadInput, Busy, ConfigError, NotFound
 from .fleet import FinishedCheck, Progress, check_many
 from .inspection import inspect_token
 from .models import Application, Check, Connection, Event, Outcome, StatusChange, Verdict
@@ -522,6 +522,50 @@ class Workspace:
     def recent_deliveries(self, *, limit: int = 50) -> list[notify.Delivery]:
         self.actor.ensure(Action.READ)
         return notify.recent_deliveries(self.db, limit=limit)
+
+    def watch_once(self, *, every: timedelta, cancel: threading.Event | None = None) -> watch.WatchRun:
+        """One scheduled run now (cron, systemd timers): check everything, apply the alert
+        rules, record the run. Busy when another watcher holds the lease."""
+        self.actor.ensure(Action.CHECK)
+        holder = watch.new_holder()
+        if not watch.try_lease(self.db, holder, now=self.clock(), every=every, lease=self.settings.watch_lease):
+            raise Busy("another watcher is active on this database; it checks on its own schedule")
+        try:
+            return self._scheduled_run(holder, every, cancel or threading.Event())
+        finally:
+            watch.release(self.db, holder)
+
+    def watch(self, *, every: timedelta, stop: threading.Event, cancel: threading.Event,
+              on_run: Callable[[watch.WatchRun], None], on_note: Callable[[str], None]) -> None:
+        """Run on the schedule until `stop` is set, as the one watcher of this database: a
+        standby while another holds the lease, taking over when it stops renewing it.
+        `cancel` ends a run in progress after the batch in hand."""
+        self.actor.ensure(Action.CHECK)
+        holder, standby, lease = watch.new_holder(), False, self.settings.watch_lease
+        try:
+            while not stop.is_set():
+                if watch.try_lease(self.db, holder, now=self.clock(), every=every, lease=lease):
+                    if standby:
+                        on_note("Took over: the other watcher stopped renewing its lease.")
+                        standby = False
+                    if watch.run_due(self.db, holder, now=self.clock(), every=every):
+                        on_run(self._scheduled_run(holder, every, cancel))
+                elif not standby:
+                    on_note("Standby: another watcher is active on this database; waiting to take over.")
+                    standby = True
+                stop.wait(min(watch.heartbeat_every(lease), every).total_seconds())
+        finally:
+            watch.release(self.db, holder)
+
+    def _scheduled_run(self, holder: str, every: timedelta, cancel: threading.Event) -> watch.WatchRun:
+        with watch.Heartbeat(self.settings.db_path, holder, every, lost=cancel, clock=self.clock,
+                             lease=self.settings.watch_lease):
+            run = self.check(cancel=cancel)
+        outcomes = [c.result.outcome for c in run]
+        report = self.apply_alert_rules()
+        finished = watch.WatchRun(outcomes, report, self.clock())
+        watch.run_finished(self.db, now=finished.finished_at, summary=finished.summary)
+        return finished
 
     def watcher_status(self) -> watch.WatcherStatus:
         self.actor.ensure(Action.READ)

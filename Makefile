@@ -1,10 +1,11 @@
-# Two commands on a fresh machine: `make run` (the dashboard) and `make test` (every test).
+# Two commands on a fresh machine: `make run` (the dashboard) and `make test` (every test);
+# `make test-fast` leaves out the browser tests.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run demo test lint bench system-packages
+.PHONY: run demo test test-fast lint bench system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,11 @@ demo: $(VENV)/.runtime
 test: $(VENV)/.dev system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Everything but the browser tests, for the edit–test loop.
+test-fast: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest --ignore=tests/e2e
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py

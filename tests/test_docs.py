@@ -54,3 +54,19 @@ def test_no_test_module_imports_another():
                 offenders.append(f"{path.relative_to(ROOT)} imports {node.module}")
     assert not offenders
     assert len(list((ROOT / "tests").rglob("test_*.py"))) > 20  # it did look at the suite
+
+
+def test_every_module_of_the_library_is_in_the_readmes_layout():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1].split("```", 2)[1]
+    modules = [p.stem for p in (ROOT / "copernica_core").glob("*.py") if p.stem != "__init__"]
+    assert len(modules) > 20
+    assert [m for m in modules if not re.search(rf"\b{m}\b", layout)] == []
+
+
+def test_every_setting_is_in_the_readme():
+    from copernica_core.config import DEFAULTS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(DEFAULTS) > 15
+    assert [name for name in DEFAULTS if f"`{name}`" not in readme] == []

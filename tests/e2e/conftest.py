@@ -1,6 +1,7 @@
 """End to end: the real dashboard (`streamlit run`) and the sandbox Copernica, driven by
 Debian's Chromium through Playwright; for deployments, Debian's nginx in front and a real
-OpenID Connect provider (oidc-provider-mock). Screenshots land in artifacts/screenshots/."""
+OpenID Connect provider (oidc-provider-mock). Screenshots of failed tests (and, with
+SCREENSHOTS=1, of every page visited) land in artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -125,6 +126,9 @@ def page(browser, request):
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page
+    if getattr(request.node, "failed_in_call", False):
+        with contextlib.suppress(Exception):  # the page may be gone with what failed
+            _save(page, f"failed-{request.node.name}")
     context.close()
 
 
@@ -285,11 +289,28 @@ def seed_pasted_connections(dashboard, count: int) -> None:
     ws.close()
 
 
+# Screenshots cost a second each: taken when asked (`SCREENSHOTS=1 make test` keeps a picture
+# of every page the tests visit) and whenever a browser test fails.
+SHOOT_EVERY_PAGE = os.environ.get("SCREENSHOTS") == "1"
+
+
 def shoot(page, name: str) -> None:
-    """Save what the user sees; the Streamlit app scrolls inside its own container."""
+    """Save what the user sees here, when asked for every page."""
+    if SHOOT_EVERY_PAGE:
+        _save(page, name)
+
+
+def _save(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # let the last element settle: a picture, not a condition
     page.screenshot(path=str(SHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"), full_page=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if report.when == "call":
+        item.failed_in_call = report.failed
 
 
 def alert(page, text: str):

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 import signin
-from copernica_core import Action, Actor, BadInput, ConfigError, NotFound, Workspace, open_workspace
+from copernica_core import Action, Actor, BadInput, ConfigError, NotFound, Workspace, advice, open_workspace
 from copernica_core import report as report_module
 from copernica_core.config import load_settings
 from copernica_core.db import parse_iso_or_none
@@ -153,10 +153,11 @@ def status_label(status: str) -> str:
 MAX_ALERTS = 8
 
 
-def alert_list(alerts) -> None:
-    """Broken connections, worst first, each opening its connection. An account that changed
-    is never hidden behind "and N more": beyond the first few they are listed compactly, in one
-    element (a box per alert costs the browser about 10 ms)."""
+def alert_list(alerts, *, may_fix: bool) -> None:
+    """Broken connections, worst first, each opening its connection, with what this reader
+    can do about it. An account that changed is never hidden behind "and N more": beyond the
+    first few they are listed compactly, in one element (a box per alert costs the browser
+    about 10 ms)."""
     for alert in alerts[:MAX_ALERTS]:
         with st.container(border=True):
             badge, link = st.columns([2, 5], vertical_alignment="center")
@@ -165,7 +166,7 @@ def alert_list(alerts) -> None:
             link.page_link("pages/inspect.py", label=f"{alert.connection.label}"
                            + (f" · client {alert.connection.client}" if alert.connection.client else ""),
                            query_params={"connection": str(alert.connection.id)})
-            st.caption(text(alert.message))
+            st.caption(text(f"{alert.reason} {advice.what_to_do(alert.connection, may_fix=may_fix)}"))
     rest = alerts[MAX_ALERTS:]
     changed = [a.connection for a in rest if a.connection.outcome is Outcome.ACCOUNT_CHANGED]
     if changed:
@@ -173,7 +174,8 @@ def alert_list(alerts) -> None:
         with st.container(border=True):
             status_badge(Outcome.ACCOUNT_CHANGED.value)
             st.markdown(f"**{len(changed)} more connections now reach another Copernica account.** Stop using "
-                        "them and re-authorize the right accounts:")
+                        "them and " + ("re-authorize the right accounts:" if may_fix else
+                                       "ask an admin of this dashboard to re-authorize the right accounts:"))
             st.html(f'<div style="line-height: 1.8">{links}</div>')  # HTML, not markdown: labels stay text
     if len(rest) > len(changed):
         st.caption(f"…and {len(rest) - len(changed)} more: the table below lists them first.")
@@ -307,37 +309,13 @@ def connection_picker(ws: Workspace, *, key: str) -> Connection | None:
     return by_id[chosen]
 
 
-def what_to_do(conn: Connection, *, may_fix: bool) -> str:
-    """The next step for this connection on its Inspect page, for this person (markdown)."""
-    outcome, account = conn.outcome, text(conn.account.name or conn.account.id)
-    if outcome is Outcome.INVALID_TOKEN and not may_fix:
-        return ("Ask an admin of this dashboard to fix it. Someone who can log in to Copernica account "
-                f"{account} may have to give access again.")
-    if outcome is Outcome.INVALID_TOKEN and conn.application_id is None:
-        return (f"Open **Fix this connection** below and paste a new access token of account {account} "
-                "(Marketing Suite → account settings → API access tokens). Its label, client and history stay.")
-    if outcome is Outcome.INVALID_TOKEN:
-        return ("Open **Fix this connection** below and re-authorize it with Copernica: someone who can log in "
-                f"to account {account} gives access again. Its label, client and history stay.")
-    if outcome is Outcome.ACCOUNT_CHANGED:
-        return ("Stop using this connection and find out in Copernica who changed it. Then "
-                + ("re-authorize it with the right account (**Fix this connection** below)." if may_fix else
-                   "ask an admin of this dashboard to re-authorize it with the right account."))
-    if outcome is Outcome.UNCHECKED:
-        return "Click **Check now** to find out whether it works."
-    if outcome is Outcome.UNEXPECTED:
-        return ("Check again in a while. If it stays like this, send the technical detail below to whoever "
-                "looks after this dashboard.")
-    return "" if outcome is Outcome.VALID else text(outcome.hint)
-
-
 def explain_connection(conn: Connection, *, may_fix: bool) -> None:
     """The connection's state as its last check left it, in plain words, with what to do and
     who can: shown at once, without a new (billed) call to Copernica."""
     outcome = conn.outcome
     body = f"**{text(status_label(outcome.value))}.** {text(outcome.summary)}"
-    if todo := what_to_do(conn, may_fix=may_fix):
-        body += f"\n\n**What to do:** {todo}"
+    if todo := advice.what_to_do(conn, may_fix=may_fix, on_inspect=True):
+        body += f"\n\n**What to do:** {text(todo)}"
     if conn.last_checked_at:
         body += f"\n\nLast checked {text(when(conn.last_checked_at))}."
     if outcome is Outcome.VALID:

@@ -198,8 +198,8 @@ def large_fleet(args: argparse.Namespace, figures: dict) -> None:
     print(f"fleet: seeded {args.fleet} connections and {args.fleet_checks} checks in "
           f"{time.perf_counter() - started:.1f} s")
     query = best_of(3, lambda: summarize(ws.connections()))
-    ws.fleet()
-    cached = best_of(3, lambda: ws.fleet().summary)
+    ws.snapshot()
+    cached = best_of(3, lambda: ws.snapshot().summary)
     ws.close()
     page = overview_in_child(env)
     load, navigation = overview_in_browser(env, args.fleet)

@@ -14,22 +14,26 @@ def what_to_do(connection: Connection, *, may_fix: bool, on_inspect: bool = Fals
     connection's Inspect page, where the fix is "below" rather than "on its Inspect page"."""
     outcome = connection.outcome
     account = connection.account.name or connection.account.id
-    where = f"{FIX} below" if on_inspect else f"its Inspect page ({FIX})"
     if outcome is Outcome.VALID:
         return ""
     if outcome is Outcome.INVALID_TOKEN and not may_fix:
         return ("Ask an admin of this dashboard to fix it. Someone who can log in to Copernica account "
                 f"{account} may have to give access again.")
     if outcome is Outcome.INVALID_TOKEN and connection.application_id is None:
-        return (f"Paste a new access token of account {account} on {where} (Marketing Suite → account settings "
-                "→ API access tokens): it replaces this connection's token and keeps its label, client and history.")
+        step = f"paste a new access token of account {account} (Marketing Suite → account settings → API access tokens)"
+        return (f"Open {FIX} below and {step}. Its label, client and history stay." if on_inspect else
+                f"{step[0].upper()}{step[1:]} on its Inspect page ({FIX}): it replaces this connection's token and "
+                "keeps its label, client and history.")
     if outcome is Outcome.INVALID_TOKEN:
-        return (f"Re-authorize it with Copernica on {where}: someone who can log in to account {account} gives "
-                "access again. Its label, client and history stay.")
+        return ((f"Open {FIX} below and re-authorize it with Copernica" if on_inspect else
+                 f"Re-authorize it with Copernica from its Inspect page ({FIX})")
+                + f": someone who can log in to account {account} gives access again. Its label, client and "
+                "history stay.")
     if outcome is Outcome.ACCOUNT_CHANGED:
         return ("Stop using this connection and find out in Copernica who changed it. Then "
-                + (f"re-authorize it with the right account on {where}." if may_fix else
-                   "ask an admin of this dashboard to re-authorize it with the right account."))
+                + ("ask an admin of this dashboard to re-authorize it with the right account." if not may_fix else
+                   f"re-authorize it with the right account ({FIX} below)." if on_inspect else
+                   f"re-authorize it with the right account from its Inspect page ({FIX})."))
     if outcome is Outcome.UNCHECKED and on_inspect:
         return "Click “Check now” to find out whether it works."
     if outcome is Outcome.UNEXPECTED and on_inspect:

@@ -29,7 +29,13 @@ class Outcome(StrEnum):
         return self in (Outcome.ACCOUNT_CHANGED, Outcome.INVALID_TOKEN)
 
     @property
+    def other_problem(self) -> bool:
+        """Not working, but not for a person to fix: Copernica or the network, or an odd answer."""
+        return self in (Outcome.UNAVAILABLE, Outcome.RATE_LIMITED, Outcome.UNEXPECTED)
+
+    @property
     def hint(self) -> str:
+        """The general next step; `advice.what_to_do` says it for one connection and reader."""
         return _HINTS[self]
 
     @property

@@ -10,12 +10,13 @@ from .models import Connection, Outcome
 
 
 @dataclass(frozen=True)
-class Alert:
-    """A connection a person has to look at, and why, in plain words."""
+class Attention:
+    """A connection a person has to look at, and why, in plain words (what to do depends on
+    who reads it: `advice.what_to_do`)."""
 
     connection: Connection
     severity: str  # "error" or "warning"
-    message: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class Summary:
     need_a_person: int
     other_problems: int  # unavailable, rate limited, unexpected
     stale: int
-    alerts: list[Alert]  # broken connections, worst first
-    duplicates: list[Alert] = ()  # connections that reach an account another one reaches too
+    attention: list[Attention]  # broken connections, worst first
+    duplicates: list[Attention] = ()  # connections that reach an account another one reaches too
 
 
 @dataclass(frozen=True)
@@ -56,44 +57,31 @@ def client_summaries(connections: list[Connection]) -> list[ClientSummary]:
     return sorted(rows, key=lambda r: (-r.need_a_person, -r.not_valid, r.client == "", r.client.casefold()))
 
 
-def advice_for(connection: Connection) -> str:
-    """What to do about this connection's status, naming the action that works for it."""
-    outcome = connection.outcome
-    if outcome is Outcome.INVALID_TOKEN and connection.application_id is None:
-        return ("Paste a new access token of this account on its Inspect page (Fix this connection): "
-                "it replaces this connection's token and keeps its label, client and history.")
-    if outcome is Outcome.INVALID_TOKEN:
-        return ("Re-authorize it from its Inspect page (Fix this connection): the new token replaces "
-                "this connection's and keeps its label, client and history.")
-    return outcome.hint
-
-
 def summarize(connections: list[Connection]) -> Summary:
-    """Counts by kind of state, and the alerts for connections that need a person."""
-    alerts, duplicates = [], []
+    """Counts by kind of state, and the connections that need a person."""
+    attention, duplicates = [], []
     for c in worst_first(connections):
         if c.outcome is Outcome.ACCOUNT_CHANGED:
-            alerts.append(Alert(c, "error", "the token now reaches another Copernica account. Stop using it "
-                                            "and re-authorize the right account."))
+            attention.append(Attention(c, "error", "The token now reaches another Copernica account."))
         elif c.outcome is Outcome.INVALID_TOKEN:
-            alerts.append(Alert(c, "error", "Copernica refused the token (revoked or wrong). " + advice_for(c)))
+            attention.append(Attention(c, "error", "Copernica refused the token (revoked or wrong)."))
         if c.duplicate_of:
             others = ", ".join(f"#{i}" for i in c.duplicate_of)
-            duplicates.append(Alert(c, "warning", f"reaches the same Copernica account ({c.account.name}, id "
-                                                  f"{c.account.id}) as connection(s) {others}."))
+            duplicates.append(Attention(c, "warning", f"reaches the same Copernica account ({c.account.name}, id "
+                                                      f"{c.account.id}) as connection(s) {others}."))
     outcomes = [c.outcome for c in connections]
     return Summary(
         total=len(connections), valid=outcomes.count(Outcome.VALID),
         need_a_person=sum(o.needs_a_person for o in outcomes),
-        other_problems=sum(not o.needs_a_person and o not in (Outcome.VALID, Outcome.UNCHECKED) for o in outcomes),
-        stale=sum(c.stale for c in connections), alerts=alerts, duplicates=duplicates,
+        other_problems=sum(o.other_problem for o in outcomes),
+        stale=sum(c.stale for c in connections), attention=attention, duplicates=duplicates,
     )
 
 
-class Fleet:
+class Snapshot:
     """Every connection at one moment, with what the Overview derives from them, each worked
     out once: a snapshot that stays valid until a connection or application changes, so it
-    is shared by every page and session that reads the same state (Workspace.fleet)."""
+    is shared by every page and session that reads the same state (Workspace.snapshot)."""
 
     def __init__(self, connections: list[Connection]):
         self.connections = connections

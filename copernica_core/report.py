@@ -9,9 +9,10 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
+from .advice import what_to_do
 from .models import Connection, Outcome
 from .neutralise import for_spreadsheet
-from .overview import advice_for, worst_first
+from .overview import worst_first
 
 STATUS_WORDS = {
     Outcome.VALID: "Working", Outcome.INVALID_TOKEN: "Access refused (token revoked or wrong)",
@@ -52,7 +53,7 @@ class ReportRow:
 
     @property
     def what_to_do(self) -> str:
-        return "" if self.connection.outcome is Outcome.VALID else advice_for(self.connection)
+        return what_to_do(self.connection, may_fix=True)  # the report's reader is whoever runs the dashboard
 
 
 def rows(connections: list[Connection], checks: dict[int, tuple[int, int]]) -> list[ReportRow]:

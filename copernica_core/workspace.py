@@ -15,6 +15,7 @@ from typing import TextIO
 from . import alerts, notify, oauth, store, watch
 from . import report as report_module
 from .access import Action, Actor
+from .advice import what_to_do
 from .api import CopernicaAPI
 from .config import Settings, load_settings
 from .crypto import Keyring
@@ -25,17 +26,17 @@ from .inspection import inspect_token
 from .models import Application, Check, Connection, Event, Outcome, StatusChange, Verdict
 from .neutralise import for_spreadsheet
 from .oauth import AuthorizationResult
-from .overview import Fleet, advice_for, filter_connections
+from .overview import Snapshot, filter_connections
 from .secret import Secret
 from .validation import TOKEN_MAX, credential_problem, refuse_problems, text_problem, url_problem
 
 HISTORY_COLUMNS = ["check_id", "connection_id", "checked_at", "outcome", "http_status",
                    "latency_ms", "account_seen", "detail"]
 
-# The latest Fleet in this process, by database name: ((changes, stale_before), fleet); see
-# Workspace.fleet.
-_FLEETS: dict[str, tuple[tuple[int, datetime], Fleet]] = {}
-_FLEETS_LOCK = threading.Lock()
+# The latest Snapshot in this process, by database name: ((changes, stale_before), snapshot);
+# see Workspace.snapshot.
+_SNAPSHOTS: dict[str, tuple[tuple[int, datetime], Snapshot]] = {}
+_SNAPSHOTS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -201,22 +202,22 @@ class Workspace:
         rows = store.list_connections(self.db, stale_before=self._stale_before)
         return filter_connections(rows, statuses=statuses, search=search, clients=clients)
 
-    def fleet(self) -> Fleet:
+    def snapshot(self) -> Snapshot:
         """Every connection with its summary, shared across runs and sessions of this process
         until a connection or application changes (a counter kept by triggers says when) or
         the minute turns (staleness is relative to now)."""
         self.actor.ensure(Action.READ)
         database, changes = store.fleet_version(self.db)
         stale_before = self._stale_before.replace(second=0, microsecond=0)
-        with _FLEETS_LOCK:
-            cached = _FLEETS.get(database)
+        with _SNAPSHOTS_LOCK:
+            cached = _SNAPSHOTS.get(database)
         if cached is not None and cached[0] == (changes, stale_before):
             return cached[1]
-        fleet = Fleet(store.list_connections(self.db, stale_before=stale_before))
-        with _FLEETS_LOCK:
-            _FLEETS.clear()  # one database per process in practice: keep only the latest
-            _FLEETS[database] = ((changes, stale_before), fleet)
-        return fleet
+        snapshot = Snapshot(store.list_connections(self.db, stale_before=stale_before))
+        with _SNAPSHOTS_LOCK:
+            _SNAPSHOTS.clear()  # one database per process in practice: keep only the latest
+            _SNAPSHOTS[database] = ((changes, stale_before), snapshot)
+        return snapshot
 
     def connection(self, connection_id: int) -> Connection:
         self.actor.ensure(Action.READ)
@@ -466,7 +467,7 @@ class Workspace:
             connections = store.list_connections(self.db, stale_before=self._stale_before)
             states = store.alert_states(self.db)
             watched = [alerts.Watched(
-                c.id, c.label, f"{c.account.name or '?'} ({c.account.id})", c.outcome, advice_for(c),
+                c.id, c.label, f"{c.account.name or '?'} ({c.account.id})", c.outcome, what_to_do(c, may_fix=True),
                 states.get(c.id, alerts.AlertState())) for c in connections]
             evaluation = alerts.evaluate(watched, store.outage_state(self.db), now=now,
                                          alert_after=self.settings.alert_after,

@@ -20,7 +20,7 @@ if stopped := st.session_state.pop("check_all_stopped", None):
 if summary := st.session_state.pop("check_all_summary", None):
     st.success(f"**Check all:** {ui.text(summary)}", icon=":material/task_alt:")
 
-fleet = ws.fleet()  # shared and reused until something changes: 10,000 connections cost nothing to redraw
+fleet = ws.snapshot()  # shared and reused until something changes: 10,000 connections cost nothing to redraw
 connections = fleet.connections
 if not connections:
     if not ws.may(Action.MANAGE):  # a viewer cannot add one: say who can, not where they may not go
@@ -42,9 +42,9 @@ summary = fleet.summary
 COUNTERS = [  # label, value, statuses it shows, help
     ("Connections", summary.total, [], None),
     ("Valid", summary.valid, ["valid"], None),
-    ("Need a person", summary.need_a_person, ["account_changed", "invalid_token"],
+    ("Need a person", summary.need_a_person, [o.value for o in Outcome if o.needs_a_person],
      "Account changed or invalid token: someone has to re-authorize or investigate."),
-    ("Other issues", summary.other_problems, ["unavailable", "rate_limited", "unexpected"],
+    ("Other issues", summary.other_problems, [o.value for o in Outcome if o.other_problem],
      "Copernica or the network failed, or answered unexpectedly: usually not the token's fault."),
     ("Not checked", fleet.unchecked, ["unchecked"], None),
 ]
@@ -53,11 +53,11 @@ for col, (label, value, statuses, help_text) in zip(st.columns(len(COUNTERS)), C
     col.button("Show these" if statuses else "Show all", key=f"show_{label}", type="tertiary",
                on_click=lambda s=statuses: st.session_state.update(status_filter=s))
 
-ui.alert_list(summary.alerts)
+ui.alert_list(summary.attention, may_fix=ws.may(Action.MANAGE))
 if summary.duplicates:
     with st.expander(f"Same Copernica account connected more than once ({len(summary.duplicates)})"):
         for alert in summary.duplicates:
-            st.page_link("pages/inspect.py", label=f"{alert.connection.label}: {alert.message}",
+            st.page_link("pages/inspect.py", label=f"{alert.connection.label}: {alert.reason}",
                          query_params={"connection": str(alert.connection.id)}, icon=":material/content_copy:")
 
 ui.watcher_line(ws)

@@ -110,7 +110,7 @@ def test_worst_first_then_by_name_and_clients_worst_first(ws):
     assert order == ["account_changed b", "invalid_token a", "invalid_token b", "unavailable b", "rate_limited b",
                      "unexpected b", "unchecked b", "valid b"]
     assert [s.client for s in client_summaries(ws.connections())] == ["Broken BV", "", "Fine BV"]
-    assert [a.connection.label for a in summarize(ws.connections()).alerts][:2] == [
+    assert [a.connection.label for a in summarize(ws.connections()).attention][:2] == [
         "account_changed b", "invalid_token a"]
 
 

@@ -121,11 +121,11 @@ def test_summary_counts_states_and_raises_alerts_for_what_needs_a_person(fleet, 
     fleet.check()
     summary = summarize(fleet.connections())
     assert (summary.total, summary.valid, summary.need_a_person, summary.other_problems) == (6, 2, 4, 0)
-    errors = [a for a in summary.alerts if a.severity == "error"]
+    errors = [a for a in summary.attention if a.severity == "error"]
     assert sorted(a.connection.status for a in errors) == ["account_changed", "account_changed",
                                                            "invalid_token", "invalid_token"]
-    assert [a.connection.outcome.severity for a in summary.alerts] == sorted(
-        a.connection.outcome.severity for a in summary.alerts)  # worst first
+    assert [a.connection.outcome.severity for a in summary.attention] == sorted(
+        a.connection.outcome.severity for a in summary.attention)  # worst first
     assert len(summary.duplicates) == 6  # every account twice, apart from the broken ones
 
 

@@ -381,19 +381,22 @@ def test_inspect_explains_the_last_check_and_the_fix_before_any_call(page_env):
 
 
 def test_what_to_do_names_who_can_fix_it():
-    import widgets
+    from copernica_core.advice import what_to_do
     from copernica_core.models import Account, Connection
 
     def connection(status: str, application_id) -> Connection:
         return Connection(1, application_id, None, "Shop", Account("34", "Development"), "fp", None, status, "",
                           None, None, None, None, "2026-12-01T00:00:00+00:00", "2026-12-01T00:00:00+00:00")
 
-    assert "Ask an admin" in widgets.what_to_do(connection("invalid_token", 1), may_fix=False)
-    assert "re-authorize it with Copernica" in widgets.what_to_do(connection("invalid_token", 1), may_fix=True)
-    assert "paste a new access token" in widgets.what_to_do(connection("invalid_token", None), may_fix=True)
-    assert "ask an admin" in widgets.what_to_do(connection("account_changed", 1), may_fix=False)
-    assert widgets.what_to_do(connection("valid", 1), may_fix=False) == ""
-    assert "Check now" in widgets.what_to_do(connection("unchecked", 1), may_fix=False)
+    def advice(status, application_id, *, may_fix):
+        return what_to_do(connection(status, application_id), may_fix=may_fix, on_inspect=True)
+
+    assert "Ask an admin" in advice("invalid_token", 1, may_fix=False)
+    assert "re-authorize it with Copernica" in advice("invalid_token", 1, may_fix=True)
+    assert "paste a new access token" in advice("invalid_token", None, may_fix=True)
+    assert "ask an admin" in advice("account_changed", 1, may_fix=False)
+    assert advice("valid", 1, may_fix=False) == ""
+    assert "Check now" in advice("unchecked", 1, may_fix=False)
 
 
 def test_inspect_confirms_a_rename_and_names_a_disconnected_connection(page_env):

@@ -130,24 +130,24 @@ def test_the_fleet_is_shared_until_a_connection_or_application_changes(env):
 
     ws, other = make_workspace(env), make_workspace(env)  # another process writes through its own
     first = seed_connection(ws, "7", "Seven")
-    fleet = ws.fleet()
-    assert ws.fleet() is fleet and other.fleet() is fleet  # nothing changed: nothing worked out again
+    fleet = ws.snapshot()
+    assert ws.snapshot() is fleet and other.snapshot() is fleet  # nothing changed: nothing worked out again
     assert fleet.summary is fleet.summary
 
     other.rename_connection(first, "Seven NL")
-    assert [c.label for c in ws.fleet().connections] == ["Seven NL"]
-    fleet = ws.fleet()
+    assert [c.label for c in ws.snapshot().connections] == ["Seven NL"]
+    fleet = ws.snapshot()
     store.record_checks(other.db, other.vault, [
         (first, Verdict(Outcome.INVALID_TOKEN, "refused"), None, other.clock(), False)])
-    assert ws.fleet() is not fleet and ws.fleet().summary.need_a_person == 1
-    fleet = ws.fleet()
+    assert ws.snapshot() is not fleet and ws.snapshot().summary.need_a_person == 1
+    fleet = ws.snapshot()
     other.db.execute("UPDATE connections SET client = 'Bloom' WHERE id = ?", [first])  # any writer
-    assert ws.fleet().connections[0].client == "Bloom"
+    assert ws.snapshot().connections[0].client == "Bloom"
     app = other.save_application(label="Agency app", client_key="ck-123456", client_secret="cs-1234567890abcdef")
-    fleet = ws.fleet()
+    fleet = ws.snapshot()
     other.save_application(application_id=app.id, label="Renamed app", client_key="ck-123456",
                            client_secret="", redirect_uri=app.redirect_uri)
-    assert ws.fleet() is not fleet
+    assert ws.snapshot() is not fleet
     ws.close(), other.close()
 
     # another database at the same path, with as many changes, is not mistaken for this one
@@ -155,5 +155,5 @@ def test_the_fleet_is_shared_until_a_connection_or_application_changes(env):
     shutil.rmtree(path.parent)
     fresh = make_workspace(env)
     seed_connection(fresh, "8", "Eight")
-    assert [c.label for c in fresh.fleet().connections] == ["Eight"]
+    assert [c.label for c in fresh.snapshot().connections] == ["Eight"]
     fresh.close()

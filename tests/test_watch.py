@@ -56,7 +56,8 @@ def test_revoked_token_one_alert_then_quiet_then_one_recovery(watched, control, 
         [alert] = webhook.messages
         assert alert["title"] == "Copernica Connections: 1 needs attention"
         assert "Bloom Florists" in alert["message"] and "Invalid token" in alert["message"]
-        assert "Paste a new access token of this account" in alert["message"]
+        assert "Paste a new access token of account Bloom Florists" in alert["message"]
+        assert "on its Inspect page (“Fix this connection”)" in alert["message"]
         assert "https://connections.example.com/inspect?connection=2" in alert["message"]
         wait_for(lambda: len(mailbox.mails) == 1, 10, "the e-mail")
         assert "Bloom Florists" in mailbox.mails[0]

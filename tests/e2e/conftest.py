@@ -102,10 +102,32 @@ def run_dashboard(tmp_path, sandbox, *, env: dict[str, str] | None = None, args:
 
 
 @pytest.fixture
-def dashboard(tmp_path, sandbox):
-    """A fresh database and a `streamlit run` wired to the sandbox, for one test."""
+def fresh_dashboard(tmp_path, sandbox):
+    """A `streamlit run` of its own, started for this one test, wired to the sandbox."""
     with run_dashboard(tmp_path, sandbox) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def shared_dashboard(tmp_path_factory, sandbox_server):
+    """One `streamlit run` per test module (starting one costs about two seconds)."""
+    with run_dashboard(tmp_path_factory.mktemp("dashboard"), sandbox_server) as running:
+        yield running
+
+
+@pytest.fixture
+def dashboard(shared_dashboard, sandbox):
+    """The module's dashboard with an empty database and a new key, as if just installed (each
+    script run opens the database anew, so removing the files between tests is a fresh start);
+    a traceback in its log during the test fails the test."""
+    db = Path(shared_dashboard.env["COPERNICA_DB"])
+    for name in (db.name, f"{db.name}-wal", f"{db.name}-shm", "secret.key"):
+        (db.parent / name).unlink(missing_ok=True)
+    logged_before = shared_dashboard.log.stat().st_size
+    yield shared_dashboard
+    with shared_dashboard.log.open() as log:
+        log.seek(logged_before)
+        assert "Traceback" not in (text := log.read()), text[-3000:]
 
 
 @pytest.fixture(scope="session")

@@ -134,10 +134,11 @@ def test_stopping_check_all_keeps_what_finished(page, dashboard):
     assert 1 <= checked < 12
 
 
-def test_callback_as_the_first_request_after_the_server_starts(page, dashboard):
+def test_callback_as_the_first_request_after_the_server_starts(page, fresh_dashboard):
     """Copernica's redirect may be the first page a freshly (re)started dashboard serves."""
     from ..helpers import consent
 
+    dashboard = fresh_dashboard
     ws = workspace(dashboard)
     app = ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
     callback = consent(ws.start_authorization(app.id), account="102")

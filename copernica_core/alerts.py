@@ -13,29 +13,14 @@ alert state and the time (docs/architecture.md, "Watching and alerts").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from .models import Outcome
+from .models import AlertState, OutageState, Outcome
 
 COVERED_BY_OUTAGE = "outage"  # alerted_status of a connection the outage message spoke for
 OUTAGE_MIN_CONNECTIONS = 3
-
-
-@dataclass(frozen=True)
-class AlertState:
-    """What has been said about one connection so far."""
-
-    broken_since: datetime | None = None  # when it stopped being valid; None while valid
-    alerted_status: str | None = None  # the status last alerted about; None: nothing said
-    notified_at: datetime | None = None  # when the last alert or reminder about it went out
-
-
-@dataclass(frozen=True)
-class OutageState:
-    since: datetime | None = None  # when most connections became unavailable
-    notified_at: datetime | None = None  # when "looks down" (or its reminder) went out
 
 
 @dataclass(frozen=True)
@@ -47,7 +32,7 @@ class Watched:
     account: str  # name (id)
     status: Outcome
     advice: str
-    state: AlertState = AlertState()
+    state: AlertState = field(default_factory=AlertState)
     client: str = ""
 
 

@@ -30,7 +30,7 @@ from urllib3.exceptions import NewConnectionError, ProtocolError
 from .config import Settings, allow_oauthlib_http_if_loopback
 from .models import Account, Outcome, Verdict
 from .secret import Secret, excerpt, install_log_scrubbing, scrub
-from .validation import clean_label
+from .validation import bounded_extra, clean_label
 
 log = logging.getLogger("copernica_core")
 install_log_scrubbing()
@@ -424,31 +424,6 @@ def parse_account(answer: Answer) -> Account | None:
 
 ACCOUNT_ID_MAX = 64
 ACCOUNT_TEXT_MAX = 300
-_EXTRA_DEPTH, _EXTRA_ITEMS, _EXTRA_TEXT, _EXTRA_BYTES = 4, 50, 300, 8192
-
-
-def bounded_extra(extra: object) -> dict:
-    """What identity adds beyond the basics (v3: customer, usedBy, license), cut to a size
-    and depth that any reader can handle: it is stored and shown on every page."""
-
-    def bound(value: object, depth: int) -> object:
-        if isinstance(value, bool | int | float) or value is None:
-            return value
-        if isinstance(value, str):
-            return clean_label(value, max_len=_EXTRA_TEXT)
-        if depth >= _EXTRA_DEPTH:
-            return "…"
-        if isinstance(value, dict):
-            return {clean_label(str(k), max_len=60): bound(v, depth + 1)
-                    for k, v in list(value.items())[:_EXTRA_ITEMS]}
-        if isinstance(value, list):
-            return [bound(v, depth + 1) for v in value[:_EXTRA_ITEMS]]
-        return "…"
-
-    result = bound(extra, 0) if isinstance(extra, dict) else {}
-    return result if len(json.dumps(result)) <= _EXTRA_BYTES else {}
-
-
 @dataclass(frozen=True)
 class JwtReply:
     jwt: Secret | None

@@ -5,27 +5,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from .api import CopernicaAPI
 from .db import iso
-from .models import Outcome, Verdict
+from .models import CachedJwt, Outcome, Verdict
 from .secret import Secret
 
 log = logging.getLogger("copernica_core")
-
-# Fetch a new JWT this long before the cached one expires.
-JWT_MARGIN = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class CachedJwt:
-    jwt: Secret
-    expires_at: datetime
-
-    def usable(self, now: datetime) -> bool:
-        return self.expires_at - JWT_MARGIN > now
-
 
 @dataclass(frozen=True)
 class Inspection:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
+
+from .secret import Secret
 
 
 class Outcome(StrEnum):
@@ -188,3 +191,32 @@ class Event:
     application_id: int | None
     connection_id: int | None
     detail: str
+
+
+# What the watcher has said so far (the alert rules read and write it; store keeps it).
+@dataclass(frozen=True)
+class AlertState:
+    """What has been said about one connection so far."""
+
+    broken_since: datetime | None = None  # when it stopped being valid; None while valid
+    alerted_status: str | None = None  # the status last alerted about; None: nothing said
+    notified_at: datetime | None = None  # when the last alert or reminder about it went out
+
+
+@dataclass(frozen=True)
+class OutageState:
+    since: datetime | None = None  # when most connections became unavailable
+    notified_at: datetime | None = None  # when "looks down" (or its reminder) went out
+
+
+# Fetch a new JWT this long before the cached one expires.
+JWT_MARGIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class CachedJwt:
+    jwt: Secret
+    expires_at: datetime
+
+    def usable(self, now: datetime) -> bool:
+        return self.expires_at - JWT_MARGIN > now

@@ -10,15 +10,24 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from .alerts import AlertState, OutageState
-from .api import bounded_extra
 from .crypto import Vault
 from .db import immediate, iso, parse_iso_or_none
 from .errors import DamagedSecret
-from .inspection import CachedJwt
-from .models import Account, Application, Check, Connection, Event, Outcome, StatusChange, Verdict
+from .models import (
+    Account,
+    AlertState,
+    Application,
+    CachedJwt,
+    Check,
+    Connection,
+    Event,
+    OutageState,
+    Outcome,
+    StatusChange,
+    Verdict,
+)
 from .secret import Secret
-from .validation import clean_label
+from .validation import bounded_extra, clean_label
 
 _CONNECTION_SELECT = """
 SELECT c.id, c.application_id, c.label, c.client, c.account_id, c.account_name, c.account_description,

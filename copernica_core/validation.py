@@ -3,6 +3,7 @@ BadInput by `refuse_problems`)."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from urllib.parse import urlsplit
@@ -73,3 +74,28 @@ def refuse_problems(**problems: str | None) -> None:
     errors = {k: v for k, v in problems.items() if v}
     if errors:
         raise BadInput(errors)
+
+
+_EXTRA_DEPTH, _EXTRA_ITEMS, _EXTRA_TEXT, _EXTRA_BYTES = 4, 50, 300, 8192
+
+
+def bounded_extra(extra: object) -> dict:
+    """What identity adds beyond the basics (v3: customer, usedBy, license), cut to a size
+    and depth that any reader can handle: it is stored and shown on every page."""
+
+    def bound(value: object, depth: int) -> object:
+        if isinstance(value, bool | int | float) or value is None:
+            return value
+        if isinstance(value, str):
+            return clean_label(value, max_len=_EXTRA_TEXT)
+        if depth >= _EXTRA_DEPTH:
+            return "…"
+        if isinstance(value, dict):
+            return {clean_label(str(k), max_len=60): bound(v, depth + 1)
+                    for k, v in list(value.items())[:_EXTRA_ITEMS]}
+        if isinstance(value, list):
+            return [bound(v, depth + 1) for v in value[:_EXTRA_ITEMS]]
+        return "…"
+
+    result = bound(extra, 0) if isinstance(extra, dict) else {}
+    return result if len(json.dumps(result)) <= _EXTRA_BYTES else {}

@@ -115,19 +115,26 @@ def shared_dashboard(tmp_path_factory, sandbox_server):
         yield running
 
 
-@pytest.fixture
-def dashboard(shared_dashboard, sandbox):
-    """The module's dashboard with an empty database and a new key, as if just installed (each
-    script run opens the database anew, so removing the files between tests is a fresh start);
-    a traceback in its log during the test fails the test."""
-    db = Path(shared_dashboard.env["COPERNICA_DB"])
+@contextlib.contextmanager
+def as_if_just_installed(running: Dashboard):
+    """A running dashboard with an empty database and a new key (each script run opens the
+    database anew, so removing the files between tests is a fresh start); a traceback in its
+    log meanwhile fails the test."""
+    db = Path(running.env["COPERNICA_DB"])
     for name in (db.name, f"{db.name}-wal", f"{db.name}-shm", "secret.key"):
         (db.parent / name).unlink(missing_ok=True)
-    logged_before = shared_dashboard.log.stat().st_size
-    yield shared_dashboard
-    with shared_dashboard.log.open() as log:
+    logged_before = running.log.stat().st_size
+    yield running
+    with running.log.open() as log:
         log.seek(logged_before)
         assert "Traceback" not in (text := log.read()), text[-3000:]
+
+
+@pytest.fixture
+def dashboard(shared_dashboard, sandbox):
+    """The module's dashboard, as if just installed."""
+    with as_if_just_installed(shared_dashboard) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

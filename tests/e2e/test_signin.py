@@ -9,17 +9,35 @@ from playwright.sync_api import expect
 from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
 
 from ..conftest import make_workspace
-from .conftest import ADMIN, CHROMIUM, CHROMIUM_FLAGS, STRANGER, alert, auth_secrets, run_dashboard, shoot, sign_in
+from .conftest import (
+    ADMIN,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    STRANGER,
+    alert,
+    as_if_just_installed,
+    auth_secrets,
+    run_dashboard,
+    shoot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def signed(tmp_path, sandbox, oidc):
+@pytest.fixture(scope="module")
+def signed_dashboard(tmp_path_factory, sandbox_server, oidc):
     """The dashboard with sign-in on: Ann is admin, anyone @agency.example a viewer."""
-    secrets = auth_secrets(tmp_path / "secrets.toml", oidc, redirect_uri="http://localhost:{port}/oauth2callback")
+    folder = tmp_path_factory.mktemp("signed")
+    secrets = auth_secrets(folder / "secrets.toml", oidc, redirect_uri="http://localhost:{port}/oauth2callback")
     env = {"COPERNICA_ADMINS": ADMIN, "COPERNICA_VIEWERS": "@agency.example"}
-    with run_dashboard(tmp_path, sandbox, env=env, args=("--secrets.files", str(secrets))) as running:
+    with run_dashboard(folder, sandbox_server, env=env, args=("--secrets.files", str(secrets))) as running:
+        yield running
+
+
+@pytest.fixture
+def signed(signed_dashboard, sandbox):
+    with as_if_just_installed(signed_dashboard) as running:
         yield running
 
 

@@ -22,14 +22,14 @@ from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
 from copernica_core.secret import scrub
 
-STATUS = {  # status -> (label, badge colour, icon)
-    "valid": ("Valid", "green", ":material/check_circle:"),
-    "invalid_token": ("Invalid token", "red", ":material/key_off:"),
-    "account_changed": ("Account changed", "red", ":material/warning:"),
-    "unavailable": ("Unavailable", "orange", ":material/cloud_off:"),
-    "rate_limited": ("Rate limited", "yellow", ":material/speed:"),
-    "unexpected": ("Unexpected answer", "violet", ":material/help:"),
-    "unchecked": ("Not checked", "gray", ":material/schedule:"),
+STATUS: dict[Outcome, tuple[str, str, str]] = {  # (label, badge colour, icon); a stored status string finds it too
+    Outcome.VALID: ("Valid", "green", ":material/check_circle:"),
+    Outcome.INVALID_TOKEN: ("Invalid token", "red", ":material/key_off:"),
+    Outcome.ACCOUNT_CHANGED: ("Account changed", "red", ":material/warning:"),
+    Outcome.UNAVAILABLE: ("Unavailable", "orange", ":material/cloud_off:"),
+    Outcome.RATE_LIMITED: ("Rate limited", "yellow", ":material/speed:"),
+    Outcome.UNEXPECTED: ("Unexpected answer", "violet", ":material/help:"),
+    Outcome.UNCHECKED: ("Not checked", "gray", ":material/schedule:"),
 }
 # The badge colours as the charts draw them (Streamlit's own palette).
 CHART_COLOURS = {"green": "#21c354", "red": "#ff4b4b", "dark red": "#a40e26", "orange": "#ffa421", "yellow": "#faca2b",

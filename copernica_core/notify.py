@@ -181,54 +181,82 @@ def enqueue(db: sqlite_utils.Database, targets: list[Target], *, kind: str, titl
     return notification_id
 
 
-def send(target: Target, *, title: str, body: str) -> str:
-    """Send one message to one target; '' when it was accepted, else why not (redacted)."""
+# One delivery attempt ends after this long whatever the target does (a webhook that drips one
+# header line every few seconds would otherwise hold the watcher for minutes): Apprise's own
+# per-call limit, which covers every read and retry of the attempt.
+SEND_LIMIT = 20.0
+SENDERS = 4  # deliveries sent at once: one slow target does not hold up the others
+
+
+def send(target: Target, *, title: str, body: str, limit: float | None = None) -> str:
+    """Send one message to one target within `limit` seconds; '' when it was accepted, else
+    why not, in words an operator can act on (could not be reached, answered with an error,
+    did not finish), with the target's own first line of explanation, scrubbed."""
     if target.url is None:
         return "its stored URL cannot be decrypted; enter it again"
     import apprise
 
+    limit = SEND_LIMIT if limit is None else limit
     sender = apprise.Apprise()
     try:
         if not sender.add(target.url.reveal()):
             return "Apprise does not understand this URL"
         # TEXT: each service escapes it for its own format (an account name with HTML in it stays
         # text in an e-mail; "<!channel>" stays text in Slack) and e-mails keep their line breaks.
-        if sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT):
+        result = sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT, timeout=limit)
+        if result:
             return ""
-        return "the target did not accept the message (see the log for its answer)"
+        said = next((e.message for e in result.logs() if e.level in ("WARNING", "ERROR")), "")
+        if result.timeout_count:
+            why = f"the target did not finish within {limit:g} s"
+        elif "connection" in said.lower() or "could not" in said.lower():
+            why = "the target could not be reached"
+        else:
+            why = "the target answered with an error"
+        return excerpt(f"{why}: {said}" if said else why, 300)
     except Exception as error:  # a plugin's own failure must not stop the watcher
-        return excerpt(f"{type(error).__name__}: {error}", 200)
+        return excerpt(f"{type(error).__name__}: {error}", 300)
 
 
 def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now) -> list[Delivery]:
-    """Send every pending or failed delivery (oldest first) to its target, and record how
-    each went. A target that is gone is dropped; one that keeps failing is given up after
-    MAX_ATTEMPTS runs."""
+    """Send every pending or failed delivery to its target, several at once (each within
+    SEND_LIMIT), and record how each went, oldest first. A target that is gone is dropped;
+    one that keeps failing is given up after MAX_ATTEMPTS runs."""
+    from concurrent.futures import ThreadPoolExecutor
+
     by_key = {t.key: t for t in targets}
     rows = list(db.query(
         "SELECT d.*, n.title, n.body FROM deliveries d JOIN notifications n ON n.id = d.notification_id "
         "WHERE d.status IN ('pending', 'failed') ORDER BY d.notification_id, d.target"))
+
+    def send_in_order(target: Target, queued: list) -> list[str]:  # a target's messages keep their order
+        return [send(target, title=row["title"], body=row["body"]) for row in queued]
+
+    by_target: dict[str, list] = {}
     for row in rows:
-        target = by_key.get(row["target"])
-        if target is None:
-            status, error = "dropped", "the target was removed"
-        else:
-            error = send(target, title=row["title"], body=row["body"])
-            status = None
-        with immediate(db):
-            record_attempt(db, row["notification_id"], row["target"], error=error, now=now(),
-                           final=row["attempts"] + 1 >= MAX_ATTEMPTS, status=status)
+        by_target.setdefault(row["target"], []).append(row)
+    with ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="notify") as pool:
+        jobs = {key: pool.submit(send_in_order, by_key[key], queued) for key, queued in by_target.items()
+                if key in by_key}
+        for key, queued in by_target.items():
+            target = by_key.get(key)
+            errors = jobs[key].result() if target else ["the target was removed"] * len(queued)
+            with immediate(db):  # written here, in this thread: the database connection is not shared
+                for row, error in zip(queued, errors, strict=True):
+                    record_attempt(db, row["notification_id"], key, error=error, now=now(),
+                                   final=row["attempts"] + 1 >= MAX_ATTEMPTS, status=None if target else "dropped",
+                                   label=target.label if target else "")
     return recent_deliveries(db, limit=len(rows)) if rows else []
 
 
 def record_attempt(db: sqlite_utils.Database, notification_id: int, target: str, *, error: str, now: datetime,
-                   final: bool, status: str | None = None) -> None:
+                   final: bool, status: str | None = None, label: str = "") -> None:
     """How one delivery went; call inside a transaction. A failure stays `failed` (retried
     on the next run) unless this was its last attempt."""
     error = scrub(error)
     status = status or ("sent" if not error else "gave up" if final else "failed")
     if error:
-        log.warning("notification %s to %s: %s", notification_id, target.split(":")[0], error)
+        log.warning("notification %s to %s: %s", notification_id, label or "a removed target", error)
     db.execute("UPDATE deliveries SET status = ?, attempts = attempts + 1, error = ?, updated_at = ? "
                "WHERE notification_id = ? AND target = ?", [status, error, iso(now), notification_id, target])
 

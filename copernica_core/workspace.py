@@ -517,7 +517,8 @@ class Workspace:
                                              now=self.clock())
         error = notify.send(target, title=title, body=body)
         with immediate(self.db):
-            notify.record_attempt(self.db, notification_id, target.key, error=error, now=self.clock(), final=True)
+            notify.record_attempt(self.db, notification_id, target.key, error=error, now=self.clock(), final=True,
+                                 label=target.label)
         return error
 
     def recent_deliveries(self, *, limit: int = 50) -> list[notify.Delivery]:

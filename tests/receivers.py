@@ -44,6 +44,46 @@ class Webhook:
         self.server.server_close()
 
 
+class DrippingWebhook:
+    """A target that accepts the connection and then sends one header line every `every`
+    seconds, for a minute: the kind of answer whose reads each arrive in time."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        import socket
+
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self._stop = threading.Event()
+
+        def drip(connection) -> None:
+            with connection:
+                try:
+                    connection.recv(65536)
+                    connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                    for i in range(60):
+                        if self._stop.wait(every):
+                            return
+                        connection.sendall(f"X-Drip-{i}: x\r\n".encode())
+                except OSError:
+                    pass
+
+        def serve() -> None:
+            while not self._stop.is_set():
+                try:
+                    connection, _ = self.server.accept()
+                except OSError:
+                    return
+                threading.Thread(target=drip, args=(connection,), daemon=True).start()
+
+        threading.Thread(target=serve, daemon=True).start()
+
+    def url(self) -> str:
+        return f"json://127.0.0.1:{self.server.getsockname()[1]}/slow-hook-0123456789"
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.server.close()
+
+
 class OutsideRecorder:
     """A forward proxy that forwards nothing: give its address as HTTP_PROXY and HTTPS_PROXY to
     a process, and every request that process makes to a host outside this machine (with

@@ -102,3 +102,52 @@ def test_a_webhooks_secret_path_stays_out_of_the_debug_log(webhook, caplog):
     assert "POST" in logged and str(webhook.server.server_address[1]) in logged  # the request was logged
     assert secret not in logged
     assert webhook.messages  # and delivered
+
+
+@pytest.fixture
+def dripping():
+    from .receivers import DrippingWebhook
+
+    hook = DrippingWebhook(every=0.5)
+    yield hook
+    hook.stop()
+
+
+def test_a_dripping_target_ends_at_the_limit_and_says_so(dripping):
+    import time
+
+    target = notify.env_targets(dripping.url())[0]
+    started = time.monotonic()
+    said = notify.send(target, title="t", body="b", limit=1.5)
+    assert time.monotonic() - started < 8  # its reads each arrived in time; the attempt did not
+    assert said.startswith("the target did not finish within 1.5 s")
+
+
+def test_why_a_target_failed_is_said_plainly(webhook):
+    from .conftest import free_port
+
+    closed = notify.env_targets(f"json://127.0.0.1:{free_port()}/hook-path-0123456789")[0]
+    assert notify.send(closed, title="t", body="b").startswith("the target could not be reached: ")
+    webhook.status = 500
+    refusing = notify.env_targets(webhook.url())[0]
+    said = notify.send(refusing, title="t", body="b")
+    assert said.startswith("the target answered with an error: ") and "500" in said
+    assert "hook-secret-0123456789" not in said
+
+
+def test_a_slow_target_holds_up_neither_the_others_nor_the_run(env, dripping, webhook, monkeypatch, caplog):
+    """Each target is sent to on its own, within the limit; the failure names the target by its label."""
+    import time
+
+    monkeypatch.setattr(notify, "SEND_LIMIT", 1.5)
+    ws = make_workspace(env)
+    slow = ws.add_notify_target(dripping.url(), label="Slow webhook")
+    fast = ws.add_notify_target(webhook.url(), label="Ops webhook")
+    notify.enqueue(ws.db, [slow, fast], kind="alert", title="t", body="b", now=ws.clock())
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="copernica_core"):
+        deliveries = notify.deliver_pending(ws.db, ws.notify_targets(), now=ws.clock)
+    assert time.monotonic() - started < 8  # the limit (1.5 s), not the minute the target would drip
+    assert webhook.messages and {d.redacted: d.status for d in deliveries} == {
+        slow.redacted: "failed", fast.redacted: "sent"}
+    assert "to Slow webhook: the target did not finish" in caplog.text

@@ -278,10 +278,16 @@ def _v8_forget_leaky_redactions(db: sqlite_utils.Database) -> None:
                "WHERE action = 'notification target added' AND instr(detail, '://') > 0")
 
 
+def _v9_delivery_claims(db: sqlite_utils.Database) -> None:
+    """Who is sending a delivery right now: a sender claims it first, so a paused watcher and
+    the one that took over never both send it."""
+    db.execute("ALTER TABLE deliveries ADD COLUMN claimed_by TEXT")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients, _v7_change_counter,
-    _v8_forget_leaky_redactions]
+    _v8_forget_leaky_redactions, _v9_delivery_claims]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -38,3 +38,7 @@ class BadInput(CopernicaError):
 
 class Busy(CopernicaError):
     """Another process holds what this operation needs (the watcher's lease)."""
+
+
+class LeaseLost(Busy):
+    """This watcher's lease was taken over (it was paused or too slow): it must write and send nothing more."""

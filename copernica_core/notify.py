@@ -12,12 +12,14 @@ import hashlib
 import logging
 import re
 import threading
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 import sqlite_utils
 
+from . import watch
 from .crypto import Keyring
 from .db import immediate, iso
 from .errors import BadInput, DamagedSecret
@@ -168,16 +170,17 @@ def delete_target(db: sqlite_utils.Database, target_id: int) -> bool:
 
 
 def enqueue(db: sqlite_utils.Database, targets: list[Target], *, kind: str, title: str, body: str,
-            now: datetime) -> int:
-    """The message and one pending delivery per target; call inside the transaction that
-    records what the message says."""
+            now: datetime, claimed_by: str | None = None) -> int:
+    """The message and one pending delivery per target (already claimed by `claimed_by`, who
+    sends it at once); call inside the transaction that records what the message says."""
     notification_id = db.execute(
         "INSERT INTO notifications (created_at, kind, title, body) VALUES (?, ?, ?, ?)",
         [iso(now), kind, title, body]).lastrowid
     for target in targets:
         db.execute(
-            "INSERT INTO deliveries (notification_id, target, redacted, status, updated_at) "
-            "VALUES (?, ?, ?, 'pending', ?)", [notification_id, target.key, target.redacted, iso(now)])
+            "INSERT INTO deliveries (notification_id, target, redacted, status, updated_at, claimed_by) "
+            "VALUES (?, ?, ?, ?, ?, ?)", [notification_id, target.key, target.redacted,
+                                          "sending" if claimed_by else "pending", iso(now), claimed_by])
     return notification_id
 
 
@@ -218,16 +221,33 @@ def send(target: Target, *, title: str, body: str, limit: float | None = None) -
         return excerpt(f"{type(error).__name__}: {error}", 300)
 
 
-def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now) -> list[Delivery]:
-    """Send every pending or failed delivery to its target, several at once (each within
-    SEND_LIMIT), and record how each went, oldest first. A target that is gone is dropped;
-    one that keeps failing is given up after MAX_ATTEMPTS runs."""
+# A claim older than this is given up: its sender died or froze mid-send (at least once, then:
+# a sender frozen for longer than this may still deliver after the next one did).
+CLAIM_EXPIRES = timedelta(minutes=2)
+
+
+def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, holder: str | None = None
+                    ) -> list[Delivery]:
+    """Send every pending or failed delivery to its target, several targets at once (each
+    within SEND_LIMIT, each target's messages in order), and record how each went. Each
+    delivery is claimed before it is sent, in a transaction that a watcher (`holder`) can only
+    pass while it holds the lease: what another sender claimed is never sent twice. A target
+    that is gone is dropped; one that keeps failing is given up after MAX_ATTEMPTS runs."""
     from concurrent.futures import ThreadPoolExecutor
 
     by_key = {t.key: t for t in targets}
-    rows = list(db.query(
-        "SELECT d.*, n.title, n.body FROM deliveries d JOIN notifications n ON n.id = d.notification_id "
-        "WHERE d.status IN ('pending', 'failed') ORDER BY d.notification_id, d.target"))
+    claimant = holder or f"sender:{uuid.uuid4().hex[:8]}"
+    with immediate(db):
+        watch.ensure_holds(db, holder, now=now())
+        stale = iso(now() - CLAIM_EXPIRES)
+        rows = list(db.query(
+            "SELECT d.*, n.title, n.body FROM deliveries d JOIN notifications n ON n.id = d.notification_id "
+            "WHERE d.status IN ('pending', 'failed') OR (d.status = 'sending' AND d.updated_at < ?) "
+            "ORDER BY d.notification_id, d.target", [stale]))
+        for row in rows:
+            db.execute("UPDATE deliveries SET status = 'sending', claimed_by = ?, updated_at = ? "
+                       "WHERE notification_id = ? AND target = ?", [claimant, iso(now()), row["notification_id"],
+                                                                    row["target"]])
 
     def send_in_order(target: Target, queued: list) -> list[str]:  # a target's messages keep their order
         return [send(target, title=row["title"], body=row["body"]) for row in queued]
@@ -242,23 +262,24 @@ def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now) ->
             target = by_key.get(key)
             errors = jobs[key].result() if target else ["the target was removed"] * len(queued)
             with immediate(db):  # written here, in this thread: the database connection is not shared
-                for row, error in zip(queued, errors, strict=True):
+                for row, error in zip(queued, errors, strict=True):  # what happened, lease or not
                     record_attempt(db, row["notification_id"], key, error=error, now=now(),
                                    final=row["attempts"] + 1 >= MAX_ATTEMPTS, status=None if target else "dropped",
-                                   label=target.label if target else "")
+                                   label=target.label if target else "", claimant=claimant)
     return recent_deliveries(db, limit=len(rows)) if rows else []
 
 
 def record_attempt(db: sqlite_utils.Database, notification_id: int, target: str, *, error: str, now: datetime,
-                   final: bool, status: str | None = None, label: str = "") -> None:
+                   final: bool, status: str | None = None, label: str = "", claimant: str | None = None) -> None:
     """How one delivery went; call inside a transaction. A failure stays `failed` (retried
     on the next run) unless this was its last attempt."""
     error = scrub(error)
     status = status or ("sent" if not error else "gave up" if final else "failed")
     if error:
         log.warning("notification %s to %s: %s", notification_id, label or "a removed target", error)
-    db.execute("UPDATE deliveries SET status = ?, attempts = attempts + 1, error = ?, updated_at = ? "
-               "WHERE notification_id = ? AND target = ?", [status, error, iso(now), notification_id, target])
+    db.execute("UPDATE deliveries SET status = ?, attempts = attempts + 1, error = ?, updated_at = ?, "
+               "claimed_by = NULL WHERE notification_id = ? AND target = ? AND (? IS NULL OR claimed_by = ?)",
+               [status, error, iso(now), notification_id, target, claimant, claimant])
 
 
 def recent_deliveries(db: sqlite_utils.Database, *, limit: int = 50) -> list[Delivery]:

@@ -22,6 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from .db import immediate, iso, open_database, parse_iso_or_none, utcnow
+from .errors import LeaseLost
 from .models import Outcome
 
 # The lease outlives a missed heartbeat or two, not more: a killed watcher's standby takes
@@ -103,8 +104,22 @@ def run_due(db: sqlite_utils.Database, holder: str, *, now: datetime, every: tim
         return True
 
 
-def run_finished(db: sqlite_utils.Database, *, now: datetime, summary: str) -> None:
+def holds(db: sqlite_utils.Database, holder: str, *, now: datetime) -> bool:
+    """Whether `holder` still holds an unexpired lease; call inside the transaction whose
+    writes it fences."""
+    row = db.execute("SELECT holder, expires_at FROM watcher WHERE id = 1").fetchone()
+    return bool(row) and row[0] == holder and (parse_iso_or_none(row[1]) or now) > now
+
+
+def ensure_holds(db: sqlite_utils.Database, holder: str | None, *, now: datetime) -> None:
+    """Fence a write: a watcher (holder) that lost its lease writes and sends nothing more."""
+    if holder is not None and not holds(db, holder, now=now):
+        raise LeaseLost("another watcher took over this database's schedule")
+
+
+def run_finished(db: sqlite_utils.Database, *, now: datetime, summary: str, holder: str) -> None:
     with immediate(db):
+        ensure_holds(db, holder, now=now)
         db.execute("UPDATE watcher SET last_run_finished_at = ?, last_run_summary = ? WHERE id = 1",
                    [iso(now), summary])
 

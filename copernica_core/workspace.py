@@ -20,7 +20,7 @@ from .api import CopernicaAPI
 from .config import Settings, load_settings
 from .crypto import Keyring
 from .db import immediate, iso, open_database, utcnow
-from .errors import BadInput, Busy, ConfigError, NotFound
+from .errors import BadInput, Busy, ConfigError, LeaseLost, NotFound
 from .fleet import FinishedCheck, Progress, check_many
 from .inspection import inspect_token
 from .models import Application, Check, Connection, Event, Outcome, StatusChange, Verdict
@@ -456,14 +456,16 @@ class Workspace:
 
     # -- watching and alerts ----------------------------------------------------------------
 
-    def apply_alert_rules(self) -> AlertReport:
+    def apply_alert_rules(self, *, holder: str | None = None) -> AlertReport:
         """Evaluate the alert rules on every connection's current status, record what they
         say in the outbox (with the new alert states, in one transaction), then send every
-        pending delivery, this run's and any an earlier run could not send."""
+        pending delivery, this run's and any an earlier run could not send. For a watcher
+        (`holder`), every write is fenced by its lease (LeaseLost once it is gone)."""
         self.actor.ensure(Action.CHECK)
         now = self.clock()
         targets = self._targets()
         with immediate(self.db):
+            watch.ensure_holds(self.db, holder, now=now)
             connections = store.list_connections(self.db, stale_before=self._stale_before)
             states = store.alert_states(self.db)
             watched = [alerts.Watched(
@@ -477,7 +479,7 @@ class Workspace:
             if evaluation.anything_to_say:
                 title, body = alerts.compose(evaluation, public_url=self.settings.public_url)
                 notify.enqueue(self.db, targets, kind="alert", title=title, body=body, now=now)
-        deliveries = notify.deliver_pending(self.db, targets, now=self.clock)
+        deliveries = notify.deliver_pending(self.db, targets, now=self.clock, holder=holder)
         return AlertReport(evaluation, title, deliveries)
 
     def _targets(self) -> list[notify.Target]:
@@ -512,13 +514,14 @@ class Workspace:
             raise NotFound("This notification target no longer exists.")
         title = "Copernica Connections: test notification"
         body = f"A test from Copernica Connections, sent by {self.actor.who}. Alerts will arrive here."
+        claimant = f"test:{self.actor.who}"  # claimed as it is written: no watcher sends it too
         with immediate(self.db):
             notification_id = notify.enqueue(self.db, [target], kind="test", title=title, body=body,
-                                             now=self.clock())
+                                             now=self.clock(), claimed_by=claimant)
         error = notify.send(target, title=title, body=body)
         with immediate(self.db):
             notify.record_attempt(self.db, notification_id, target.key, error=error, now=self.clock(), final=True,
-                                 label=target.label)
+                                  label=target.label, claimant=claimant)
         return error
 
     def recent_deliveries(self, *, limit: int = 50) -> list[notify.Delivery]:
@@ -551,7 +554,13 @@ class Workspace:
                         on_note("Took over: the other watcher stopped renewing its lease.")
                         standby = False
                     if watch.run_due(self.db, holder, now=self.clock(), every=every):
-                        on_run(self._scheduled_run(holder, every, cancel))
+                        try:
+                            on_run(self._scheduled_run(holder, every, cancel))
+                        except LeaseLost:  # paused or too slow: the watcher that took over goes on
+                            on_note("Lost the lease mid-run (this watcher was paused or too slow); another "
+                                    "watcher took over, so this one sends nothing and waits as a standby.")
+                            standby = True
+                            cancel.clear()
                 elif not standby:
                     on_note("Standby: another watcher is active on this database; waiting to take over.")
                     standby = True
@@ -560,13 +569,15 @@ class Workspace:
             watch.release(self.db, holder)
 
     def _scheduled_run(self, holder: str, every: timedelta, cancel: threading.Event) -> watch.WatchRun:
+        # The heartbeat runs through the checks and the sending: a slow target must not cost the lease.
         with watch.Heartbeat(self.settings.db_path, holder, every, lost=cancel, clock=self.clock,
                              lease=self.settings.watch_lease):
             run = self.check(cancel=cancel)
-        outcomes = [c.result.outcome for c in run]
-        report = self.apply_alert_rules()
-        finished = watch.WatchRun(outcomes, report, self.clock())
-        watch.run_finished(self.db, now=finished.finished_at, summary=finished.summary)
+            if cancel.is_set():
+                watch.ensure_holds(self.db, holder, now=self.clock())  # stopped, or the lease is gone
+            report = self.apply_alert_rules(holder=holder)
+        finished = watch.WatchRun([c.result.outcome for c in run], report, self.clock())
+        watch.run_finished(self.db, now=finished.finished_at, summary=finished.summary, holder=holder)
         return finished
 
     def watcher_status(self) -> watch.WatcherStatus:

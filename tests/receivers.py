@@ -14,11 +14,13 @@ from .conftest import free_port
 
 
 class Webhook:
-    """Collects JSON posts; answers `status` (set it to 500 to play a failing target)."""
+    """Collects JSON posts; answers `status` (set it to 500 to play a failing target), after
+    `hold` is set when there is one (a target that takes its time to answer)."""
 
     def __init__(self) -> None:
         self.messages: list[dict] = []
         self.status = 200
+        self.hold: threading.Event | None = None
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -26,6 +28,8 @@ class Webhook:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if hook.status == 200:
                     hook.messages.append(json.loads(body))
+                if hook.hold is not None:
+                    hook.hold.wait(60)
                 self.send_response(hook.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

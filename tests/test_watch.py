@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -179,3 +180,38 @@ def test_no_webhook_secret_or_token_in_the_database_or_messages(watched, control
     for secret in secrets:
         assert not any(secret in text for text in texts), secret
     assert len(webhook.messages) == 2  # the environment's target and the stored one
+
+
+def test_a_watcher_paused_while_sending_never_makes_the_alert_go_out_twice(watched, control, webhook, tmp_path):
+    """The leader freezes (SIGSTOP: a VM pause, a long GC) while a slow target takes the alert;
+    its standby takes over and runs; the leader wakes. The alert went out once: each delivery is
+    claimed before it is sent, and a watcher that lost its lease writes and sends nothing more."""
+    # rto=30: the target may take half a minute to answer (Apprise's default is 4 s, after which
+    # the message counts as not delivered and is retried: at least once, by design)
+    env = {**watched, "COPERNICA_NOTIFY": webhook.url() + "?rto=30"}
+    webhook.hold = threading.Event()  # the target takes the message, then answers only when told
+    first = start(env, "watch", "--every", "5s", log=tmp_path / "first.log")
+    second = None
+    try:
+        wait_for(lambda: "checked" in (tmp_path / "first.log").read_text(), 20, "the first run")
+        second = start(env, "watch", "--every", "5s", log=tmp_path / "second.log")
+        wait_for(lambda: "Standby" in (tmp_path / "second.log").read_text(), 20, "the standby")
+        control.post("revoke", account_id="102")
+        wait_for(lambda: len(webhook.messages) == 1, 20, "the alert reaching the target")
+        first.send_signal(signal.SIGSTOP)  # frozen mid-send, its heartbeat too
+        wait_for(lambda: "Took over" in (tmp_path / "second.log").read_text(), 20, "the take-over")
+        wait_for(lambda: "checked:" in (tmp_path / "second.log").read_text(), 20, "the new leader's run")
+        webhook.hold.set()
+        first.send_signal(signal.SIGCONT)
+        wait_for(lambda: "Lost the lease" in (tmp_path / "first.log").read_text()
+                 or "Standby" in (tmp_path / "first.log").read_text(), 20, "the old leader noticing")
+        wait_for(lambda: (tmp_path / "second.log").read_text().count("checked:") >= 2, 20, "another run")
+        logs = (tmp_path / "first.log").read_text() + "\n----\n" + (tmp_path / "second.log").read_text()
+        assert len(webhook.messages) == 1, logs
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGCONT)
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+    assert "Traceback" not in (tmp_path / "first.log").read_text() + (tmp_path / "second.log").read_text()

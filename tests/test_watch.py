@@ -203,9 +203,7 @@ def test_a_watcher_paused_while_sending_never_makes_the_alert_go_out_twice(watch
         wait_for(lambda: "checked:" in (tmp_path / "second.log").read_text(), 20, "the new leader's run")
         webhook.hold.set()
         first.send_signal(signal.SIGCONT)
-        wait_for(lambda: "Lost the lease" in (tmp_path / "first.log").read_text()
-                 or "Standby" in (tmp_path / "first.log").read_text(), 20, "the old leader noticing")
-        wait_for(lambda: (tmp_path / "second.log").read_text().count("checked:") >= 2, 20, "another run")
+        wait_for(lambda: "Lost the lease" in (tmp_path / "first.log").read_text(), 20, "the old leader noticing")
         logs = (tmp_path / "first.log").read_text() + "\n----\n" + (tmp_path / "second.log").read_text()
         assert len(webhook.messages) == 1, logs
     finally:

@@ -31,14 +31,16 @@ run: $(VENV)/.runtime
 demo: $(VENV)/.runtime
 	$(BIN)/python -m copernica_core demo
 
+# Two workers: the browser tests on one (in order), the core tests on the other; much of the
+# core tests' time is spent waiting on real processes (watchers, rotations), not computing.
 test: $(VENV)/.dev system-packages
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Everything but the browser tests, for the edit–test loop.
 test-fast: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest --ignore=tests/e2e
+	$(BIN)/python -m pytest -n 2 --ignore=tests/e2e
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py

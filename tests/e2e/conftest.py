@@ -37,6 +37,15 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """With pytest-xdist (`make test` runs two workers), every browser test runs on the same
+    worker, one after another, beside the other worker's core tests: the browser tests keep one
+    Chromium and one dashboard per module, and the core tests mostly wait on real processes."""
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

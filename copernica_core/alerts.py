@@ -118,17 +118,50 @@ _STATUS_WORDS = {
 }
 
 
-def compose(evaluation: Evaluation, *, public_url: str = "") -> tuple[str, str]:
-    """One message (title, body) for everything this run has to say."""
-    counts = {kind: sum(n.kind == kind for n in evaluation.notices) for kind in _HEADINGS}
+# What happened, in a title's words ("Bloom Florists: token revoked or invalid").
+_TITLE_WORDS = {
+    Outcome.INVALID_TOKEN: "token revoked or invalid", Outcome.ACCOUNT_CHANGED: "token now reaches another account",
+    Outcome.UNAVAILABLE: "Copernica not answering", Outcome.RATE_LIMITED: "rate limited",
+    Outcome.UNEXPECTED: "unexpected answer from Copernica",
+}
+MAX_LISTED = 40  # connections listed in one message; the rest are counted (Slack and Teams cap a message's size)
+
+
+def notify_type(evaluation: Evaluation) -> str:
+    """Apprise's notify type for the message, from its worst news (receivers route on it):
+    failure for a token a person must fix or Copernica down, warning for other trouble and
+    reminders, success when there is only good news."""
+    if evaluation.outage_notice in ("down", "still down") or any(
+            n.kind == "broken" and n.connection.status.needs_a_person for n in evaluation.notices):
+        return "failure"
+    if any(n.kind != "recovered" for n in evaluation.notices):
+        return "warning"
+    return "success"
+
+
+def _title(evaluation: Evaluation) -> str:
+    notices = evaluation.notices
+    if len(notices) == 1 and not evaluation.outage_notice:
+        [n] = notices
+        what = ("working again" if n.kind == "recovered" else
+                f"still {_TITLE_WORDS.get(n.connection.status, 'broken')}" if n.kind == "reminder" else
+                _TITLE_WORDS.get(n.connection.status, "broken"))
+        return f"{n.connection.label}: {what}"
+    counts = {kind: sum(n.kind == kind for n in notices) for kind in _HEADINGS}
     parts = [f"{counts['broken']} need{'s' if counts['broken'] == 1 else ''} attention" if counts["broken"] else "",
              f"{counts['reminder']} still broken" if counts["reminder"] else "",
              f"{counts['recovered']} working again" if counts["recovered"] else ""]
     if evaluation.outage_notice in ("down", "still down"):
-        parts.insert(0, "Copernica looks down")
+        parts.insert(0, f"Copernica looks down ({evaluation.unavailable} of {evaluation.total} connections)")
     elif evaluation.outage_notice == "back":
         parts.insert(0, "Copernica answers again")
-    title = "Copernica Connections: " + ", ".join(p for p in parts if p)
+    return "Copernica Connections: " + ", ".join(p for p in parts if p)
+
+
+def compose(evaluation: Evaluation, *, public_url: str = "") -> tuple[str, str]:
+    """One message (title, body) for everything this run has to say; the title says what
+    happened, the body lists at most MAX_LISTED connections and counts the rest."""
+    title = _title(evaluation)
     lines = []
     if evaluation.outage_notice in ("down", "still down"):
         lines += [f"Copernica looks down: {evaluation.unavailable} of {evaluation.total} connections cannot "
@@ -141,7 +174,9 @@ def compose(evaluation: Evaluation, *, public_url: str = "") -> tuple[str, str]:
         if not group:
             continue
         lines.append(f"{heading}:")
-        for w in sorted(group, key=lambda w: (w.status.severity, w.label.casefold())):
+        listed = sum(line.startswith("- ") for line in lines)
+        room = max(MAX_LISTED - listed, 0)
+        for w in sorted(group, key=lambda w: (w.status.severity, w.label.casefold()))[:room]:
             line = f"- {w.label}" + (f" (client {w.client})" if w.client else "")
             line += f" · account {w.account} · {_STATUS_WORDS[w.status]}"
             if kind != "recovered":
@@ -149,5 +184,8 @@ def compose(evaluation: Evaluation, *, public_url: str = "") -> tuple[str, str]:
             if public_url:
                 line += f" · {public_url.rstrip('/')}/inspect?connection={w.connection_id}"
             lines.append(line)
+        if len(group) > room:
+            lines.append(f"…and {len(group) - room} more" + (f": {public_url.rstrip('/')}/" if public_url else
+                                                          ": see the dashboard's Overview"))
         lines.append("")
     return title, "\n".join(lines).strip()

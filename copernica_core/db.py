@@ -280,8 +280,9 @@ def _v8_forget_leaky_redactions(db: sqlite_utils.Database) -> None:
 
 def _v9_delivery_claims(db: sqlite_utils.Database) -> None:
     """Who is sending a delivery right now: a sender claims it first, so a paused watcher and
-    the one that took over never both send it."""
+    the one that took over never both send it; and each message's Apprise notify type."""
     db.execute("ALTER TABLE deliveries ADD COLUMN claimed_by TEXT")
+    db.execute("ALTER TABLE notifications ADD COLUMN notify_type TEXT NOT NULL DEFAULT 'info'")
 
 
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.

@@ -170,12 +170,12 @@ def delete_target(db: sqlite_utils.Database, target_id: int) -> bool:
 
 
 def enqueue(db: sqlite_utils.Database, targets: list[Target], *, kind: str, title: str, body: str,
-            now: datetime, claimed_by: str | None = None) -> int:
+            now: datetime, claimed_by: str | None = None, notify_type: str = "info") -> int:
     """The message and one pending delivery per target (already claimed by `claimed_by`, who
     sends it at once); call inside the transaction that records what the message says."""
     notification_id = db.execute(
-        "INSERT INTO notifications (created_at, kind, title, body) VALUES (?, ?, ?, ?)",
-        [iso(now), kind, title, body]).lastrowid
+        "INSERT INTO notifications (created_at, kind, title, body, notify_type) VALUES (?, ?, ?, ?, ?)",
+        [iso(now), kind, title, body, notify_type]).lastrowid
     for target in targets:
         db.execute(
             "INSERT INTO deliveries (notification_id, target, redacted, status, updated_at, claimed_by) "
@@ -191,7 +191,7 @@ SEND_LIMIT = 20.0
 SENDERS = 4  # deliveries sent at once: one slow target does not hold up the others
 
 
-def send(target: Target, *, title: str, body: str, limit: float | None = None) -> str:
+def send(target: Target, *, title: str, body: str, limit: float | None = None, notify_type: str = "info") -> str:
     """Send one message to one target within `limit` seconds; '' when it was accepted, else
     why not, in words an operator can act on (could not be reached, answered with an error,
     did not finish), with the target's own first line of explanation, scrubbed."""
@@ -206,7 +206,8 @@ def send(target: Target, *, title: str, body: str, limit: float | None = None) -
             return "Apprise does not understand this URL"
         # TEXT: each service escapes it for its own format (an account name with HTML in it stays
         # text in an e-mail; "<!channel>" stays text in Slack) and e-mails keep their line breaks.
-        result = sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT, timeout=limit)
+        result = sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT, timeout=limit,
+                               notify_type=notify_type)  # info, success, warning or failure: receivers route on it
         if result:
             return ""
         said = next((e.message for e in result.logs() if e.level in ("WARNING", "ERROR")), "")
@@ -241,7 +242,8 @@ def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, ho
         watch.ensure_holds(db, holder, now=now())
         stale = iso(now() - CLAIM_EXPIRES)
         rows = list(db.query(
-            "SELECT d.*, n.title, n.body FROM deliveries d JOIN notifications n ON n.id = d.notification_id "
+            "SELECT d.*, n.title, n.body, n.notify_type FROM deliveries d "
+            "JOIN notifications n ON n.id = d.notification_id "
             "WHERE d.status IN ('pending', 'failed') OR (d.status = 'sending' AND d.updated_at < ?) "
             "ORDER BY d.notification_id, d.target", [stale]))
         for row in rows:
@@ -250,7 +252,7 @@ def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, ho
                                                                     row["target"]])
 
     def send_in_order(target: Target, queued: list) -> list[str]:  # a target's messages keep their order
-        return [send(target, title=row["title"], body=row["body"]) for row in queued]
+        return [send(target, title=row["title"], body=row["body"], notify_type=row["notify_type"]) for row in queued]
 
     by_target: dict[str, list] = {}
     for row in rows:

@@ -478,7 +478,8 @@ class Workspace:
             title = ""
             if evaluation.anything_to_say:
                 title, body = alerts.compose(evaluation, public_url=self.settings.public_url)
-                notify.enqueue(self.db, targets, kind="alert", title=title, body=body, now=now)
+                notify.enqueue(self.db, targets, kind="alert", title=title, body=body, now=now,
+                               notify_type=alerts.notify_type(evaluation))
         deliveries = notify.deliver_pending(self.db, targets, now=self.clock, holder=holder)
         return AlertReport(evaluation, title, deliveries)
 

@@ -98,3 +98,33 @@ def test_the_message_lists_label_client_account_status_what_to_do_and_the_inspec
     assert ("- Camping Het Bos (client Bos BV) · account Het Bos (1001) · Invalid token · What to do: Paste a new "
             "token for it. · https://connections.example.com/inspect?connection=7") in body
     assert "Working again:\n- Bloom · account Bloom (102) · Valid · https://" in body
+
+
+def test_one_connections_title_says_what_happened_to_it_and_the_type_follows_severity():
+    from copernica_core.alerts import notify_type
+
+    def run(status, state=None):
+        result = evaluate([Watched(7, "Tandarts Wit", "Wit (1001)", status, "Fix it.", state or AlertState())],
+                          OutageState(),
+                          now=START, alert_after=timedelta(0), remind_every=timedelta(hours=24))
+        return compose(result)[0], notify_type(result)
+
+    assert run(I) == ("Tandarts Wit: token revoked or invalid", "failure")
+    assert run(Outcome.ACCOUNT_CHANGED) == ("Tandarts Wit: token now reaches another account", "failure")
+    assert run(Outcome.RATE_LIMITED, AlertState(START - timedelta(hours=1))) == ("Tandarts Wit: rate limited",
+                                                                                 "warning")
+    assert run(V, AlertState(START, "invalid_token", START)) == ("Tandarts Wit: working again", "success")
+
+
+def test_a_message_about_thousands_of_connections_lists_some_and_counts_the_rest():
+    """Slack and Teams cap a message's size: 5,000 broken connections made an 840 KB body."""
+    from copernica_core.alerts import MAX_LISTED
+
+    watched = [Watched(i, f"Shop {i:04d}", f"Shop ({i})", I, "Re-authorize it.") for i in range(5000)]
+    result = evaluate(watched, OutageState(), now=START, alert_after=timedelta(minutes=30),
+                      remind_every=timedelta(hours=24))
+    title, body = compose(result, public_url="https://connections.example.com")
+    assert title == "Copernica Connections: 5000 need attention"
+    assert sum(line.startswith("- Shop") for line in body.splitlines()) == MAX_LISTED
+    assert f"…and {5000 - MAX_LISTED} more: https://connections.example.com/" in body
+    assert len(body.encode()) < 20_000

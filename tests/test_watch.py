@@ -55,7 +55,8 @@ def test_revoked_token_one_alert_then_quiet_then_one_recovery(watched, control, 
     try:
         wait_for(lambda: webhook.messages, 15, "the alert")
         [alert] = webhook.messages
-        assert alert["title"] == "Copernica Connections: 1 needs attention"
+        assert alert["title"] == "Bloom Florists: token revoked or invalid"  # what happened, to what
+        assert alert["type"] == "failure"  # Apprise's notify type: receivers route on it
         assert "Bloom Florists" in alert["message"] and "Invalid token" in alert["message"]
         assert "Paste a new access token of account Bloom Florists" in alert["message"]
         assert "on its Inspect page (“Fix this connection”)" in alert["message"]
@@ -71,7 +72,8 @@ def test_revoked_token_one_alert_then_quiet_then_one_recovery(watched, control, 
         assert ws.add_token(token, connection_id=2).replaced  # the fix: a new token for the same connection
         ws.close()
         wait_for(lambda: len(webhook.messages) == 2, 15, "the recovery")
-        assert webhook.messages[1]["title"] == "Copernica Connections: 1 working again"
+        recovery = webhook.messages[1]
+        assert (recovery["title"], recovery["type"]) == ("Bloom Florists: working again", "success")
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
@@ -87,7 +89,7 @@ def test_copernica_down_longer_than_the_threshold_is_one_message(watched, contro
     time.sleep(1.2)
     assert run(env, "watch", "--once").returncode == 1
     [message] = webhook.messages
-    assert message["title"] == "Copernica Connections: Copernica looks down"
+    assert message["title"] == "Copernica Connections: Copernica looks down (3 of 3 connections)"
     assert "3 of 3 connections" in message["message"] and "Acme" not in message["message"]
     run(env, "watch", "--once")
     assert len(webhook.messages) == 1

@@ -99,10 +99,15 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
         def progress(done: int, total: int, _checked: FinishedCheck) -> None:
             sys.stderr.write(f"\rchecked {done}/{total}")
             sys.stderr.flush()
-    results = sorted(ws.check(ids, concurrency=args.concurrency, progress=progress),
-                     key=lambda c: c.connection_id)
+    run = ws.check(ids, concurrency=args.concurrency, progress=progress)
+    results = sorted(run, key=lambda c: c.connection_id)
     if progress:
         sys.stderr.write("\n")
+    if args.quiet:  # for cron, which mails whatever is printed: only what changed
+        print_changes(ws, run.changes)
+        if args.notify:
+            report_alerts(ws.apply_alert_rules())
+        return EXIT_OK if all(c.result.outcome is Outcome.VALID for c in results) else EXIT_FAILED
     shown = [c for c in results if not args.failed_only or c.result.outcome is not Outcome.VALID]
     records = [checked_record(c) for c in shown]
     not_valid = sum(c.result.outcome is not Outcome.VALID for c in results)
@@ -118,6 +123,16 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
     if args.notify:
         report_alerts(ws.apply_alert_rules())
     return EXIT_OK if not_valid == 0 else EXIT_FAILED
+
+
+def print_changes(ws: Workspace, changes) -> None:
+    """Each connection whose status this run changed: label, client, before → after, and its
+    Inspect link when COPERNICA_PUBLIC_URL is set."""
+    for change in (c for c in changes if c.changed):
+        conn = ws.connection(change.connection_id)
+        link = f" · {ws.settings.public_url}/inspect?connection={conn.id}" if ws.settings.public_url else ""
+        print(for_terminal(f"{conn.label}" + (f" (client {conn.client})" if conn.client else "")
+                           + f" · {change.before.value} → {change.after.value}{link}"), flush=True)
 
 
 def report_alerts(report) -> None:
@@ -139,6 +154,10 @@ def cmd_watch(ws: Workspace, args: argparse.Namespace) -> int:
         cancel.set()
 
     def say(run: watch.WatchRun) -> None:
+        if args.quiet:  # for cron, which mails whatever is printed: only what changed
+            print_changes(ws, run.changes)
+            report_alerts(run.alerts)
+            return
         print(for_terminal(f"{run.finished_at:%Y-%m-%d %H:%M:%S} UTC  {run.summary}"), flush=True)
         report_alerts(run.alerts)
 
@@ -362,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notify", action="store_true", help="apply the alert rules and send what they say")
     p.add_argument("--client", metavar="NAME", help="only this client's connections")
     p.add_argument("--failed-only", action="store_true", help="list only the connections that are not valid")
+    p.add_argument("--quiet", action="store_true", help="print only connections whose status changed (for cron)")
 
     p = sub.add_parser("connections", help="list connections and their status")
     p.add_argument("--json", action="store_true")
@@ -412,6 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("watch", help="check every connection on a schedule and send alerts")
     p.add_argument("--every", metavar="DURATION", help="30s, 15m, 1h (default: COPERNICA_WATCH_EVERY, 15m)")
     p.add_argument("--once", action="store_true", help="one run now, then exit with check's exit codes")
+    p.add_argument("--quiet", action="store_true", help="print only connections whose status changed (for cron)")
 
     sub.add_parser("new-key", help="print a new encryption key for COPERNICA_SECRET_KEY")
     sub.add_parser("rotate-key", help="re-encrypt every secret with a new key, atomically")

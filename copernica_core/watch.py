@@ -15,7 +15,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +23,7 @@ import sqlite_utils
 
 from .db import immediate, iso, open_database, parse_iso_or_none, utcnow
 from .errors import LeaseLost
-from .models import Outcome
+from .models import Outcome, StatusChange
 
 # The lease outlives a missed heartbeat or two, not more: a killed watcher's standby takes
 # over within the lease of its last heartbeat (COPERNICA_WATCH_LEASE; tests shorten it).
@@ -131,6 +131,7 @@ class WatchRun:
     outcomes: list[Outcome]
     alerts: Any  # workspace.AlertReport
     finished_at: datetime
+    changes: list[StatusChange] = field(default_factory=list)
 
     @property
     def summary(self) -> str:

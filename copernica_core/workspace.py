@@ -577,7 +577,7 @@ class Workspace:
             if cancel.is_set():
                 watch.ensure_holds(self.db, holder, now=self.clock())  # stopped, or the lease is gone
             report = self.apply_alert_rules(holder=holder)
-        finished = watch.WatchRun([c.result.outcome for c in run], report, self.clock())
+        finished = watch.WatchRun([c.result.outcome for c in run], report, self.clock(), run.changes)
         watch.run_finished(self.db, now=finished.finished_at, summary=finished.summary, holder=holder)
         return finished
 

@@ -143,3 +143,21 @@ def test_check_shows_progress_on_a_terminal_and_keeps_json_on_stdout_clean(cli_e
     assert done.returncode == 0
     assert json.loads(done.stdout)[0]["outcome"] == "valid"
     assert "checked 1/1" in terminal
+
+
+def test_check_quiet_prints_nothing_when_nothing_changed_and_names_what_did(cli_env, control, capsys, monkeypatch):
+    """For cron, which mails whatever a job prints."""
+    from .conftest import make_workspace
+
+    monkeypatch.setenv("COPERNICA_PUBLIC_URL", "https://connections.example.com")
+    ws = make_workspace(cli_env)
+    for account in ("101", "102"):
+        [token] = control.tokens(account)
+        ws.add_token(token, client="Bloom BV" if account == "102" else None)
+    assert run(capsys, "check", "--quiet") == (0, "", "")
+    control.post("revoke", account_id="102")
+    code, out, _ = run(capsys, "check", "--quiet")
+    assert code == 1
+    assert out == ("Bloom Florists (client Bloom BV) · valid → invalid_token · "
+                   "https://connections.example.com/inspect?connection=2\n")
+    assert run(capsys, "check", "--quiet") == (1, "", "")  # still broken, nothing new: nothing printed

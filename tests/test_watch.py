@@ -215,3 +215,13 @@ def test_a_watcher_paused_while_sending_never_makes_the_alert_go_out_twice(watch
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=30)
     assert "Traceback" not in (tmp_path / "first.log").read_text() + (tmp_path / "second.log").read_text()
+
+
+def test_watch_once_quiet_prints_only_runs_that_changed_something(watched, control):
+    assert run(watched, "watch", "--once", "--quiet").stdout == ""
+    control.post("revoke", account_id="103")
+    changed = run(watched, "watch", "--once", "--quiet")
+    assert changed.returncode == 1
+    assert "Northwind Travel · valid → invalid_token · https://connections.example.com/inspect?connection=3" in \
+        changed.stdout
+    assert run(watched, "watch", "--once", "--quiet").stdout == ""

@@ -491,14 +491,27 @@ class Workspace:
         self.actor.ensure(Action.MANAGE)
         return self._targets()
 
-    def add_notify_target(self, url: str, *, label: str = "") -> notify.Target:
+    def add_notify_target(self, url: str, *, label: str = "") -> AddedTarget:
+        """Store a target, and tell it at once what is broken now: the alerts it missed would
+        otherwise reach it only with the next daily reminder."""
         self.actor.ensure(Action.MANAGE)
         refuse_problems(url=notify.url_problem(url), label=text_problem(label, name="Label", required=False))
         with immediate(self.db):
             target = notify.add_target(self.db, self.vault, label=label.strip() or notify.redact(url), url=url,
                                        now=self.clock())
             self._event("notification target added", detail=target.redacted)
-        return target
+        broken = [c for c in store.list_connections(self.db, stale_before=self._stale_before)
+                  if c.outcome.needs_a_person or c.outcome.other_problem]
+        if not broken:
+            return AddedTarget(target)
+        evaluation = alerts.Evaluation(
+            [alerts.Notice("broken", alerts.Watched(c.id, c.label, f"{c.account.name or '?'} ({c.account.id})",
+                                                    c.outcome, what_to_do(c, may_fix=True), client=c.client))
+             for c in broken], {}, alerts.OutageState())
+        title, body = alerts.compose(evaluation, public_url=self.settings.public_url)
+        error = self._send_now(target, kind="briefing", title=f"Already broken when this target was added: {title}",
+                               body=body, notify_type=alerts.notify_type(evaluation))
+        return AddedTarget(target, len(broken), error)
 
     def delete_notify_target(self, target_id: int) -> None:
         self.actor.ensure(Action.MANAGE)
@@ -513,13 +526,17 @@ class Workspace:
         target = next((t for t in self._targets() if t.key == target_key), None)
         if target is None:
             raise NotFound("This notification target no longer exists.")
-        title = "Copernica Connections: test notification"
-        body = f"A test from Copernica Connections, sent by {self.actor.who}. Alerts will arrive here."
-        claimant = f"test:{self.actor.who}"  # claimed as it is written: no watcher sends it too
+        return self._send_now(target, kind="test", title="Copernica Connections: test notification",
+                              body=f"A test from Copernica Connections, sent by {self.actor.who}. Alerts will arrive "
+                                   "here.")
+
+    def _send_now(self, target: notify.Target, *, kind: str, title: str, body: str, notify_type: str = "info") -> str:
+        """One message to one target now, recorded in the outbox; '' if it was accepted, else why not."""
+        claimant = f"{kind}:{self.actor.who}"  # claimed as it is written: no watcher sends it too
         with immediate(self.db):
-            notification_id = notify.enqueue(self.db, [target], kind="test", title=title, body=body,
-                                             now=self.clock(), claimed_by=claimant)
-        error = notify.send(target, title=title, body=body)
+            notification_id = notify.enqueue(self.db, [target], kind=kind, title=title, body=body, now=self.clock(),
+                                             claimed_by=claimant, notify_type=notify_type)
+        error = notify.send(target, title=title, body=body, notify_type=notify_type)
         with immediate(self.db):
             notify.record_attempt(self.db, notification_id, target.key, error=error, now=self.clock(), final=True,
                                   label=target.label, claimant=claimant)
@@ -591,6 +608,16 @@ class Workspace:
         now = self.clock()
         return (store.calls_since(self.db, iso(now)[:10]),
                 store.calls_since(self.db, iso(now - timedelta(days=29))[:10]))
+
+
+@dataclass(frozen=True)
+class AddedTarget:
+    """A new notification target, and the connections it was told are broken now (`error`:
+    why that message did not go out)."""
+
+    target: notify.Target
+    briefed: int = 0
+    error: str = ""
 
 
 @dataclass(frozen=True)

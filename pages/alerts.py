@@ -54,8 +54,11 @@ if ws.may(Action.MANAGE):
             except BadInput as refused:
                 st.error(ui.text(refused.message), icon=":material/error:")
             else:
-                st.success(f"Added {ui.text(added.label)}. Send it a test notification above.",
-                           icon=":material/check:")
+                told = (f" It was told of the {added.briefed} connection{'s' if added.briefed != 1 else ''} "
+                        "broken now." if added.briefed and not added.error else
+                        f" Telling it what is broken now failed: {added.error}" if added.briefed else "")
+                st.session_state["alerts_notice"] = (f"Added {added.target.label}.{told} Send it a test "
+                                                     "notification above.")
                 st.rerun()
 
 st.subheader("Recently sent")

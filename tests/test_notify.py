@@ -34,7 +34,7 @@ def test_a_targets_key_is_never_shown_where_it_is_named(env, service):
     (which viewers read) show the service, never its key."""
     url = KEYED[service]
     ws = make_workspace(env)
-    target = ws.add_notify_target(url)
+    target = ws.add_notify_target(url).target
     notify.enqueue(ws.db, [target], kind="test", title="t", body="b", now=ws.clock())
     [event] = [e for e in ws.events() if e.action == "notification target added"]
     [delivery] = ws.recent_deliveries()
@@ -141,8 +141,8 @@ def test_a_slow_target_holds_up_neither_the_others_nor_the_run(env, dripping, we
 
     monkeypatch.setattr(notify, "SEND_LIMIT", 1.5)
     ws = make_workspace(env)
-    slow = ws.add_notify_target(dripping.url(), label="Slow webhook")
-    fast = ws.add_notify_target(webhook.url(), label="Ops webhook")
+    slow = ws.add_notify_target(dripping.url(), label="Slow webhook").target
+    fast = ws.add_notify_target(webhook.url(), label="Ops webhook").target
     notify.enqueue(ws.db, [slow, fast], kind="alert", title="t", body="b", now=ws.clock())
     started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="copernica_core"):
@@ -151,3 +151,24 @@ def test_a_slow_target_holds_up_neither_the_others_nor_the_run(env, dripping, we
     assert webhook.messages and {d.redacted: d.status for d in deliveries} == {
         slow.redacted: "failed", fast.redacted: "sent"}
     assert "to Slow webhook: the target did not finish" in caplog.text
+
+
+def test_a_new_target_hears_at_once_what_is_already_broken(env, webhook):
+    """It would otherwise wait for the next daily reminder to learn of a revoked token."""
+    from copernica_core.models import Outcome
+
+    from .factories import seed_connection
+
+    ws = make_workspace(env)
+    seed_connection(ws, "7", "Seven", label="Tandarts Wit", status=Outcome.INVALID_TOKEN)
+    seed_connection(ws, "8", "Eight", label="Camping Het Bos")
+    added = ws.add_notify_target(webhook.url(), label="Ops webhook")
+    assert (added.briefed, added.error) == (1, "")
+    [message] = webhook.messages
+    assert message["title"] == "Already broken when this target was added: Tandarts Wit: token revoked or invalid"
+    assert message["type"] == "failure" and "Camping Het Bos" not in message["message"]
+    assert [d.status for d in ws.recent_deliveries()] == ["sent"]
+    quiet = make_workspace(env)
+    ws.disconnect(1)
+    other = quiet.add_notify_target(webhook.url("another-hook-0123456789"), label="Second")
+    assert other.briefed == 0 and len(webhook.messages) == 1  # nothing broken: nothing said

@@ -264,7 +264,7 @@ def test_alerts_page_adds_a_target_shows_it_redacted_and_sends_a_test(page_env):
         assert not at.exception
         html = texts(at)
         assert "Ops hook" in html and "page-secret-112233" not in html
-        assert "Added Ops hook. Send it a test notification above." in html  # said after the rerun
+        assert "Added Ops hook\\. Send it a test notification above" in html  # said after the rerun (escaped text)
         next(b for b in at.button if b.label == "Send a test notification").click().run()
         assert "Sent." in "\n".join(e.value for e in at.success)
         assert hook.messages and hook.messages[0]["title"] == "Copernica Connections: test notification"

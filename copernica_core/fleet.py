@@ -52,25 +52,25 @@ def backoff_delay(attempt: int, retry_after: float | None) -> float:
 
 
 class _Workers:
-    """One Copernica client (and so one HTTP session) per worker thread."""
+    """One CopernicaAPI (and so one HTTP session) per worker thread."""
 
     def __init__(self, settings: Settings, api_factory: Callable[[Settings], CopernicaAPI]):
         self._local = threading.local()
         self._settings, self._factory = settings, api_factory
-        self._clients: list[CopernicaAPI] = []
+        self._apis: list[CopernicaAPI] = []
         self._lock = threading.Lock()
 
-    def client(self) -> CopernicaAPI:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            client = self._local.client = self._factory(self._settings)
+    def api(self) -> CopernicaAPI:
+        api = getattr(self._local, "api", None)
+        if api is None:
+            api = self._local.api = self._factory(self._settings)
             with self._lock:
-                self._clients.append(client)
-        return client
+                self._apis.append(api)
+        return api
 
     def close(self) -> None:
-        for client in self._clients:
-            client.session.close()
+        for api in self._apis:
+            api.session.close()
 
 
 UNREADABLE = Verdict(
@@ -87,7 +87,7 @@ def _check_one(workers: _Workers, row: TokenRow, cancel: threading.Event, max_at
     cached = row.cached_jwt
     new_jwt, dropped = None, False
     for attempt in range(max_attempts):
-        inspection = inspect_token(workers.client(), row.token, expected_account_id=row.account_id,
+        inspection = inspect_token(workers.api(), row.token, expected_account_id=row.account_id,
                                    cached_jwt=cached)
         if inspection.drop_cached_jwt:
             dropped, cached, new_jwt = True, None, None

@@ -22,7 +22,7 @@ class Inspection:
 
 
 def inspect_token(
-    client: CopernicaAPI,
+    api: CopernicaAPI,
     token: Secret,
     *,
     expected_account_id: str | None = None,
@@ -32,7 +32,7 @@ def inspect_token(
     """Ask Copernica which account `token` reaches, reusing a cached JWT on v4. Whatever
     Copernica answers ends as an outcome of this one check, never as an exception."""
     try:
-        return _inspect(client, token, expected_account_id=expected_account_id, cached_jwt=cached_jwt,
+        return _inspect(api, token, expected_account_id=expected_account_id, cached_jwt=cached_jwt,
                         now=now or datetime.now(UTC))
     except Exception as error:  # an answer no rule foresaw must not stop a run or a page
         log.warning("inspection failed: %s", type(error).__name__)
@@ -40,10 +40,10 @@ def inspect_token(
             Outcome.UNEXPECTED, f"Copernica's answer could not be handled ({type(error).__name__}).", calls=1))
 
 
-def _inspect(client: CopernicaAPI, token: Secret, *, expected_account_id: str | None,
+def _inspect(api: CopernicaAPI, token: Secret, *, expected_account_id: str | None,
              cached_jwt: CachedJwt | None, now: datetime) -> Inspection:
-    if client.settings.api_version != 4:
-        reply = client.identity(token=token)
+    if api.settings.api_version != 4:
+        reply = api.identity(token=token)
         result = reply.failure or _judge(reply.account, expected_account_id)
         return Inspection(replace(result, http_status=reply.answer.status,
                                   latency_ms=reply.answer.latency_ms, calls=1))
@@ -52,14 +52,14 @@ def _inspect(client: CopernicaAPI, token: Secret, *, expected_account_id: str | 
     jwt = cached_jwt if cached_jwt and cached_jwt.usable(now) else None
     for attempt in range(2):
         if jwt is None:
-            jwt_reply = client.fetch_jwt(token)
+            jwt_reply = api.fetch_jwt(token)
             calls += 1
             latency += jwt_reply.answer.latency_ms
             if jwt_reply.failure is not None:
                 return Inspection(replace(jwt_reply.failure, latency_ms=latency, calls=calls),
                                   drop_cached_jwt=dropped)
             jwt = new_jwt = CachedJwt(jwt_reply.jwt, jwt_reply.expires_at)
-        reply = client.identity(jwt=jwt.jwt)
+        reply = api.identity(jwt=jwt.jwt)
         calls += 1
         latency += reply.answer.latency_ms
         if reply.failure is not None and reply.failure.outcome is Outcome.INVALID_TOKEN:

@@ -273,9 +273,14 @@ def delete_connection(db: sqlite_utils.Database, connection_id: int) -> None:
 def record_check(
     db: sqlite_utils.Database, vault: Vault, connection_id: int, result: Verdict, *,
     new_jwt: CachedJwt | None, now: datetime, drop_jwt: bool = False,
-) -> None:
-    """One check row plus the connection's current status; the cached JWT is replaced by
-    `new_jwt`, or forgotten after a refusal (`drop_jwt`). Call inside a transaction."""
+) -> Outcome:
+    """One check row plus the connection's current status, which it returns; the cached JWT is
+    replaced by `new_jwt`, or forgotten after a refusal (`drop_jwt`). Call inside a transaction.
+
+    A token-level verdict (invalid token, account changed) stays the connection's status until
+    a check gets an answer about the token: a check that Copernica did not answer (down, rate
+    limited, an odd answer) is recorded as such in the history, but an outage must not wipe the
+    list of what a person has to fix."""
     seen = result.account.id if result.account else None
     when = iso(now)
     db.execute(
@@ -288,12 +293,15 @@ def record_check(
         db.execute("INSERT INTO usage_days (day, calls) VALUES (?, ?) "
                    "ON CONFLICT (day) DO UPDATE SET calls = calls + excluded.calls", [when[:10], result.calls])
     ok = result.outcome is Outcome.VALID
+    before = db.execute("SELECT status FROM connections WHERE id = ?", [connection_id]).fetchone()
+    kept = (before is not None and Outcome.of(before[0]).needs_a_person and not ok
+            and not result.outcome.needs_a_person)
+    status = Outcome.of(before[0]) if kept else result.outcome
     db.execute(
-        "UPDATE connections SET status = ?, status_message = ?, last_checked_at = ?, "
-        "last_http_status = ?, last_latency_ms = ?, last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END "
-        "WHERE id = ?",
-        [result.outcome.value, result.message, when, result.http_status, result.latency_ms,
-         ok, when, connection_id],
+        "UPDATE connections SET status = ?, status_message = CASE WHEN ? THEN status_message ELSE ? END, "
+        "last_checked_at = ?, last_http_status = ?, last_latency_ms = ?, "
+        "last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END WHERE id = ?",
+        [status.value, kept, result.message, when, result.http_status, result.latency_ms, ok, when, connection_id],
     )
     if new_jwt is not None:
         db.execute(
@@ -303,6 +311,7 @@ def record_check(
     elif drop_jwt or result.outcome is Outcome.INVALID_TOKEN:
         db.execute("UPDATE connections SET jwt_enc = NULL, jwt_expires_at = NULL WHERE id = ?",
                    [connection_id])
+    return status
 
 
 def record_checks(
@@ -321,9 +330,9 @@ def record_checks(
         ).fetchall())
         for connection_id, result, new_jwt, when, drop_jwt in results:
             if connection_id in status:
-                record_check(db, vault, connection_id, result, new_jwt=new_jwt, now=when, drop_jwt=drop_jwt)
-                changes.append(StatusChange(connection_id, Outcome.of(status[connection_id]), result.outcome))
-                status[connection_id] = result.outcome.value
+                after = record_check(db, vault, connection_id, result, new_jwt=new_jwt, now=when, drop_jwt=drop_jwt)
+                changes.append(StatusChange(connection_id, Outcome.of(status[connection_id]), after))
+                status[connection_id] = after.value
     return changes
 
 

@@ -39,9 +39,13 @@ if action.button("Inspect now", type="primary", icon=":material/refresh:", width
 
 # What the last check found, from the database: explained before anyone pays for a new call.
 ui.explain_connection(conn, may_fix=may_fix)
+latest = ws.history(conn.id, limit=1)
+if latest and latest[0].outcome != conn.status:  # a token verdict kept through an outage (store.record_check)
+    last = f"{ui.status_label(latest[0].outcome)}, {ui.when(latest[0].checked_at)}"
+    st.caption(ui.text(f"Copernica did not answer about the token at the last check ({last}): this is the last "
+                       "verdict it gave, kept until a check gets an answer."))
 fresh = shown[1] if (shown := st.session_state.get("inspection")) and shown[0] == conn.id else None
 with st.expander("Technical detail"):
-    latest = ws.history(conn.id, limit=1)
     ui.facts({
         "Last check": conn.status_message,
         "Copernica's answer": latest[0].detail if latest and latest[0].detail != conn.status_message else "",

@@ -155,3 +155,23 @@ def test_a_stopped_run_against_dripping_answers_leaves_no_thread_behind(fleet, c
     assert time.monotonic() - started < 10  # the drip lasts a minute
     assert not [t for t in threading.enumerate() if t.name.startswith("check")]
     control.post("clear")
+
+
+def test_an_outage_keeps_what_a_person_has_to_fix(sws, control):
+    """During a Copernica outage every check is `unavailable`; a revoked token must still count
+    as needing a person (its last token-level verdict stays until a check gets an answer)."""
+    revoked = sws.add_token(control.tokens("101")[0], label="Revoked").connection
+    working = sws.add_token(control.tokens("102")[0], label="Working").connection
+    control.post("revoke", account_id="101")
+    sws.check()
+    control.post("fail", endpoint="any", kind="overload503", times=0)
+    run = sws.check()
+    statuses = {c.id: c.outcome for c in sws.connections()}
+    assert statuses == {revoked.id: Outcome.INVALID_TOKEN, working.id: Outcome.UNAVAILABLE}
+    assert {c.connection_id: c.after for c in run.changes}[revoked.id] is Outcome.INVALID_TOKEN  # no flapping
+    assert sws.history(revoked.id)[0].outcome == "unavailable"  # the history (newest first) says what happened
+    assert sws.snapshot().summary.need_a_person == 1
+    control.post("clear")
+    sws.check()
+    assert {c.id: c.outcome for c in sws.connections()} == {revoked.id: Outcome.INVALID_TOKEN,
+                                                             working.id: Outcome.VALID}

@@ -458,3 +458,25 @@ def test_the_token_fingerprint_is_for_admins_only(page_env, monkeypatch, role, s
     at.run()
     assert not at.exception and "Shop" in texts(at)
     assert (fingerprint[len("sha256:"):] in texts(at)) is shown
+
+
+def test_inspect_says_when_a_token_verdict_is_kept_through_an_outage(page_env):
+    from datetime import timedelta
+
+    from copernica_core import Outcome, store
+    from copernica_core.models import Verdict
+
+    cid = seed_connection(page_env, label="Shop")
+    ws = make_workspace(page_env)
+    now = ws.clock()
+    store.record_checks(ws.db, ws.vault, [  # after the seeded valid check: revoked, then Copernica down
+        (cid, Verdict(Outcome.INVALID_TOKEN, "refused", http_status=400), None, now + timedelta(seconds=1), False),
+        (cid, Verdict(Outcome.UNAVAILABLE, "no answer", http_status=503), None, now + timedelta(seconds=2), False)])
+    ws.close()
+    at = app("inspect")
+    at.query_params["connection"] = str(cid)
+    at.run()
+    assert not at.exception
+    assert at.error[0].value.startswith("**Invalid token.**")  # still what a person must fix
+    [kept] = [c.value for c in at.caption if "did not answer about the token" in c.value]
+    assert "last check \\(Unavailable" in kept and "kept until a check gets an answer" in kept

@@ -330,6 +330,42 @@ def cmd_rotate_key(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(ws: Workspace, args: argparse.Namespace) -> int:
+    made = ws.backup(Path(args.file))
+    print(for_terminal(f"Backed up {made} to {args.file}."))
+    print(for_terminal(f"Its secrets open only with the key whose id is {made.key_id} ({key_source(ws.settings)}). "
+                       "Keep that key, and keep it apart from the backup."))
+    return EXIT_OK
+
+
+def key_source(settings) -> str:
+    return "COPERNICA_SECRET_KEY" if settings.secret_key else f"the key file {settings.key_file}"
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore before any workspace opens: opening one would make a new key where none is."""
+    from .backup import restore
+    try:
+        settings = load_settings()
+        restored = restore(settings, Path(args.file), replace=args.replace, now=datetime.now(UTC))
+    except (ConfigError, CopernicaError) as error:
+        print(f"error: {for_terminal(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, sqlite3.Error) as error:
+        print(f"error: the restore could not be written to {settings.db_path} ({for_terminal(error)}).",
+              file=sys.stderr)
+        return EXIT_USAGE
+    ws = Workspace(settings, actor=Actor.command_line())
+    try:
+        aside = f"; the database that was there is kept as {restored.kept_aside}" if restored.kept_aside else ""
+        ws.record_restore(f"{Path(args.file).name}: {restored.contents}{aside}")
+    finally:
+        ws.close()
+    print(for_terminal(f"Restored {restored.contents} from {args.file} into {settings.db_path}{aside}."))
+    print("Run `python -m copernica_core check` to see that every connection still works.")
+    return EXIT_OK
+
+
 def cmd_events(ws: Workspace, args: argparse.Namespace) -> int:
     if args.connection is not None and ws.unknown_connection_ids([args.connection]):
         raise UsageError(f"no connection with id {args.connection}")
@@ -434,6 +470,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="one run now, then exit with check's exit codes")
     p.add_argument("--quiet", action="store_true", help="print only connections whose status changed (for cron)")
 
+    p = sub.add_parser("backup", help="copy the database to a new file, consistent while others write")
+    p.add_argument("file", help="the backup file to create (never overwritten)")
+
+    p = sub.add_parser("restore", help="put a backup in place of the database (checks the key first)")
+    p.add_argument("file", help="a file made by backup")
+    p.add_argument("--replace", action="store_true",
+                   help="replace a database that holds data (it is kept aside first)")
+
     sub.add_parser("new-key", help="print a new encryption key for COPERNICA_SECRET_KEY")
     sub.add_parser("rotate-key", help="re-encrypt every secret with a new key, atomically")
     return parser
@@ -441,7 +485,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"check": cmd_check, "connections": cmd_connections, "history": cmd_history,
             "import-tokens": cmd_import_tokens, "export": cmd_export, "prune": cmd_prune,
-            "rotate-key": cmd_rotate_key, "watch": cmd_watch, "events": cmd_events, "report": cmd_report}
+            "rotate-key": cmd_rotate_key, "watch": cmd_watch, "events": cmd_events, "report": cmd_report,
+            "backup": cmd_backup}
 ADDS_DATA = {"import-tokens"}  # the only commands that may create a database that does not exist
 
 
@@ -454,6 +499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_sandbox(args)
     if args.command == "demo":
         return cmd_demo(args)
+    if args.command == "restore":
+        return cmd_restore(args)
     if getattr(args, "concurrency", None) is not None and args.concurrency < 1:
         print("error: --concurrency must be at least 1", file=sys.stderr)
         return EXIT_USAGE

@@ -28,7 +28,8 @@ from .errors import ConfigError, DamagedSecret
 from .secret import Secret
 
 KEY_ID = "key_id"
-_SECRET_COLUMNS = (("applications", "client_secret_enc"), ("connections", "token_enc"), ("connections", "jwt_enc"),
+# Every (table, column) that holds a ciphertext.
+SECRET_COLUMNS = (("applications", "client_secret_enc"), ("connections", "token_enc"), ("connections", "jwt_enc"),
                    ("notify_targets", "url_enc"))
 
 
@@ -149,6 +150,15 @@ def _sample_ciphertexts(db: sqlite_utils.Database) -> list[str]:
         "UNION ALL SELECT url_enc FROM notify_targets LIMIT 5")]
 
 
+def keys_at_hand(settings: Settings) -> list[Vault]:
+    """The keys this process can reach, creating none: the configured one, else the pending
+    key file (read first: a rotation moves it over the key file atomically) and the key file."""
+    if settings.secret_key:
+        return [Vault(settings.secret_key)]
+    key_file = settings.key_file
+    return [v for v in (_read_key_file(pending_key_file(key_file)), _read_key_file(key_file)) if v]
+
+
 class Keyring:
     """The key of one database, kept in step with rotations made by other processes.
 
@@ -185,12 +195,7 @@ class Keyring:
     # -- opening ----------------------------------------------------------------------------
 
     def _candidates(self) -> list[Vault]:
-        """The keys this process can reach: the configured one, else the pending key file
-        (read first: a rotation moves it over the key file atomically) and the key file."""
-        if self.settings.secret_key:
-            return [Vault(self.settings.secret_key)]
-        key_file = self.settings.key_file
-        return [v for v in (_read_key_file(pending_key_file(key_file)), _read_key_file(key_file)) if v]
+        return keys_at_hand(self.settings)
 
     def _vault_for(self, recorded: str) -> Vault:
         """The key the database records. Outside a write transaction a rotation may commit
@@ -322,7 +327,7 @@ class Keyring:
         count = 0
         with immediate(self.db):
             old = self._current()
-            for table, column in _SECRET_COLUMNS:
+            for table, column in SECRET_COLUMNS:
                 for row_id, ciphertext in self.db.execute(
                         f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL").fetchall():
                     try:

@@ -10,9 +10,11 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from . import alerts, notify, oauth, store, watch
+from . import backup as backup_module
 from . import report as report_module
 from .access import Action, Actor
 from .advice import what_to_do
@@ -107,6 +109,19 @@ class Workspace:
         self.actor.ensure(Action.MANAGE)
         return self.vault.rotate(new_key, on_event=lambda count: self._event(
             "encryption key rotated", detail=f"{count} secrets re-encrypted"))
+
+    def backup(self, destination: Path) -> backup_module.Contents:
+        """A consistent copy of the database in a new file, taken while others write; it holds
+        the secrets encrypted, so it needs the same rights as revealing them."""
+        self.actor.ensure(Action.REVEAL)
+        made = backup_module.backup(self.db, destination)
+        self._event("backup made", detail=f"{Path(destination).name}: {made}; key id {made.key_id}")
+        return made
+
+    def record_restore(self, detail: str) -> None:
+        """The activity log's line for a restore (made before any workspace could open)."""
+        self.actor.ensure(Action.MANAGE)
+        self._event("database restored from a backup", detail=detail)
 
     @property
     def _stale_before(self) -> datetime:

@@ -72,3 +72,23 @@ def texts(at) -> str:
     parts = [e.value for kind in ("markdown", "success", "error", "warning", "info", "caption", "title",
                                   "subheader", "header") for e in getattr(at, kind)]
     return "\n".join(str(p) for p in parts)
+
+
+def cli_process(env: dict, *args: str, timeout: float = 60):
+    """The command line as its own process, with `env` over this one's environment."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "copernica_core", *args], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def start_cli(env: dict, *args: str, log: Path):
+    """The command line started in the background, its output going to `log`."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "copernica_core", *args], cwd=ROOT,
+                            env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)

@@ -4,10 +4,7 @@ recovery, one "looks down", one watcher per database, and nothing lost or double
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from .conftest import make_workspace
+from .helpers import cli_process as run
+from .helpers import start_cli as start
 from .helpers import wait_for
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -32,18 +29,6 @@ def watched(sandbox_env, control, webhook, mailbox):
     return {**sandbox_env, "COPERNICA_NOTIFY": f"{webhook.url()} {mailbox.url()}",
             "COPERNICA_PUBLIC_URL": "https://connections.example.com", "COPERNICA_TIMEOUT": "2",
             "COPERNICA_WATCH_LEASE": "3s"}  # a killed watcher's standby takes over within seconds
-
-
-def run(env: dict, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copernica_core", *args], cwd=ROOT, env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def start(env: dict, *args: str, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "copernica_core", *args], cwd=ROOT,
-                            env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-
 
 
 def test_revoked_token_one_alert_then_quiet_then_one_recovery(watched, control, webhook, mailbox, tmp_path):

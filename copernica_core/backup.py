@@ -1,0 +1,203 @@
+"""Backups: a consistent copy of the database taken while the watcher writes, and a restore
+that refuses a file the key at hand cannot open (docs/architecture.md, "Backups").
+
+A backup holds ciphertexts only; the key stays apart (COPERNICA_SECRET_KEY or the key file),
+and each backup names the id of the key that opens it. Both directions use SQLite's online
+backup API: the copy is one read transaction of the source, so a check-all or a watcher
+writing at the same moment ends up wholly in it or wholly not.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from .config import Settings
+from .crypto import SECRET_COLUMNS, Vault, keys_at_hand, recorded_key_id
+from .db import MIGRATIONS, iso, open_database, parse_iso_or_none
+from .errors import BadInput, Busy, DamagedSecret
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What a database or backup holds, counted; `key_id` names the key that opens it."""
+
+    schema: int
+    key_id: str | None
+    applications: int
+    connections: int
+    targets: int
+
+    @property
+    def empty(self) -> bool:
+        return not (self.applications or self.connections or self.targets)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in (
+            (self.applications, "application"), (self.connections, "connection"), (self.targets, "alert target")))
+
+
+def contents(conn: sqlite3.Connection) -> Contents:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def count(table: str) -> int:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if table in tables else 0
+
+    key = recorded_key_id(sqlite_utils.Database(conn)) if "meta" in tables else None
+    return Contents(conn.execute("PRAGMA user_version").fetchone()[0], key,
+                    count("applications"), count("connections"), count("notify_targets"))
+
+
+def backup(db: sqlite_utils.Database, destination: Path) -> Contents:
+    """Copy the database to `destination`, a new file (never replaced), readable by its owner
+    only and complete before it appears under its name."""
+    destination = Path(destination)
+    if destination.exists():
+        raise BadInput({"file": f"{destination} already exists; a backup never overwrites a file. "
+                                "Give a new name (with the date, say)."})
+    if not destination.parent.is_dir():
+        raise BadInput({"file": f"The folder {destination.parent} does not exist."})
+    partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+    partial.unlink(missing_ok=True)
+    try:
+        fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        copy = sqlite3.connect(partial, isolation_level=None)
+        try:
+            db.conn.backup(copy)  # all pages in one step: one consistent read of the source
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+            made = contents(copy)
+        finally:
+            copy.close()
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.link(partial, destination)  # fails rather than replace a file made meanwhile
+    except FileExistsError:
+        raise BadInput({"file": f"{destination} already exists; a backup never overwrites a file."}) from None
+    except OSError as error:
+        raise BadInput({"file": f"Cannot write {destination}: {error.strerror or error}. Nothing was "
+                                "written."}) from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return made
+
+
+@dataclass(frozen=True)
+class Restored:
+    contents: Contents
+    kept_aside: Path | None  # the database that was replaced, kept under this name
+
+
+def restore(settings: Settings, source: Path, *, replace: bool, now: datetime) -> Restored:
+    """Put the backup `source` in place of the database at `settings.db_path`.
+
+    Refuses, changing nothing and creating no file: a file that is not a sound backup of
+    this program, one the key at hand cannot open (saying which key it needs), a database
+    that holds data unless `replace` (which keeps it aside first), and a database whose
+    watcher is running."""
+    source = Path(source)
+    if not source.is_file():
+        raise BadInput({"file": f"There is no file {source}."})
+    try:
+        backup_conn = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as error:
+        raise BadInput({"file": f"{source} cannot be opened ({error})."}) from None
+    try:
+        held = _sound_backup(backup_conn, source)
+        _check_the_key(backup_conn, held, settings, source)
+        kept_aside = _make_room(settings, replace=replace, now=now)
+        target_path = settings.db_path
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(target_path, isolation_level=None)
+        try:
+            backup_conn.backup(target)
+        finally:
+            target.close()
+    finally:
+        backup_conn.close()
+    open_database(target_path).close()  # the program's journal mode, and migrations of an older backup
+    return Restored(held, kept_aside)
+
+
+def _sound_backup(conn: sqlite3.Connection, source: Path) -> Contents:
+    try:
+        if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise BadInput({"file": f"{source} is damaged (SQLite's quick_check fails); nothing was changed. "
+                                    "Use another backup."})
+        held = contents(conn)
+    except sqlite3.DatabaseError as error:
+        raise BadInput({"file": f"{source} is not a Copernica Connections backup ({error}); nothing was "
+                                "changed."}) from None
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"applications", "connections"} <= tables:
+        raise BadInput({"file": f"{source} is an SQLite file but not a Copernica Connections backup; nothing "
+                                "was changed."})
+    if held.schema > len(MIGRATIONS):
+        raise BadInput({"file": f"{source} was written by a newer version of this program (schema "
+                                f"{held.schema}, this one knows {len(MIGRATIONS)}): upgrade it first."})
+    return held
+
+
+def _check_the_key(conn: sqlite3.Connection, held: Contents, settings: Settings, source: Path) -> None:
+    """Every secret in the backup must open with a key at hand."""
+    ciphertexts = [row[0] for table, column in SECRET_COLUMNS if _has_column(conn, table, column)
+                   for row in conn.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")]
+    if not ciphertexts:
+        return
+    keys = keys_at_hand(settings)
+    where = "COPERNICA_SECRET_KEY" if settings.secret_key else str(settings.key_file)
+    vault = _matching(keys, held.key_id, ciphertexts)
+    if vault is None:
+        needs = f"the key with id {held.key_id}" if held.key_id else "the key it was written with"
+        at_hand = (f"the key at hand ({where}) has id {', '.join(k.id for k in keys)}" if keys
+                   else f"there is no key here (neither COPERNICA_SECRET_KEY nor {settings.key_file})")
+        raise BadInput({"key": f"{source} needs {needs}, but {at_hand}. Put that key in COPERNICA_SECRET_KEY "
+                               f"or {settings.key_file}, then restore again. Nothing was changed."})
+    damaged = 0
+    for ciphertext in ciphertexts:
+        try:
+            vault.decrypt(ciphertext)
+        except DamagedSecret:
+            damaged += 1
+    if damaged:
+        raise BadInput({"file": f"{damaged} of the {len(ciphertexts)} secrets in {source} cannot be decrypted "
+                                "with its key: the file is damaged. Nothing was changed; use another backup."})
+
+
+def _matching(keys: list[Vault], key_id: str | None, ciphertexts: list[str]) -> Vault | None:
+    if key_id is not None:
+        return next((k for k in keys if k.id == key_id), None)
+    return next((k for k in keys if any(k.can_decrypt(c) for c in ciphertexts[:5])), None)  # before key ids
+
+
+def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+
+
+def _make_room(settings: Settings, *, replace: bool, now: datetime) -> Path | None:
+    """Whether the database may be replaced; the one there is kept aside when it holds data."""
+    path = settings.db_path
+    if not path.exists():
+        return None
+    db = open_database(path)
+    try:
+        now_held = contents(db.conn)
+        watcher = list(db.query("SELECT holder, expires_at FROM watcher WHERE id = 1"))
+        if watcher and watcher[0]["holder"] and (parse_iso_or_none(watcher[0]["expires_at"]) or now) > now:
+            raise Busy(f"A watcher ({watcher[0]['holder']}) is running on {path}: stop it, then restore. "
+                       "Nothing was changed.")
+        if now_held.empty:
+            return None
+        if not replace:
+            raise BadInput({"file": f"{path} already holds {now_held}. Give --replace to put the backup in its "
+                                    "place (the database there now is kept aside first). Nothing was changed."})
+        aside = path.with_name(f"{path.name}.before-restore-{iso(now)[:19].replace(':', '')}")
+        backup(db, aside)
+        return aside
+    finally:
+        db.close()

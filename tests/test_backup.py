@@ -1,0 +1,130 @@
+"""Backups with real processes: a backup taken while a check-all writes is consistent and
+restores elsewhere with every token working; a restore refuses, changing nothing and making
+no file, a backup the key at hand cannot open, a file that is not a backup, and a database
+that holds data unless told to replace it (which keeps the old one aside)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from copernica_core.crypto import new_key
+
+from .conftest import make_workspace
+from .helpers import cli_process, start_cli, wait_for
+
+FLEET = 40
+
+
+@pytest.fixture
+def fleet(sandbox_env, control):
+    """Forty pasted connections on the sandbox; their key is the key file beside the database."""
+    ws = make_workspace(sandbox_env)
+    for account in control.post("accounts", count=FLEET)["accounts"]:
+        [token] = control.tokens(account)
+        ws.add_token(token)
+    ws.close()
+    return sandbox_env
+
+
+def checks_in(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM checks").fetchone()[0]
+
+
+def test_a_backup_taken_during_a_check_all_restores_elsewhere_and_every_token_works(fleet, control, tmp_path):
+    db = Path(fleet["COPERNICA_DB"])
+    before = checks_in(db)
+    control.post("latency", ms=300)  # the check-all takes some 6 s: the backup lands in its middle
+    checking = start_cli(fleet, "check", "--concurrency", "2", log=tmp_path / "check.log")
+    try:
+        wait_for(lambda: checks_in(db) > before, 30, "the check-all to write its first results")
+        made = cli_process(fleet, "backup", str(tmp_path / "backup.db"))
+    finally:
+        checking.wait(timeout=60)
+    control.post("latency", ms=0)
+    assert made.returncode == 0, made.stderr
+    assert f"{FLEET} connections" in made.stdout and "key whose id is" in made.stdout
+    assert (tmp_path / "backup.db").stat().st_mode & 0o777 == 0o600  # tokens, encrypted, for the owner only
+    with sqlite3.connect(tmp_path / "backup.db") as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        in_backup = copy.execute("SELECT count(*) FROM checks").fetchone()[0]
+    assert before < in_backup < checks_in(db)  # taken mid-run, and whole
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(db.with_name("secret.key"), elsewhere / "secret.key")  # the key travels apart
+    other = {**fleet, "COPERNICA_DB": str(elsewhere / "copernica.db")}
+    restored = cli_process(other, "restore", str(tmp_path / "backup.db"))
+    assert restored.returncode == 0, restored.stderr
+    assert f"Restored 0 applications, {FLEET} connections" in restored.stdout
+    checked = cli_process(other, "check", "--json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr  # every token decrypts and is valid
+    assert f"{FLEET} checked: {FLEET} valid" in checked.stderr
+    ws = make_workspace(other)
+    assert [e.action for e in ws.events(limit=1)] == ["database restored from a backup"]
+    ws.close()
+
+
+def test_a_restore_refuses_a_backup_the_key_at_hand_cannot_open_and_changes_nothing(fleet, tmp_path):
+    assert cli_process(fleet, "backup", str(tmp_path / "backup.db")).returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    other = {**fleet, "COPERNICA_DB": str(elsewhere / "copernica.db")}
+
+    no_key = cli_process(other, "restore", str(tmp_path / "backup.db"))
+    assert no_key.returncode == 2
+    assert "needs the key with id" in no_key.stderr and "there is no key here" in no_key.stderr
+    assert not elsewhere.exists()  # no database, and above all no new key file
+
+    wrong_key = cli_process({**other, "COPERNICA_SECRET_KEY": new_key().reveal()}, "restore",
+                            str(tmp_path / "backup.db"))
+    assert wrong_key.returncode == 2
+    needed = no_key.stderr.split("needs the key with id ")[1].split(",")[0]
+    assert f"needs the key with id {needed}" in wrong_key.stderr and "the key at hand (COPERNICA_SECRET_KEY)" in wrong_key.stderr
+    assert not elsewhere.exists()
+
+    (tmp_path / "notes.txt").write_text("not a database")
+    assert "not a Copernica Connections backup" in cli_process(other, "restore", str(tmp_path / "notes.txt")).stderr
+    assert "There is no file" in cli_process(other, "restore", str(tmp_path / "missing.db")).stderr
+    assert not elsewhere.exists()
+
+
+def test_a_restore_over_data_needs_replace_and_keeps_the_old_database_aside(fleet, control, tmp_path):
+    assert cli_process(fleet, "backup", str(tmp_path / "backup.db")).returncode == 0
+    again = cli_process(fleet, "backup", str(tmp_path / "backup.db"))
+    assert again.returncode == 2 and "never overwrites" in again.stderr
+
+    ws = make_workspace(fleet)
+    [token] = control.tokens("102")
+    ws.add_token(token, label="Added after the backup")
+    ws.close()
+    refused = cli_process(fleet, "restore", str(tmp_path / "backup.db"))
+    assert refused.returncode == 2 and f"already holds 0 applications, {FLEET + 1} connections" in refused.stderr
+
+    replaced = cli_process(fleet, "restore", str(tmp_path / "backup.db"), "--replace")
+    assert replaced.returncode == 0, replaced.stderr
+    db = Path(fleet["COPERNICA_DB"])
+    [aside] = db.parent.glob("copernica.db.before-restore-*")
+    ws = make_workspace(fleet)
+    assert "Added after the backup" not in [c.label for c in ws.connections()]
+    ws.close()
+    ws = make_workspace({**fleet, "COPERNICA_DB": str(aside)})  # nothing lost: the old database, whole
+    assert "Added after the backup" in [c.label for c in ws.connections()]
+    ws.close()
+
+
+def test_a_restore_is_refused_while_a_watcher_runs_on_the_database(fleet, tmp_path):
+    assert cli_process(fleet, "backup", str(tmp_path / "backup.db")).returncode == 0
+    watching = start_cli({**fleet, "COPERNICA_WATCH_LEASE": "30s"}, "watch", "--every", "1h",
+                         log=tmp_path / "watch.log")
+    try:
+        wait_for(lambda: "Watching every" in (tmp_path / "watch.log").read_text(), 20, "the watcher to start")
+        refused = cli_process(fleet, "restore", str(tmp_path / "backup.db"), "--replace")
+        assert refused.returncode == 2 and "A watcher" in refused.stderr and "stop it" in refused.stderr
+        assert not list(Path(fleet["COPERNICA_DB"]).parent.glob("*.before-restore-*"))
+    finally:
+        watching.terminate()
+        watching.wait(timeout=30)

@@ -83,7 +83,8 @@ def test_a_restore_refuses_a_backup_the_key_at_hand_cannot_open_and_changes_noth
                             str(tmp_path / "backup.db"))
     assert wrong_key.returncode == 2
     needed = no_key.stderr.split("needs the key with id ")[1].split(",")[0]
-    assert f"needs the key with id {needed}" in wrong_key.stderr and "the key at hand (COPERNICA_SECRET_KEY)" in wrong_key.stderr
+    assert f"needs the key with id {needed}" in wrong_key.stderr
+    assert "the key at hand (COPERNICA_SECRET_KEY)" in wrong_key.stderr
     assert not elsewhere.exists()
 
     (tmp_path / "notes.txt").write_text("not a database")

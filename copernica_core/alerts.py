@@ -34,6 +34,7 @@ class Watched:
     advice: str
     state: AlertState = field(default_factory=AlertState)
     client: str = ""
+    account_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Evaluation:
     outage_notice: Literal["down", "still down", "back"] | None = None
     unavailable: int = 0
     total: int = 0
+    still_broken: list[Watched] = field(default_factory=list)  # when Copernica answers again
 
     @property
     def anything_to_say(self) -> bool:
@@ -107,7 +109,10 @@ def evaluate(watched: list[Watched], outage: OutageState, *, now: datetime, aler
         else:
             state = AlertState(broken_since, alerted, state.notified_at)
         states[w.connection_id] = state
-    return Evaluation(notices, states, OutageState(since, notified_at), outage_notice, unavailable, len(watched))
+    still_broken = ([w for w in watched if w.status not in (Outcome.VALID, Outcome.UNCHECKED)]
+                    if outage_notice == "back" else [])
+    return Evaluation(notices, states, OutageState(since, notified_at), outage_notice, unavailable, len(watched),
+                      still_broken)
 
 
 _HEADINGS = {"broken": "Needs attention", "reminder": "Still broken (reminder)", "recovered": "Working again"}
@@ -168,24 +173,48 @@ def compose(evaluation: Evaluation, *, public_url: str = "") -> tuple[str, str]:
                   "reach it. This is not the tokens' fault; checks go on and you will hear when it answers "
                   "again.", ""]
     elif evaluation.outage_notice == "back":
-        lines += ["Copernica answers again.", ""]
-    for kind, heading in _HEADINGS.items():
-        group = [n.connection for n in evaluation.notices if n.kind == kind]
+        lines += ["Copernica answers again." + ("" if evaluation.still_broken else " Every connection works."), ""]
+    groups = [(heading, kind, [n.connection for n in evaluation.notices if n.kind == kind])
+              for kind, heading in _HEADINGS.items()]
+    if evaluation.still_broken:
+        groups.append(("Still broken now that Copernica answers", "still broken", evaluation.still_broken))
+    for heading, kind, group in groups:
         if not group:
             continue
         lines.append(f"{heading}:")
         listed = sum(line.startswith("- ") for line in lines)
         room = max(MAX_LISTED - listed, 0)
-        for w in sorted(group, key=lambda w: (w.status.severity, w.label.casefold()))[:room]:
+        for w in _in_order(group)[:room]:
             line = f"- {w.label}" + (f" (client {w.client})" if w.client else "")
             line += f" · account {w.account} · {_STATUS_WORDS[w.status]}"
             if kind != "recovered":
                 line += f" · What to do: {w.advice}"
             if public_url:
-                line += f" · {public_url.rstrip('/')}/inspect?connection={w.connection_id}"
+                line += f" · {inspect_link(public_url, w)}"
             lines.append(line)
         if len(group) > room:
             lines.append(f"…and {len(group) - room} more" + (f": {public_url.rstrip('/')}/" if public_url else
                                                           ": see the dashboard's Overview"))
         lines.append("")
     return title, "\n".join(lines).strip()
+
+
+def _in_order(group: list[Watched]) -> list[Watched]:
+    return sorted(group, key=lambda w: (w.status.severity, w.label.casefold()))
+
+
+def inspect_link(public_url: str, w: Watched) -> str:
+    return f"{public_url.rstrip('/')}/inspect?connection={w.connection_id}"
+
+
+def fields(evaluation: Evaluation, *, public_url: str = "") -> dict:
+    """What the message is about as data, for receivers that route on fields (a `json://`
+    target gets them beside title and message): the outage news, and each connection listed
+    (at most MAX_LISTED; `not_listed` counts the rest)."""
+    items = [(n.kind, n.connection) for n in evaluation.notices]
+    items += [("still broken", w) for w in evaluation.still_broken]
+    listed = [{"event": kind, "connection_id": w.connection_id, "label": w.label, "client": w.client or None,
+               "account_id": w.account_id or None, "account": w.account, "status": w.status.value,
+               "inspect_url": inspect_link(public_url, w) if public_url else None}
+              for kind, w in items[:MAX_LISTED]]
+    return {"outage": evaluation.outage_notice, "connections": listed, "not_listed": max(len(items) - MAX_LISTED, 0)}

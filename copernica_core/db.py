@@ -285,10 +285,15 @@ def _v9_delivery_claims(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE notifications ADD COLUMN notify_type TEXT NOT NULL DEFAULT 'info'")
 
 
+def _v10_message_fields(db: sqlite_utils.Database) -> None:
+    """What a message is about, as data (JSON) for receivers that route on fields."""
+    db.execute("ALTER TABLE notifications ADD COLUMN fields TEXT")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients, _v7_change_counter,
-    _v8_forget_leaky_redactions, _v9_delivery_claims]
+    _v8_forget_leaky_redactions, _v9_delivery_claims, _v10_message_fields]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -9,6 +9,7 @@ between sends them on its next run: not never, and not twice.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import threading
@@ -170,12 +171,13 @@ def delete_target(db: sqlite_utils.Database, target_id: int) -> bool:
 
 
 def enqueue(db: sqlite_utils.Database, targets: list[Target], *, kind: str, title: str, body: str,
-            now: datetime, claimed_by: str | None = None, notify_type: str = "info") -> int:
+            now: datetime, claimed_by: str | None = None, notify_type: str = "info", fields: dict | None = None) -> int:
     """The message and one pending delivery per target (already claimed by `claimed_by`, who
-    sends it at once); call inside the transaction that records what the message says."""
+    sends it at once); call inside the transaction that records what the message says.
+    `fields`: what it is about as data, for JSON receivers."""
     notification_id = db.execute(
-        "INSERT INTO notifications (created_at, kind, title, body, notify_type) VALUES (?, ?, ?, ?, ?)",
-        [iso(now), kind, title, body, notify_type]).lastrowid
+        "INSERT INTO notifications (created_at, kind, title, body, notify_type, fields) VALUES (?, ?, ?, ?, ?, ?)",
+        [iso(now), kind, title, body, notify_type, json.dumps(fields) if fields else None]).lastrowid
     for target in targets:
         db.execute(
             "INSERT INTO deliveries (notification_id, target, redacted, status, updated_at, claimed_by) "
@@ -191,10 +193,12 @@ SEND_LIMIT = 20.0
 SENDERS = 4  # deliveries sent at once: one slow target does not hold up the others
 
 
-def send(target: Target, *, title: str, body: str, limit: float | None = None, notify_type: str = "info") -> str:
+def send(target: Target, *, title: str, body: str, limit: float | None = None, notify_type: str = "info",
+         fields: dict | None = None) -> str:
     """Send one message to one target within `limit` seconds; '' when it was accepted, else
     why not, in words an operator can act on (could not be reached, answered with an error,
-    did not finish), with the target's own first line of explanation, scrubbed."""
+    did not finish), with the target's own first line of explanation, scrubbed. A `json://`
+    target also gets `fields` in its payload, beside Apprise's title, message and type."""
     if target.url is None:
         return "its stored URL cannot be decrypted; enter it again"
     import apprise
@@ -204,6 +208,8 @@ def send(target: Target, *, title: str, body: str, limit: float | None = None, n
     try:
         if not sender.add(target.url.reveal()):
             return "Apprise does not understand this URL"
+        if fields:
+            _add_fields(sender, fields)
         # TEXT: each service escapes it for its own format (an account name with HTML in it stays
         # text in an e-mail; "<!channel>" stays text in Slack) and e-mails keep their line breaks.
         result = sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT, timeout=limit,
@@ -220,6 +226,17 @@ def send(target: Target, *, title: str, body: str, limit: float | None = None, n
         return excerpt(f"{why}: {said}" if said else why, 300)
     except Exception as error:  # a plugin's own failure must not stop the watcher
         return excerpt(f"{type(error).__name__}: {error}", 300)
+
+
+def _add_fields(sender, fields: dict) -> None:
+    """Apprise's JSON plugin adds its `payload_extras` to each payload (what `:key=value` in a
+    json:// URL sets); a field the URL already sets keeps the URL's value."""
+    from apprise.plugins.custom_json import NotifyJSON
+
+    for plugin in sender:
+        if isinstance(plugin, NotifyJSON):
+            for name, value in fields.items():
+                plugin.payload_extras.setdefault(name, value)
 
 
 # A claim older than this is given up: its sender died or froze mid-send (at least once, then:
@@ -242,7 +259,7 @@ def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, ho
         watch.ensure_holds(db, holder, now=now())
         stale = iso(now() - CLAIM_EXPIRES)
         rows = list(db.query(
-            "SELECT d.*, n.title, n.body, n.notify_type FROM deliveries d "
+            "SELECT d.*, n.title, n.body, n.notify_type, n.fields FROM deliveries d "
             "JOIN notifications n ON n.id = d.notification_id "
             "WHERE d.status IN ('pending', 'failed') OR (d.status = 'sending' AND d.updated_at < ?) "
             "ORDER BY d.notification_id, d.target", [stale]))
@@ -252,7 +269,8 @@ def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, ho
                                                                     row["target"]])
 
     def send_in_order(target: Target, queued: list) -> list[str]:  # a target's messages keep their order
-        return [send(target, title=row["title"], body=row["body"], notify_type=row["notify_type"]) for row in queued]
+        return [send(target, title=row["title"], body=row["body"], notify_type=row["notify_type"],
+                     fields=json.loads(row["fields"]) if row["fields"] else None) for row in queued]
 
     by_target: dict[str, list] = {}
     for row in rows:

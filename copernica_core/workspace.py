@@ -483,9 +483,7 @@ class Workspace:
             watch.ensure_holds(self.db, holder, now=now)
             connections = store.list_connections(self.db, stale_before=self._stale_before)
             states = store.alert_states(self.db)
-            watched = [alerts.Watched(
-                c.id, c.label, f"{c.account.name or '?'} ({c.account.id})", c.outcome, what_to_do(c, may_fix=True),
-                states.get(c.id, alerts.AlertState())) for c in connections]
+            watched = [_watched(c, states.get(c.id, alerts.AlertState())) for c in connections]
             evaluation = alerts.evaluate(watched, store.outage_state(self.db), now=now,
                                          alert_after=self.settings.alert_after,
                                          remind_every=self.settings.remind_every)
@@ -494,7 +492,8 @@ class Workspace:
             if evaluation.anything_to_say:
                 title, body = alerts.compose(evaluation, public_url=self.settings.public_url)
                 notify.enqueue(self.db, targets, kind="alert", title=title, body=body, now=now,
-                               notify_type=alerts.notify_type(evaluation))
+                               notify_type=alerts.notify_type(evaluation),
+                               fields=alerts.fields(evaluation, public_url=self.settings.public_url))
         deliveries = notify.deliver_pending(self.db, targets, now=self.clock, holder=holder)
         return AlertReport(evaluation, title, deliveries)
 
@@ -520,12 +519,11 @@ class Workspace:
         if not broken:
             return AddedTarget(target)
         evaluation = alerts.Evaluation(
-            [alerts.Notice("broken", alerts.Watched(c.id, c.label, f"{c.account.name or '?'} ({c.account.id})",
-                                                    c.outcome, what_to_do(c, may_fix=True), client=c.client))
-             for c in broken], {}, alerts.OutageState())
+            [alerts.Notice("broken", _watched(c)) for c in broken], {}, alerts.OutageState())
         title, body = alerts.compose(evaluation, public_url=self.settings.public_url)
         error = self._send_now(target, kind="briefing", title=f"Already broken when this target was added: {title}",
-                               body=body, notify_type=alerts.notify_type(evaluation))
+                               body=body, notify_type=alerts.notify_type(evaluation),
+                               fields=alerts.fields(evaluation, public_url=self.settings.public_url))
         return AddedTarget(target, len(broken), error)
 
     def delete_notify_target(self, target_id: int) -> None:
@@ -545,13 +543,14 @@ class Workspace:
                               body=f"A test from Copernica Connections, sent by {self.actor.who}. Alerts will arrive "
                                    "here.")
 
-    def _send_now(self, target: notify.Target, *, kind: str, title: str, body: str, notify_type: str = "info") -> str:
+    def _send_now(self, target: notify.Target, *, kind: str, title: str, body: str, notify_type: str = "info",
+                  fields: dict | None = None) -> str:
         """One message to one target now, recorded in the outbox; '' if it was accepted, else why not."""
         claimant = f"{kind}:{self.actor.who}"  # claimed as it is written: no watcher sends it too
         with immediate(self.db):
             notification_id = notify.enqueue(self.db, [target], kind=kind, title=title, body=body, now=self.clock(),
-                                             claimed_by=claimant, notify_type=notify_type)
-        error = notify.send(target, title=title, body=body, notify_type=notify_type)
+                                             claimed_by=claimant, notify_type=notify_type, fields=fields)
+        error = notify.send(target, title=title, body=body, notify_type=notify_type, fields=fields)
         with immediate(self.db):
             notify.record_attempt(self.db, notification_id, target.key, error=error, now=self.clock(), final=True,
                                   label=target.label, claimant=claimant)
@@ -623,6 +622,13 @@ class Workspace:
         now = self.clock()
         return (store.calls_since(self.db, iso(now)[:10]),
                 store.calls_since(self.db, iso(now - timedelta(days=29))[:10]))
+
+
+def _watched(c: Connection, state: alerts.AlertState | None = None) -> alerts.Watched:
+    """A connection as the alert rules see it."""
+    return alerts.Watched(c.id, c.label, f"{c.account.name or '?'} ({c.account.id})", c.outcome,
+                          what_to_do(c, may_fix=True), state or alerts.AlertState(), client=c.client or "",
+                          account_id=c.account.id or "")
 
 
 @dataclass(frozen=True)

@@ -128,3 +128,38 @@ def test_a_message_about_thousands_of_connections_lists_some_and_counts_the_rest
     assert sum(line.startswith("- Shop") for line in body.splitlines()) == MAX_LISTED
     assert f"…and {5000 - MAX_LISTED} more: https://connections.example.com/" in body
     assert len(body.encode()) < 20_000
+    import json
+
+    from copernica_core.alerts import fields
+    data = fields(result, public_url="https://connections.example.com")
+    assert len(data["connections"]) == MAX_LISTED and data["not_listed"] == 5000 - MAX_LISTED
+    assert len(json.dumps(data)) < 20_000
+
+
+def test_when_copernica_answers_again_the_message_lists_what_is_still_broken():
+    """Outages keep the to-do list: the all-clear must not read as if everything works."""
+    from copernica_core.alerts import fields
+
+    outage = OutageState(START - timedelta(hours=1), START - timedelta(minutes=50))
+    watched = [Watched(1, "Acme", "Acme (101)", V, "", AlertState(START, "outage", None)),
+               Watched(2, "Bloom", "Bloom (102)", V, "", AlertState(START, "outage", None)),
+               Watched(3, "Tandarts Wit", "Wit (1001)", I, "Re-authorize it.", AlertState(START, "invalid_token", START),
+                       client="Wit BV", account_id="1001"),
+               Watched(4, "Camping", "Bos (1002)", A, "Look at it.", AlertState(START, "account_changed", START))]
+    result = evaluate(watched, outage, now=START, alert_after=timedelta(minutes=30), remind_every=timedelta(hours=24))
+    assert result.outage_notice == "back" and not result.notices
+    title, body = compose(result, public_url="https://c.example.com")
+    assert title == "Copernica Connections: Copernica answers again"
+    assert body.startswith("Copernica answers again.\n\nStill broken now that Copernica answers:\n")
+    assert "- Camping · account Bos (1002) · Account changed · What to do: Look at it." in body
+    assert "- Tandarts Wit (client Wit BV) · account Wit (1001) · Invalid token" in body
+    assert "Acme" not in body
+    data = fields(result, public_url="https://c.example.com")
+    assert data["outage"] == "back"
+    assert {"event": "still broken", "connection_id": 3, "label": "Tandarts Wit", "client": "Wit BV",
+            "account_id": "1001", "account": "Wit (1001)", "status": "invalid_token",
+            "inspect_url": "https://c.example.com/inspect?connection=3"} in data["connections"]
+
+    everything_works = evaluate(watched[:2], outage, now=START, alert_after=timedelta(minutes=30),
+                                remind_every=timedelta(hours=24))
+    assert compose(everything_works)[1] == "Copernica answers again. Every connection works."

@@ -43,6 +43,10 @@ def test_revoked_token_one_alert_then_quiet_then_one_recovery(watched, control, 
         assert alert["title"] == "Bloom Florists: token revoked or invalid"  # what happened, to what
         assert alert["type"] == "failure"  # Apprise's notify type: receivers route on it
         assert "Bloom Florists" in alert["message"] and "Invalid token" in alert["message"]
+        [about] = alert["connections"]  # the same news as fields, for receivers that route on them
+        assert {k: about[k] for k in ("event", "label", "account_id", "status", "inspect_url")} == {
+            "event": "broken", "label": "Bloom Florists", "account_id": "102", "status": "invalid_token",
+            "inspect_url": f"https://connections.example.com/inspect?connection={about['connection_id']}"}
         assert "Paste a new access token of account Bloom Florists" in alert["message"]
         assert "on its Inspect page (“Fix this connection”)" in alert["message"]
         assert "https://connections.example.com/inspect?connection=2" in alert["message"]

@@ -48,10 +48,10 @@ def connection_record(c: Connection) -> dict:
     }
 
 
-def checked_record(c: FinishedCheck) -> dict:
+def checked_record(c: FinishedCheck, client: str | None = None) -> dict:
     account = c.result.account
     return {
-        "connection_id": c.connection_id, "label": c.label, "outcome": c.result.outcome.value,
+        "connection_id": c.connection_id, "label": c.label, "client": client, "outcome": c.result.outcome.value,
         "checked_at": iso(c.checked_at),
         "account_id": account.id if account else c.account_id, "account_name": account.name if account else None,
         "http_status": c.result.http_status,
@@ -100,7 +100,9 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
             sys.stderr.write(f"\rchecked {done}/{total}")
             sys.stderr.flush()
     run = ws.check(ids, concurrency=args.concurrency, progress=progress)
-    results = sorted(run, key=lambda c: c.connection_id)
+    # What needs a look first (worst first), then by label; each with its client.
+    results = sorted(run, key=lambda c: (c.result.outcome is Outcome.VALID, c.result.outcome.severity,
+                                         c.label.casefold(), c.connection_id))
     if progress:
         sys.stderr.write("\n")
     if args.quiet:  # for cron, which mails whatever is printed: only what changed
@@ -109,7 +111,8 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
             report_alerts(ws.apply_alert_rules())
         return EXIT_OK if all(c.result.outcome is Outcome.VALID for c in results) else EXIT_FAILED
     shown = [c for c in results if not args.failed_only or c.result.outcome is not Outcome.VALID]
-    records = [checked_record(c) for c in shown]
+    clients = {c.id: c.client for c in ws.connections()} if shown else {}
+    records = [checked_record(c, clients.get(c.connection_id)) for c in shown]
     not_valid = sum(c.result.outcome is not Outcome.VALID for c in results)
     summary = f"{len(results)} checked: {len(results) - not_valid} valid, {not_valid} not valid"
     if args.json:
@@ -117,7 +120,7 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
         print(summary, file=sys.stderr)
     else:
         if records:
-            print_table(records, ["connection_id", "label", "outcome", "account_id", "account_name",
+            print_table(records, ["connection_id", "label", "client", "outcome", "account_id", "account_name",
                                   "http_status", "latency_ms", "message"], sys.stdout)
         print(summary if results else "No connections to check.")
     if args.notify:

@@ -61,6 +61,22 @@ def test_check_exits_1_when_any_connection_is_not_valid(cli_env, control, capsys
     assert code == 1 and json.loads(out)[0]["outcome"] == "invalid_token"
 
 
+def test_check_lists_what_is_broken_first_with_its_client(cli_env, control, capsys, tmp_path):
+    tokens = [control.tokens(account)[0] for account in ("101", "102", "103")]
+    run(capsys, "import-tokens", write_csv(tmp_path / "t.csv", "label,token,client\n" + "".join(
+        f"{label},{token},{client}\n" for label, token, client in
+        zip(["Alpha", "Beta", "Gamma"], tokens, ["Acme BV", "Bloom & Co", "Northwind"], strict=True))))
+    control.post("revoke", account_id="103")
+    code, out, _ = run(capsys, "check")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["connection_id", "label", "client", "outcome"]
+    assert "Gamma  Northwind" in lines[1] and "invalid_token" in lines[1]  # the broken one first
+    assert "Alpha" in lines[2] and "Acme BV" in lines[2] and "Beta" in lines[3]
+    _, out, _ = run(capsys, "check", "--json")
+    assert [(r["label"], r["client"]) for r in json.loads(out)][0] == ("Gamma", "Northwind")
+
+
 def test_check_of_an_unknown_connection_exits_2_with_one_line(cli_env, capsys):
     code, _out, err = run(capsys, "check", "--connection", "999")
     assert code == 2 and "no connection with id 999" in err and "Traceback" not in err

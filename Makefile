@@ -18,12 +18,13 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@
 
-# Debian's Chromium (Playwright cannot download its own browser here) and Debian's nginx (the
-# deployment tests put it in front of the dashboard), installed together when either is missing.
+# Debian's Chromium (Playwright cannot download its own browser here), Debian's nginx (the
+# deployment tests put it in front of the dashboard) and systemd (`systemd-analyze verify` of
+# the service files in docs/deploy/), installed together when any is missing.
 system-packages:
-	@[ -x /usr/bin/chromium ] && [ -x /usr/sbin/nginx ] || { \
+	@[ -x /usr/bin/chromium ] && [ -x /usr/sbin/nginx ] && [ -x /usr/bin/systemd-analyze ] || { \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium nginx; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium nginx systemd; }
 
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run dashboard.py
@@ -40,7 +41,7 @@ test: $(VENV)/.dev system-packages
 # Everything but the browser tests, for the edit–test loop.
 test-fast: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 --ignore=tests/e2e
+	$(BIN)/python -m pytest -n 4 --dist worksteal --ignore=tests/e2e
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py

@@ -41,6 +41,7 @@ try:
                 for warning in ws.settings.warnings:  # a setting in secrets.toml that is not read
                     st.warning(warning, icon=":material/warning:")
         signin.sidebar(ws)
+        widgets.checks_stopped_banner(ws)
         navigation.run()
 except Exception as error:  # never a traceback on the page; st.rerun/st.stop are not Exceptions
     widgets.unexpected_error(error)

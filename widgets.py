@@ -21,6 +21,7 @@ from copernica_core.db import parse_iso_or_none
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
 from copernica_core.secret import scrub
+from copernica_core.watch import duration_words
 
 STATUS: dict[Outcome, tuple[str, str, str]] = {  # (label, badge colour, icon); a stored status string finds it too
     Outcome.VALID: ("Valid", "green", ":material/check_circle:"),
@@ -369,14 +370,15 @@ def watcher_line(ws: Workspace) -> None:
     status = ws.watcher_status()
     today, month = ws.copernica_calls()
     calls = f"Copernica bills every check: {today:,} billed today, {month:,} in the last 30 days"
-    now = datetime.now(UTC)
+    now = ws.clock()
     last = status.last_run_started_at
     if status.every is None or last is None:
         st.caption(f"No scheduled checks: start `python -m copernica_core watch` to check every connection "
                    f"on a schedule and send alerts. · {calls}")
-    elif now - last > 2 * status.every and not status.alive:
-        st.warning(f"The last scheduled check was {ago(last)}: no watcher is running. Start one "
-                   f"with `python -m copernica_core watch`. · {calls}", icon=":material/schedule:")
+    elif status.stopped_for(now) is not None:  # the banner above says so loudly; this says since when
+        st.caption(f"Scheduled checks stopped: the last run was {ago(status.last_run_at)} "
+                   f"({text(status.last_run_summary)}); statuses are as of then, or of checks started by hand. "
+                   f"· {calls}")
     else:
         due = status.next_run_at
         next_in = "due now" if due <= now else f"next in {_span((due - now).total_seconds())}"
@@ -384,11 +386,22 @@ def watcher_line(ws: Workspace) -> None:
                    f"{ago(last)} ({text(status.last_run_summary)}) · {next_in} · {calls}")
 
 
+def checks_stopped_banner(ws: Workspace) -> None:
+    """On every page, to every role: scheduled checks have stopped, so statuses may be out of
+    date and no alert goes out (a watcher ran before; it died or is stuck)."""
+    if not ws.may(Action.READ):
+        return
+    stopped = ws.watcher_status().stopped_for(ws.clock())
+    if stopped is None:
+        return
+    what_now = ("Start the watcher again: `python -m copernica_core watch`, or its service." if ws.may(Action.MANAGE)
+                else "Tell whoever runs this dashboard.")
+    st.error(f"**Scheduled checks stopped {duration_words(stopped)} ago**: statuses may be out of date, and "
+             f"no alerts go out. {what_now}", icon=":material/schedule:")
+
+
 def _span(seconds: float) -> str:
-    for unit, size in (("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f} {unit}"
-    return f"{max(seconds, 1):.0f} s"
+    return duration_words(timedelta(seconds=seconds))
 
 
 def facts(rows: dict[str, object]) -> None:

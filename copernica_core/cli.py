@@ -167,7 +167,8 @@ def cmd_watch(ws: Workspace, args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if args.once:
-            run = ws.watch_once(every=every, cancel=cancel)
+            run = ws.watch_once(every=every, cancel=cancel,
+                                on_note=lambda note: print(for_terminal(note), file=sys.stderr, flush=True))
             say(run)
             return EXIT_OK if run.all_valid else EXIT_FAILED
         print(f"Watching every {format_duration(every)}; stop with Ctrl-C.", flush=True)
@@ -369,6 +370,31 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """For monitors: exit 0 when healthy, else 1 with one line; reads only."""
+    from .health import health
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"error: {for_terminal(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    now = datetime.now(UTC)
+    found = health(settings, now=now)
+    if args.json:
+        json.dump(found.as_dict(now), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif found.ok and args.quiet:
+        pass
+    elif found.ok:
+        watcher = found.watcher
+        runs = (f"; last scheduled run {watcher['last_run_finished_at']}" if watcher.get("last_run_finished_at")
+                else "")
+        print(for_terminal(f"ok: {found.connections} connections in {found.database}{runs}"))
+    else:
+        print(for_terminal("unhealthy: " + "; ".join(found.problems)))
+    return EXIT_OK if found.ok else EXIT_FAILED
+
+
 def cmd_events(ws: Workspace, args: argparse.Namespace) -> int:
     if args.connection is not None and ws.unknown_connection_ids([args.connection]):
         raise UsageError(f"no connection with id {args.connection}")
@@ -473,6 +499,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="one run now, then exit with check's exit codes")
     p.add_argument("--quiet", action="store_true", help="print only connections whose status changed (for cron)")
 
+    p = sub.add_parser("health", help="for monitors: exit 0 when the database, key and watcher are fine, else 1")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="print nothing when healthy (for cron)")
+
     p = sub.add_parser("backup", help="copy the database to a new file, consistent while others write")
     p.add_argument("file", help="the backup file to create (never overwritten)")
 
@@ -504,6 +534,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_demo(args)
     if args.command == "restore":
         return cmd_restore(args)
+    if args.command == "health":
+        return cmd_health(args)
     if getattr(args, "concurrency", None) is not None and args.concurrency < 1:
         print("error: --concurrency must be at least 1", file=sys.stderr)
         return EXIT_USAGE

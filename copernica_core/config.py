@@ -35,6 +35,7 @@ DEFAULTS: dict[str, str] = {
     "COPERNICA_ADMINS": "",
     "COPERNICA_VIEWERS": "",
     "COPERNICA_ALLOW_ANONYMOUS": "false",
+    "COPERNICA_HEARTBEAT_URL": "",
 }
 MIN_WATCH_EVERY = timedelta(seconds=5)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
@@ -65,11 +66,13 @@ class Settings:
     timeout: float
     stale_hours: float
     watch_every: timedelta = timedelta(minutes=15)
+    watch_expected: bool = False  # COPERNICA_WATCH_EVERY is set: a watcher should be running
     watch_lease: timedelta = timedelta(seconds=10)  # a killed watcher's standby takes over after this
     alert_after: timedelta = timedelta(minutes=30)
     remind_every: timedelta = timedelta(hours=24)
     notify: Secret = field(default_factory=lambda: Secret(""))  # Apprise URLs: they hold webhook secrets
     public_url: str = ""  # where the dashboard is reached, for links in messages
+    heartbeat_url: Secret = field(default_factory=lambda: Secret(""))  # a monitor's push URL: it holds its key
     admins: tuple[str, ...] = ()  # addresses or @domain entries (with sign-in on)
     viewers: tuple[str, ...] = ()
     allow_anonymous: bool = False  # without sign-in, serve hosts other than loopback too
@@ -183,11 +186,13 @@ def load_settings(
         timeout=float(_positive(get("COPERNICA_TIMEOUT"), name="COPERNICA_TIMEOUT", kind=float)),
         stale_hours=float(_positive(get("COPERNICA_STALE_HOURS"), name="COPERNICA_STALE_HOURS", kind=float)),
         watch_every=watch_every(get("COPERNICA_WATCH_EVERY"), name="COPERNICA_WATCH_EVERY"),
+        watch_expected=bool(env.get("COPERNICA_WATCH_EVERY") or from_file.get("COPERNICA_WATCH_EVERY")),
         watch_lease=watch_lease(get("COPERNICA_WATCH_LEASE")),
         alert_after=parse_duration(get("COPERNICA_ALERT_AFTER"), name="COPERNICA_ALERT_AFTER"),
         remind_every=parse_duration(get("COPERNICA_REMIND_EVERY"), name="COPERNICA_REMIND_EVERY"),
         notify=Secret(get("COPERNICA_NOTIFY").strip()),
         public_url=public_url(get("COPERNICA_PUBLIC_URL")),
+        heartbeat_url=heartbeat_url(get("COPERNICA_HEARTBEAT_URL")),
         admins=people(get("COPERNICA_ADMINS")),
         viewers=people(get("COPERNICA_VIEWERS")),
         allow_anonymous=flag(get("COPERNICA_ALLOW_ANONYMOUS"), name="COPERNICA_ALLOW_ANONYMOUS"),
@@ -232,6 +237,16 @@ def public_url(text: str) -> str:
         raise ConfigError(f"COPERNICA_PUBLIC_URL must be the dashboard's address, such as "
                           f"https://connections.example.com, not {text!r}.")
     return text.rstrip("/")
+
+
+def heartbeat_url(text: str) -> Secret:
+    """A monitor's push URL (healthchecks.io, Uptime Kuma, Cronitor): its path is its key."""
+    text = (text or "").strip()
+    parts = urlsplit(text)
+    if text and (parts.scheme not in ("http", "https") or not parts.hostname):
+        raise ConfigError("COPERNICA_HEARTBEAT_URL must be an http(s) address, such as "
+                          "https://hc-ping.com/<uuid>.")  # its value is not echoed: it holds a key
+    return Secret(text)
 
 
 def check_redirect_uri(url: str, *, name: str = "Redirect URI") -> str:

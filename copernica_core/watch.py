@@ -18,16 +18,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from .db import immediate, iso, open_database, parse_iso_or_none, utcnow
 from .errors import LeaseLost
 from .models import Outcome, StatusChange
+from .secret import Secret
 
 # The lease outlives a missed heartbeat or two, not more: a killed watcher's standby takes
 # over within the lease of its last heartbeat (COPERNICA_WATCH_LEASE; tests shorten it).
 LEASE = timedelta(seconds=10)
+
+
+STOPPED_AFTER = 2  # intervals without a run before scheduled checks count as stopped
+
+
+def duration_words(span: timedelta) -> str:
+    """'47 min', '3 h', '20 s': a span, rounded to its largest unit."""
+    seconds = span.total_seconds()
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{max(seconds, 1):.0f} s"
 
 
 def heartbeat_every(lease: timedelta) -> timedelta:
@@ -55,10 +69,60 @@ class WatcherStatus:
             return None
         return self.last_run_started_at + self.every
 
+    @property
+    def last_run_at(self) -> datetime | None:
+        """When the last scheduled run started or finished, whichever is later."""
+        times = [t for t in (self.last_run_started_at, self.last_run_finished_at) if t is not None]
+        return max(times) if times else None
+
+    def stopped_for(self, now: datetime) -> timedelta | None:
+        """How long scheduled checks have not run, once that is more than two intervals (a
+        watcher ran before, and has stopped or is stuck, whatever its lease says); None while
+        they go on or when no watcher ever ran."""
+        last = self.last_run_at
+        if self.every is None or last is None or now - last <= STOPPED_AFTER * self.every:
+            return None
+        return now - last
+
+    @property
+    def last_watcher(self) -> str:
+        """'pid 4121 on host x' for the last holder of the lease."""
+        if not self.holder:
+            return ""
+        host, _, rest = self.holder.partition(":")
+        pid = rest.partition(":")[0]
+        return f"pid {pid} on host {host}" if pid else self.holder
+
+
 
 def _row(db: sqlite_utils.Database) -> dict:
     db.execute("INSERT OR IGNORE INTO watcher (id) VALUES (1)")
     return next(db.query("SELECT * FROM watcher WHERE id = 1"))
+
+
+def stopped_message(status: WatcherStatus, *, now: datetime) -> tuple[str, str]:
+    """The one message sent when scheduled checks have stopped (title, body)."""
+    stopped = status.stopped_for(now)
+    who = f"; the last watcher was {status.last_watcher}" if status.last_watcher else ""
+    title = f"Copernica Connections: scheduled checks stopped {duration_words(stopped)} ago"
+    body = (f"No scheduled check has run since {status.last_run_at:%Y-%m-%d %H:%M} UTC (every "
+            f"{duration_words(status.every)}{who}). Statuses are out of date, and until it runs again alerts "
+            "come only from checks started by hand or by cron. Start the watcher again "
+            "(`python -m copernica_core watch`, or its service).")
+    return title, body
+
+
+def stop_to_tell(db: sqlite_utils.Database, *, now: datetime) -> WatcherStatus | None:
+    """The watcher's status when its checks stopped and nobody has been told of this stop
+    yet; marks it told (call inside the transaction that queues the message)."""
+    found = status(db, now=now)
+    if found.stopped_for(now) is None:
+        return None
+    told = db.execute("SELECT stop_told_for FROM watcher WHERE id = 1").fetchone()
+    if told and told[0] == iso(found.last_run_at):
+        return None
+    db.execute("UPDATE watcher SET stop_told_for = ? WHERE id = 1", [iso(found.last_run_at)])
+    return found
 
 
 def status(db: sqlite_utils.Database, *, now: datetime) -> WatcherStatus:
@@ -87,8 +151,9 @@ def try_lease(db: sqlite_utils.Database, holder: str, *, now: datetime, every: t
 
 
 def release(db: sqlite_utils.Database, holder: str) -> None:
+    """Give the lease up; the holder stays recorded as the last watcher (for `health`)."""
     with immediate(db):
-        db.execute("UPDATE watcher SET holder = NULL, expires_at = NULL WHERE id = 1 AND holder = ?", [holder])
+        db.execute("UPDATE watcher SET expires_at = NULL WHERE id = 1 AND holder = ?", [holder])
 
 
 def run_due(db: sqlite_utils.Database, holder: str, *, now: datetime, every: timedelta) -> bool:
@@ -177,3 +242,40 @@ class Heartbeat:
                     return
         finally:
             db.close()
+
+
+# A heartbeat ping ends after this long whatever the monitor does; it runs beside the
+# schedule, never in its way.
+HEARTBEAT_LIMIT = 10.0
+
+
+def ping(url: Secret, *, failed: bool) -> str:
+    """GET the monitor's push URL after a run (healthchecks.io's convention, which Uptime
+    Kuma and Cronitor share: `/fail` appended when the run could not check); '' when it
+    answered 2xx, else why not, naming the monitor by its host only (its path is its key)."""
+    from .api import new_http_session, send
+
+    host = urlsplit(url.reveal()).hostname
+    with new_http_session() as session:
+        answer = send(session, "GET", url.reveal().rstrip("/") + ("/fail" if failed else ""), timeout=HEARTBEAT_LIMIT)
+    if answer.status is None:
+        reason = answer.failure.detail if answer.failure else "no answer"
+        return f"the heartbeat monitor ({host}) could not be reached within {HEARTBEAT_LIMIT:g} s ({reason})"
+    if not 200 <= answer.status < 300:
+        return f"the heartbeat monitor ({host}) answered HTTP {answer.status}"
+    return ""
+
+
+def ping_beside(url: Secret, *, failed: bool, on_problem: Callable[[str], None]) -> threading.Thread | None:
+    """`ping` from its own thread (join it to wait, as a one-off run does before it exits)."""
+    if not url:
+        return None
+
+    def beat() -> None:
+        problem = ping(url, failed=failed)
+        if problem:
+            on_problem(f"Heartbeat not delivered: {problem}.")
+
+    thread = threading.Thread(target=beat, name="watch-heartbeat-ping", daemon=True)
+    thread.start()
+    return thread

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -31,6 +32,8 @@ from .oauth import AuthorizationResult
 from .overview import Snapshot, filter_connections
 from .secret import Secret
 from .validation import TOKEN_MAX, credential_problem, refuse_problems, text_problem, url_problem
+
+log = logging.getLogger(__name__)
 
 HISTORY_COLUMNS = ["check_id", "connection_id", "checked_at", "outcome", "http_status",
                    "latency_ms", "account_seen", "detail"]
@@ -488,6 +491,11 @@ class Workspace:
                                          alert_after=self.settings.alert_after,
                                          remind_every=self.settings.remind_every)
             store.save_alert_states(self.db, evaluation.states, evaluation.outage)
+            stopped = watch.stop_to_tell(self.db, now=now) if holder is None else None
+            if stopped is not None:  # `check --notify` from cron, the fallback while no watcher runs
+                stop_title, stop_body = watch.stopped_message(stopped, now=now)
+                notify.enqueue(self.db, targets, kind="watcher stopped", title=stop_title, body=stop_body, now=now,
+                               notify_type="failure", fields={"watcher": "stopped"})
             title = ""
             if evaluation.anything_to_say:
                 title, body = alerts.compose(evaluation, public_url=self.settings.public_url)
@@ -560,45 +568,72 @@ class Workspace:
         self.actor.ensure(Action.READ)
         return notify.recent_deliveries(self.db, limit=limit)
 
-    def watch_once(self, *, every: timedelta, cancel: threading.Event | None = None) -> watch.WatchRun:
+    def watch_once(self, *, every: timedelta, cancel: threading.Event | None = None,
+                   on_note: Callable[[str], None] = log.warning) -> watch.WatchRun:
         """One scheduled run now (cron, systemd timers): check everything, apply the alert
-        rules, record the run. Busy when another watcher holds the lease."""
+        rules, record the run, ping the heartbeat monitor. Busy when another watcher holds
+        the lease."""
         self.actor.ensure(Action.CHECK)
         holder = watch.new_holder()
         if not watch.try_lease(self.db, holder, now=self.clock(), every=every, lease=self.settings.watch_lease):
             raise Busy("another watcher is active on this database; it checks on its own schedule")
+        failed = True
         try:
-            return self._scheduled_run(holder, every, cancel or threading.Event())
+            run = self._scheduled_run(holder, every, cancel or threading.Event())
+            failed = False
+            return run
         finally:
             watch.release(self.db, holder)
+            beat = watch.ping_beside(self.settings.heartbeat_url, failed=failed, on_problem=on_note)
+            if beat:
+                beat.join()  # this process ends next: the ping must go out first
 
     def watch(self, *, every: timedelta, stop: threading.Event, cancel: threading.Event,
               on_run: Callable[[watch.WatchRun], None], on_note: Callable[[str], None]) -> None:
         """Run on the schedule until `stop` is set, as the one watcher of this database: a
         standby while another holds the lease, taking over when it stops renewing it.
-        `cancel` ends a run in progress after the batch in hand."""
+        `cancel` ends a run in progress after the batch in hand. After each run the heartbeat
+        monitor (COPERNICA_HEARTBEAT_URL) is pinged; a run the database stopped pings `/fail`
+        (at most once per interval) and the watcher goes on."""
         self.actor.ensure(Action.CHECK)
         holder, standby, lease = watch.new_holder(), False, self.settings.watch_lease
+        last_failure: datetime | None = None
         try:
             while not stop.is_set():
-                if watch.try_lease(self.db, holder, now=self.clock(), every=every, lease=lease):
-                    if standby:
-                        on_note("Took over: the other watcher stopped renewing its lease.")
-                        standby = False
-                    if watch.run_due(self.db, holder, now=self.clock(), every=every):
-                        try:
-                            on_run(self._scheduled_run(holder, every, cancel))
-                        except LeaseLost:  # paused or too slow: the watcher that took over goes on
-                            on_note("Lost the lease mid-run (this watcher was paused or too slow); another "
-                                    "watcher took over, so this one sends nothing and waits as a standby.")
-                            standby = True
-                            cancel.clear()
-                elif not standby:
-                    on_note("Standby: another watcher is active on this database; waiting to take over.")
-                    standby = True
+                try:
+                    standby = self._watch_step(holder, every, cancel, standby=standby, on_run=on_run,
+                                               on_note=on_note)
+                except sqlite3.DatabaseError as error:  # locked for longer than the busy timeout, disk full, …
+                    now = self.clock()
+                    if last_failure is None or now - last_failure >= every:
+                        last_failure = now
+                        on_note(f"This run could not check: the database {self.settings.db_path} answered "
+                                f"“{error}”. The watcher goes on and tries again.")
+                        watch.ping_beside(self.settings.heartbeat_url, failed=True, on_problem=on_note)
                 stop.wait(min(watch.heartbeat_every(lease), every).total_seconds())
         finally:
             watch.release(self.db, holder)
+
+    def _watch_step(self, holder: str, every: timedelta, cancel: threading.Event, *, standby: bool,
+                    on_run: Callable[[watch.WatchRun], None], on_note: Callable[[str], None]) -> bool:
+        """Renew or take the lease and run when due; returns whether this watcher is a standby."""
+        lease = self.settings.watch_lease
+        if not watch.try_lease(self.db, holder, now=self.clock(), every=every, lease=lease):
+            if not standby:
+                on_note("Standby: another watcher is active on this database; waiting to take over.")
+            return True
+        if standby:
+            on_note("Took over: the other watcher stopped renewing its lease.")
+        if watch.run_due(self.db, holder, now=self.clock(), every=every):
+            try:
+                on_run(self._scheduled_run(holder, every, cancel))
+            except LeaseLost:  # paused or too slow: the watcher that took over goes on
+                on_note("Lost the lease mid-run (this watcher was paused or too slow); another "
+                        "watcher took over, so this one sends nothing and waits as a standby.")
+                cancel.clear()
+                return True
+            watch.ping_beside(self.settings.heartbeat_url, failed=False, on_problem=on_note)
+        return False
 
     def _scheduled_run(self, holder: str, every: timedelta, cancel: threading.Event) -> watch.WatchRun:
         # The heartbeat runs through the checks and the sending: a slow target must not cost the lease.

@@ -1,5 +1,5 @@
 """Real receivers, started by the tests themselves on loopback: for notifications a webhook
-(Apprise's json://) and an SMTP server (aiosmtpd) for mailto://; and a recorder of requests
+(Apprise's json://) and an SMTP server (aiosmtpd) for mailto://; a heartbeat monitor; and a recorder of requests
 meant for outside this machine."""
 
 from __future__ import annotations
@@ -44,6 +44,41 @@ class Webhook:
         return f"json://127.0.0.1:{self.server.server_address[1]}/hooks/{secret}"
 
     def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Monitor:
+    """A heartbeat monitor in the manner of healthchecks.io: records the path of each GET
+    (`/ping/<key>` or `/ping/<key>/fail`), answering after `hold` is set when there is one."""
+
+    def __init__(self) -> None:
+        self.pings: list[str] = []
+        self.hold: threading.Event | None = None
+        monitor = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if monitor.hold is not None:
+                    monitor.hold.wait(60)
+                monitor.pings.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"OK")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, key: str = "5f1e-monitor-key-0123456789") -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/ping/{key}"
+
+    def stop(self) -> None:
+        if self.hold is not None:
+            self.hold.set()
         self.server.shutdown()
         self.server.server_close()
 

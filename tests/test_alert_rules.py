@@ -143,8 +143,8 @@ def test_when_copernica_answers_again_the_message_lists_what_is_still_broken():
     outage = OutageState(START - timedelta(hours=1), START - timedelta(minutes=50))
     watched = [Watched(1, "Acme", "Acme (101)", V, "", AlertState(START, "outage", None)),
                Watched(2, "Bloom", "Bloom (102)", V, "", AlertState(START, "outage", None)),
-               Watched(3, "Tandarts Wit", "Wit (1001)", I, "Re-authorize it.", AlertState(START, "invalid_token", START),
-                       client="Wit BV", account_id="1001"),
+               Watched(3, "Tandarts Wit", "Wit (1001)", I, "Re-authorize it.",
+                       AlertState(START, "invalid_token", START), client="Wit BV", account_id="1001"),
                Watched(4, "Camping", "Bos (1002)", A, "Look at it.", AlertState(START, "account_changed", START))]
     result = evaluate(watched, outage, now=START, alert_after=timedelta(minutes=30), remind_every=timedelta(hours=24))
     assert result.outage_notice == "back" and not result.notices

@@ -74,7 +74,7 @@ def test_check_lists_what_is_broken_first_with_its_client(cli_env, control, caps
     assert "Gamma  Northwind" in lines[1] and "invalid_token" in lines[1]  # the broken one first
     assert "Alpha" in lines[2] and "Acme BV" in lines[2] and "Beta" in lines[3]
     _, out, _ = run(capsys, "check", "--json")
-    assert [(r["label"], r["client"]) for r in json.loads(out)][0] == ("Gamma", "Northwind")
+    assert next((r["label"], r["client"]) for r in json.loads(out)) == ("Gamma", "Northwind")
 
 
 def test_check_of_an_unknown_connection_exits_2_with_one_line(cli_env, capsys):

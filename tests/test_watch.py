@@ -128,10 +128,14 @@ def test_two_watchers_never_check_twice_and_the_standby_takes_over_a_killed_one(
     second = start(watched, "watch", "--every", "5s", log=tmp_path / "second.log")
     try:
         wait_for(lambda: "Standby" in (tmp_path / "second.log").read_text(), 20, "the standby")
-        control.post("reset_stats")
-        time.sleep(11)  # two or three periods
-        calls = control.stats().get("identity", 0)
-        assert 3 <= calls <= 9, calls  # three connections per period, never twice per period
+        def runs() -> int:
+            return (tmp_path / "first.log").read_text().count("checked:")
+
+        done = runs()
+        wait_for(lambda: runs() > done, 15, "a run to finish")
+        control.post("reset_stats")  # between runs: the next one starts some 5 s later
+        wait_for(lambda: runs() > done + 1, 15, "the next run")
+        assert control.stats().get("identity", 0) == 3  # three connections, checked once in the period
         first.send_signal(signal.SIGKILL)
         first.wait()
         killed_at = time.monotonic()

@@ -48,3 +48,21 @@ def test_a_clients_status_report_is_downloaded_as_a_printable_page(page, dashboa
     report.set_content(html)
     shoot(report, "agency-report-printable")
     report.close()
+
+
+def test_when_scheduled_checks_stop_every_page_says_so(page, dashboard):
+    """A watcher ran and died: whoever opens any page learns that statuses may be old."""
+    from datetime import UTC, datetime, timedelta
+
+    from copernica_core.db import iso
+
+    ws = workspace(dashboard)
+    [token] = dashboard.control("tokens", account_id="101")["tokens"]
+    conn = ws.add_token(token, label="Acme shop").connection
+    last_run = datetime.now(UTC) - timedelta(minutes=47)
+    ws.db.execute("INSERT OR REPLACE INTO watcher (id, holder, every_seconds, last_run_started_at, "
+                  "last_run_finished_at) VALUES (1, 'box-7:4121:abcd', 900, ?, ?)", [iso(last_run), iso(last_run)])
+    for path in ("/", f"/inspect?connection={conn.id}", "/alerts"):
+        page.goto(f"{dashboard.url}{path}")
+        expect(alert(page, "Scheduled checks stopped 47 min ago: statuses may be out of date")).to_be_visible()
+    shoot(page, "checks-stopped-banner")

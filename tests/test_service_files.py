@@ -1,0 +1,83 @@
+"""The service files in docs/deploy/ work as written: systemd accepts the units (with their
+commands pointing at this checkout), each setting they name exists, the watcher unit's command
+runs and stops cleanly on the unit's KillSignal, and the cron line for `health` is silent while
+all is well and prints one line when it is not."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+
+import pytest
+
+from copernica_core.config import DEFAULTS
+
+from .conftest import make_workspace
+from .helpers import ROOT, wait_for
+
+DEPLOY = ROOT / "docs" / "deploy"
+UNITS = ["copernica-dashboard.service", "copernica-watch.service"]
+INSTALLED_AT = "/opt/copernica-connections"
+STATE = "/var/lib/copernica-connections"
+
+
+def unit_text(name: str) -> str:
+    return (DEPLOY / name).read_text()
+
+
+def directives(text: str, key: str) -> list[str]:
+    return [line.split("=", 1)[1] for line in text.splitlines() if line.startswith(f"{key}=")]
+
+
+@pytest.mark.parametrize("name", UNITS)
+def test_systemd_accepts_the_unit_as_written(name, tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze is missing: `make test` installs Debian's systemd package"
+    unit = tmp_path / name  # the same unit, pointing at this checkout instead of /opt
+    unit.write_text(unit_text(name).replace(INSTALLED_AT, str(ROOT)))
+    verified = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0 and name not in verified.stderr, verified.stderr  # no unknown key either
+    text = unit_text(name)
+    assert directives(text, "Restart") == ["on-failure"] and directives(text, "ProtectSystem") == ["strict"]
+    assert directives(text, "StateDirectory") == ["copernica-connections"]  # the one writable place
+    for setting in directives(text, "Environment"):
+        assert setting.split("=", 1)[0] in DEFAULTS, setting
+
+
+def test_the_watcher_units_command_runs_and_stops_on_its_kill_signal(sandbox_env, control, tmp_path):
+    text = unit_text("copernica-watch.service")
+    [command] = directives(text, "ExecStart")
+    env = {**os.environ, **dict(e.split("=", 1) for e in directives(text, "Environment")), **sandbox_env}
+    ws = make_workspace(sandbox_env)
+    ws.add_token(control.tokens("101")[0])
+    ws.close()
+    log = tmp_path / "watch.log"
+    watcher = subprocess.Popen(command.replace(INSTALLED_AT, str(ROOT)).split(), cwd=ROOT, env=env,
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: "1 checked: 1 valid" in log.read_text(), 30, "the unit's watcher to run")
+        assert "Watching every 15 min" in log.read_text()  # COPERNICA_WATCH_EVERY from the unit
+    finally:
+        [kill] = directives(text, "KillSignal")
+        watcher.send_signal(getattr(signal, kill))
+        assert watcher.wait(timeout=int(directives(text, "TimeoutStopSec")[0].rstrip("s"))) == 0
+
+
+def test_the_cron_line_for_health_is_silent_while_healthy_and_says_what_is_wrong(sandbox_env, tmp_path):
+    text = (DEPLOY / "copernica-health.cron").read_text()
+    [line] = [x for x in text.splitlines() if re.match(r"^[*\d]", x)]
+    command = line.split(None, 6)[6]  # minute hour day month weekday user command
+    command = command.replace(INSTALLED_AT, str(ROOT))
+    db = sandbox_env["COPERNICA_DB"]
+    assert f"COPERNICA_DB={STATE}/copernica.db" in text
+    make_workspace(sandbox_env).close()
+    healthy = subprocess.run(["bash", "-c", command], env={**os.environ, "COPERNICA_DB": db},
+                             capture_output=True, text=True, timeout=60)
+    assert (healthy.returncode, healthy.stdout, healthy.stderr) == (0, "", "")  # cron mails nothing
+    missing = subprocess.run(["bash", "-c", command], env={**os.environ, "COPERNICA_DB": str(tmp_path / "x.db")},
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and missing.stdout.startswith("unhealthy: there is no database")
+    assert not (tmp_path / "x.db").exists()

@@ -32,11 +32,11 @@ run: $(VENV)/.runtime
 demo: $(VENV)/.runtime
 	$(BIN)/python -m copernica_core demo
 
-# Two workers: the browser tests on one (in order), the core tests on the other; much of the
-# core tests' time is spent waiting on real processes (watchers, rotations), not computing.
+# More workers than cores: much of the core tests' time is spent waiting on real processes
+# (watchers, rotations, backups), not computing. The browser tests run in order on one worker.
 test: $(VENV)/.dev system-packages
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 3 --dist loadgroup
 
 # Everything but the browser tests, for the edit–test loop.
 test-fast: $(VENV)/.dev

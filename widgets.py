@@ -224,11 +224,12 @@ def report_downloads(ws: Workspace, clients: list[str]) -> None:
     name = f"copernica-status-{(client or 'all').replace(' ', '-').lower()}"
     left, right, _ = st.columns([1, 1, 1])
     left.download_button("Report (CSV)", lambda: made(lambda rows, _ws: report_module.as_csv(rows)),
-                         file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", width="stretch")
+                         file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", width="stretch",
+                         on_click="ignore")  # no rerun: the page stays as it is while the file comes
     right.download_button(
         "Report (printable)", lambda: made(lambda rows, w: report_module.as_html(rows, client=client,
                                                                                  generated_at=w.clock())),
-        file_name=f"{name}.html", mime="text/html", icon=":material/print:", width="stretch")
+        file_name=f"{name}.html", mime="text/html", icon=":material/print:", width="stretch", on_click="ignore")
 
 
 def status_badge(status: str) -> None:

@@ -118,7 +118,7 @@ if total:
             workspace.close()
 
     st.download_button("Download CSV", history_csv, file_name=f"connection-{conn.id}-history.csv",
-                       mime="text/csv", icon=":material/download:")
+                       mime="text/csv", icon=":material/download:", on_click="ignore")
 else:
     st.caption("No checks in this period.")
 

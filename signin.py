@@ -116,9 +116,7 @@ def _no_access(ws: Workspace) -> None:
               "email_verified in the ID token; then sign in again.")
     else:
         _page("You have no access", f"You are signed in as {who}, which is not on the dashboard's list of "
-              "admins or viewers. Ask an admin to add you.")
-    for warning in ws.settings.warnings:
-        st.warning(warning, icon=":material/warning:")
+              f"admins or viewers. Ask {ws.who_to_ask()} to add you.")
 
 
 def _sign_in_button() -> None:

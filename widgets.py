@@ -8,6 +8,7 @@ import logging
 import re
 import threading
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -18,6 +19,7 @@ from copernica_core import Action, Actor, BadInput, ConfigError, NotFound, Works
 from copernica_core import report as report_module
 from copernica_core.config import load_settings
 from copernica_core.db import parse_iso_or_none
+from copernica_core.errors import Forbidden
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
 from copernica_core.secret import scrub
@@ -104,6 +106,28 @@ def close_this_run() -> None:
         ws.close()
 
 
+def live(body: Callable[[Workspace], None], *, every: timedelta) -> None:
+    """Draw `body` now, and again every `every` from the database, without rerunning the page
+    (st.fragment): what is typed or picked inside it is kept. The page's workspace is closed
+    once its script run ends, so each timed rerun opens one of its own, for the same person
+    (a person whose access ended meanwhile gets the whole page again, which refuses them)."""
+
+    @st.fragment(run_every=every)
+    def part() -> None:
+        page_ws = getattr(_this_run, "workspace", None)
+        try:
+            body(page_ws or open_for_this_run())
+        except Forbidden:
+            st.rerun(scope="app")
+        except Exception as error:  # the page's own last resort does not cover a timed rerun
+            unexpected_error(error)
+        finally:
+            if page_ws is None:
+                close_this_run()
+
+    part()
+
+
 def workspace() -> Workspace:
     """The workspace of this script run, for a page and its widget callbacks."""
     _use_navigation()
@@ -154,7 +178,7 @@ def status_label(status: str) -> str:
 MAX_ALERTS = 8
 
 
-def alert_list(alerts, *, may_fix: bool) -> None:
+def alert_list(alerts, *, may_fix: bool, ask: str = advice.ANY_ADMIN) -> None:
     """Broken connections, worst first, each opening its connection, with what this reader
     can do about it. An account that changed is never hidden behind "and N more": beyond the
     first few they are listed compactly, in one element (a box per alert costs the browser
@@ -167,7 +191,7 @@ def alert_list(alerts, *, may_fix: bool) -> None:
             link.page_link("pages/inspect.py", label=f"{alert.connection.label}"
                            + (f" · client {alert.connection.client}" if alert.connection.client else ""),
                            query_params={"connection": str(alert.connection.id)})
-            st.caption(text(f"{alert.reason} {advice.what_to_do(alert.connection, may_fix=may_fix)}"))
+            st.caption(text(f"{alert.reason} {advice.what_to_do(alert.connection, may_fix=may_fix, ask=ask)}"))
     rest = alerts[MAX_ALERTS:]
     changed = [a.connection for a in rest if a.connection.outcome is Outcome.ACCOUNT_CHANGED]
     if changed:
@@ -176,7 +200,7 @@ def alert_list(alerts, *, may_fix: bool) -> None:
             status_badge(Outcome.ACCOUNT_CHANGED.value)
             st.markdown(f"**{len(changed)} more connections now reach another Copernica account.** Stop using "
                         "them and " + ("re-authorize the right accounts:" if may_fix else
-                                       "ask an admin of this dashboard to re-authorize the right accounts:"))
+                                       f"ask {text(ask)} to re-authorize the right accounts:"))
             st.html(f'<div style="line-height: 1.8">{links}</div>')  # HTML, not markdown: labels stay text
     if len(rest) > len(changed):
         st.caption(f"…and {len(rest) - len(changed)} more: the table below lists them first.")
@@ -311,12 +335,12 @@ def connection_picker(ws: Workspace, *, key: str) -> Connection | None:
     return by_id[chosen]
 
 
-def explain_connection(conn: Connection, *, may_fix: bool) -> None:
+def explain_connection(conn: Connection, *, may_fix: bool, ask: str = advice.ANY_ADMIN) -> None:
     """The connection's state as its last check left it, in plain words, with what to do and
     who can: shown at once, without a new (billed) call to Copernica."""
     outcome = conn.outcome
     body = f"**{text(status_label(outcome.value))}.** {text(outcome.summary)}"
-    if todo := advice.what_to_do(conn, may_fix=may_fix, on_inspect=True):
+    if todo := advice.what_to_do(conn, may_fix=may_fix, on_inspect=True, ask=ask):
         body += f"\n\n**What to do:** {text(todo)}"
     if conn.last_checked_at:
         body += f"\n\nLast checked {text(when(conn.last_checked_at))}."
@@ -387,6 +411,19 @@ def watcher_line(ws: Workspace) -> None:
                    f"{ago(last)} ({text(status.last_run_summary)}) · {next_in} · {calls}")
 
 
+def span(every: timedelta) -> str:
+    return duration_words(every)
+
+
+def clock_time(moment: str | datetime) -> str:
+    """'19:50 UTC' today, '2 Dec, 19:50 UTC' another day."""
+    at = moment if isinstance(moment, datetime) else parse_iso_or_none(moment)
+    if at is None:
+        return "an unknown time"
+    at = at.astimezone(UTC)
+    return f"{at:%H:%M} UTC" if at.date() == datetime.now(UTC).date() else f"{at.day} {at:%b}, {at:%H:%M} UTC"
+
+
 def checks_stopped_banner(ws: Workspace) -> None:
     """On every page, to every role: scheduled checks have stopped, so statuses may be out of
     date and no alert goes out (a watcher ran before; it died or is stuck)."""
@@ -396,7 +433,7 @@ def checks_stopped_banner(ws: Workspace) -> None:
     if stopped is None:
         return
     what_now = ("Start the watcher again: `python -m copernica_core watch`, or its service." if ws.may(Action.MANAGE)
-                else "Tell whoever runs this dashboard.")
+                else f"Tell {text(ws.who_to_ask())}.")
     st.error(f"**Scheduled checks stopped {duration_words(stopped)} ago**: statuses may be out of date, and "
              f"no alerts go out. {what_now}", icon=":material/schedule:")
 

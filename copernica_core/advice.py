@@ -7,17 +7,32 @@ from __future__ import annotations
 from .models import Connection, Outcome
 
 FIX = "“Fix this connection”"
+ANY_ADMIN = "an admin of this dashboard"
 
 
-def what_to_do(connection: Connection, *, may_fix: bool, on_inspect: bool = False) -> str:
+def who_to_ask(*, contact: str = "", admins: tuple[str, ...] = ()) -> str:
+    """Whom a reader who may not fix something should ask, named: the dashboard's contact if
+    one is set, else the admins' addresses (a domain rule such as @agency.example names
+    nobody), else "an admin of this dashboard"."""
+    if contact:
+        return contact
+    people = [a for a in admins if "@" in a and not a.startswith("@")]
+    if not people:
+        return ANY_ADMIN
+    named = ", ".join(people[:3]) + (f" or one of {len(people) - 3} more" if len(people) > 3 else "")
+    return f"{ANY_ADMIN} ({named})"
+
+
+def what_to_do(connection: Connection, *, may_fix: bool, on_inspect: bool = False, ask: str = ANY_ADMIN) -> str:
     """The next step, in plain text ("" when there is none). `on_inspect`: the reader is on the
-    connection's Inspect page, where the fix is "below" rather than "on its Inspect page"."""
+    connection's Inspect page, where the fix is "below" rather than "on its Inspect page";
+    `ask`: whom a reader who may not fix it should ask (`who_to_ask`)."""
     outcome = connection.outcome
     account = connection.account.name or connection.account.id
     if outcome is Outcome.VALID:
         return ""
     if outcome is Outcome.INVALID_TOKEN and not may_fix:
-        return ("Ask an admin of this dashboard to fix it. Someone who can log in to Copernica account "
+        return (f"Ask {ask} to fix it. Someone who can log in to Copernica account "
                 f"{account} may have to give access again.")
     if outcome is Outcome.INVALID_TOKEN and connection.application_id is None:
         step = f"paste a new access token of account {account} (Marketing Suite → account settings → API access tokens)"
@@ -31,7 +46,7 @@ def what_to_do(connection: Connection, *, may_fix: bool, on_inspect: bool = Fals
                 "history stay.")
     if outcome is Outcome.ACCOUNT_CHANGED:
         return ("Stop using this connection and find out in Copernica who changed it. Then "
-                + ("ask an admin of this dashboard to re-authorize it with the right account." if not may_fix else
+                + (f"ask {ask} to re-authorize it with the right account." if not may_fix else
                    f"re-authorize it with the right account ({FIX} below)." if on_inspect else
                    f"re-authorize it with the right account from its Inspect page ({FIX})."))
     if outcome is Outcome.UNCHECKED and on_inspect:

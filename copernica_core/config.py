@@ -36,6 +36,8 @@ DEFAULTS: dict[str, str] = {
     "COPERNICA_VIEWERS": "",
     "COPERNICA_ALLOW_ANONYMOUS": "false",
     "COPERNICA_HEARTBEAT_URL": "",
+    "COPERNICA_LIVE_EVERY": "15s",
+    "COPERNICA_CONTACT": "",
 }
 MIN_WATCH_EVERY = timedelta(seconds=5)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
@@ -73,6 +75,8 @@ class Settings:
     notify: Secret = field(default_factory=lambda: Secret(""))  # Apprise URLs: they hold webhook secrets
     public_url: str = ""  # where the dashboard is reached, for links in messages
     heartbeat_url: Secret = field(default_factory=lambda: Secret(""))  # a monitor's push URL: it holds its key
+    live_every: timedelta = timedelta(seconds=15)  # how often an open Overview follows the database
+    contact: str = ""  # who runs the dashboard, named where a reader is told to ask someone
     admins: tuple[str, ...] = ()  # addresses or @domain entries (with sign-in on)
     viewers: tuple[str, ...] = ()
     allow_anonymous: bool = False  # without sign-in, serve hosts other than loopback too
@@ -193,6 +197,8 @@ def load_settings(
         notify=Secret(get("COPERNICA_NOTIFY").strip()),
         public_url=public_url(get("COPERNICA_PUBLIC_URL")),
         heartbeat_url=heartbeat_url(get("COPERNICA_HEARTBEAT_URL")),
+        live_every=live_every(get("COPERNICA_LIVE_EVERY")),
+        contact=text_setting(get("COPERNICA_CONTACT"), name="COPERNICA_CONTACT"),
         admins=people(get("COPERNICA_ADMINS")),
         viewers=people(get("COPERNICA_VIEWERS")),
         allow_anonymous=flag(get("COPERNICA_ALLOW_ANONYMOUS"), name="COPERNICA_ALLOW_ANONYMOUS"),
@@ -237,6 +243,21 @@ def public_url(text: str) -> str:
         raise ConfigError(f"COPERNICA_PUBLIC_URL must be the dashboard's address, such as "
                           f"https://connections.example.com, not {text!r}.")
     return text.rstrip("/")
+
+
+def live_every(text: str) -> timedelta:
+    every = parse_duration(text, name="COPERNICA_LIVE_EVERY")
+    if not timedelta(seconds=1) <= every <= timedelta(hours=1):
+        raise ConfigError(f"COPERNICA_LIVE_EVERY must be between 1 s and 1 h, not {text!r}.")
+    return every
+
+
+def text_setting(text: str, *, name: str, limit: int = 200) -> str:
+    """A short line of text shown to readers (a name, an address)."""
+    text = (text or "").strip()
+    if len(text) > limit or any(ord(ch) < 32 for ch in text):
+        raise ConfigError(f"{name} must be one line of at most {limit} characters.")
+    return text
 
 
 def heartbeat_url(text: str) -> Secret:

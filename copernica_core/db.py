@@ -286,10 +286,12 @@ def _v9_delivery_claims(db: sqlite_utils.Database) -> None:
 
 
 def _v10_message_fields(db: sqlite_utils.Database) -> None:
-    """What a message is about, as data (JSON) for receivers that route on fields; and the
-    last run whose stop has been told (one "scheduled checks stopped" message per stop)."""
+    """What a message is about, as data (JSON) for receivers that route on fields; the last
+    run whose stop has been told (one "scheduled checks stopped" message per stop); and since
+    when Copernica has not answered a connection's checks (the outage banner)."""
     db.execute("ALTER TABLE notifications ADD COLUMN fields TEXT")
     db.execute("ALTER TABLE watcher ADD COLUMN stop_told_for TEXT")
+    db.execute("ALTER TABLE connections ADD COLUMN unanswered_since TEXT")
 
 
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.

@@ -140,6 +140,7 @@ class Connection:
     stale: bool = False
     duplicate_of: tuple[int, ...] = ()
     client: str = ""  # the agency's customer it serves; "" when none is set
+    unanswered_since: str | None = None  # since when Copernica has not answered its checks (unavailable)
 
     @property
     def outcome(self) -> Outcome:

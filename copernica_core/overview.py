@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
+from .alerts import OUTAGE_MIN_CONNECTIONS
 from .models import Connection, Outcome
 
 
@@ -40,6 +41,26 @@ class ClientSummary:
     @property
     def not_valid(self) -> int:
         return self.connections - self.valid
+
+
+@dataclass(frozen=True)
+class Outage:
+    """Copernica not answering most connections' checks (the same rule as the alert rules':
+    more than half of at least three checked connections)."""
+
+    since: str  # the earliest unanswered check of the current run of them
+    unanswered: int
+    checked: int
+    need_a_person: int  # verdicts from before, kept through the outage
+
+
+def outage(connections: list[Connection]) -> Outage | None:
+    checked = [c for c in connections if c.last_checked_at]
+    unanswered = [c for c in checked if c.unanswered_since]
+    if len(checked) < OUTAGE_MIN_CONNECTIONS or len(unanswered) * 2 <= len(checked):
+        return None
+    return Outage(min(c.unanswered_since for c in unanswered), len(unanswered), len(checked),
+                  sum(c.outcome.needs_a_person for c in connections))
 
 
 def worst_first(connections: list[Connection]) -> list[Connection]:
@@ -97,6 +118,10 @@ class Snapshot:
     @cached_property
     def worst_first(self) -> list[Connection]:
         return worst_first(self.connections)
+
+    @cached_property
+    def outage(self) -> Outage | None:
+        return outage(self.connections)
 
     @cached_property
     def unchecked(self) -> int:

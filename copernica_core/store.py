@@ -33,7 +33,7 @@ _CONNECTION_SELECT = """
 SELECT c.id, c.application_id, c.label, c.client, c.account_id, c.account_name, c.account_description,
        c.account_company, c.account_extra, c.token_fingerprint, c.jwt_expires_at, c.status, c.status_message,
        c.last_checked_at, c.last_ok_at, c.last_http_status, c.last_latency_ms, c.created_at, c.updated_at,
-       a.label AS application_label,
+       c.unanswered_since, a.label AS application_label,
        (SELECT group_concat(d.id) FROM connections d
          WHERE d.account_id = c.account_id AND d.id != c.id) AS duplicate_ids
 FROM connections c LEFT JOIN applications a ON a.id = c.application_id
@@ -74,7 +74,7 @@ def _connection(row: dict, *, stale_before: str) -> Connection:
         # fixed-width UTC text: text order is time order (an unreadable old value counts as stale)
         stale=not last_ok or len(last_ok) != len(stale_before) or last_ok < stale_before,
         duplicate_of=tuple(int(i) for i in (row["duplicate_ids"] or "").split(",") if i),
-        client=row["client"],
+        client=row["client"], unanswered_since=row["unanswered_since"],
     )
 
 
@@ -300,8 +300,10 @@ def record_check(
     db.execute(
         "UPDATE connections SET status = ?, status_message = CASE WHEN ? THEN status_message ELSE ? END, "
         "last_checked_at = ?, last_http_status = ?, last_latency_ms = ?, "
-        "last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END WHERE id = ?",
-        [status.value, kept, result.message, when, result.http_status, result.latency_ms, ok, when, connection_id],
+        "last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END, "
+        "unanswered_since = CASE WHEN ? THEN coalesce(unanswered_since, ?) END WHERE id = ?",
+        [status.value, kept, result.message, when, result.http_status, result.latency_ms, ok, when,
+         result.outcome is Outcome.UNAVAILABLE, when, connection_id],
     )
     if new_jwt is not None:
         db.execute(

@@ -18,7 +18,7 @@ from . import alerts, notify, oauth, store, watch
 from . import backup as backup_module
 from . import report as report_module
 from .access import Action, Actor
-from .advice import what_to_do
+from .advice import what_to_do, who_to_ask
 from .api import CopernicaAPI
 from .config import Settings, load_settings
 from .crypto import Keyring
@@ -101,6 +101,10 @@ class Workspace:
     def actor(self) -> Actor:
         """Who acts, fixed when the workspace is built (a workspace for someone else is a new one)."""
         return self._actor
+
+    def who_to_ask(self) -> str:
+        """Whom this dashboard's readers ask when they may not fix something (advice.who_to_ask)."""
+        return who_to_ask(contact=self.settings.contact, admins=self.settings.admins)
 
     def may(self, action: Action) -> bool:
         """Whether the acting person may do this (pages hide what the core would refuse)."""

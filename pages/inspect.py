@@ -38,7 +38,7 @@ if action.button("Inspect now", type="primary", icon=":material/refresh:", width
     st.rerun()
 
 # What the last check found, from the database: explained before anyone pays for a new call.
-ui.explain_connection(conn, may_fix=may_fix)
+ui.explain_connection(conn, may_fix=may_fix, ask=ws.who_to_ask())
 latest = ws.history(conn.id, limit=1)
 if latest and latest[0].outcome != conn.status:  # a token verdict kept through an outage (store.record_check)
     last = f"{ui.status_label(latest[0].outcome)}, {ui.when(latest[0].checked_at)}"

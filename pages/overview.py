@@ -1,32 +1,62 @@
-"""Overview: every connection of every client, worst first, with what needs a person."""
+"""Overview: every connection of every client, worst first, with what needs a person. The
+part below the title follows the database on a timer (COPERNICA_LIVE_EVERY), so a page left
+open shows what the watcher found without anyone reloading it."""
+
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
 
 import widgets as ui
-from copernica_core import Action, BadInput
+from copernica_core import Action, BadInput, Workspace
 from copernica_core.models import Outcome
-from copernica_core.overview import filter_connections
+from copernica_core.overview import filter_connections, summarize
 from copernica_core.watch import summary_line
 
 ws = ui.workspace()
 st.title("Connections")
 
+# Fixed places, present in every run (empty or not): what follows keeps its position, so a
+# rerun replaces the timed part in place instead of showing it twice until the run ends.
+notices, running = st.container(), st.container()
 if stopped := st.session_state.pop("check_all_stopped", None):
     done, total = stopped
     st.toast(f"All {total} checks had finished: nothing was stopped." if done >= total else
              f"Stopped after {done} of {total} checks. Every check that finished was saved.",
              icon=":material/stop_circle:")
 if summary := st.session_state.pop("check_all_summary", None):
-    st.success(f"**Check all:** {ui.text(summary)}", icon=":material/task_alt:")
+    notices.success(f"**Check:** {ui.text(summary)}", icon=":material/task_alt:")
 
-fleet = ws.snapshot()  # shared and reused until something changes: 10,000 connections cost nothing to redraw
-connections = fleet.connections
-if not connections:
+
+def run_requested_check(ws: Workspace) -> None:
+    """The check asked for by "Check all now" / "Check these N now": in the page's own run
+    (not the timed part), with its progress on top while the table stays visible."""
+    ids = st.session_state.pop("check_requested", None)
+    if ids is None:
+        return
+    total = len(ids) if ids else len(ws.snapshot().connections)
+    bar = st.progress(0.0, text=f"Checking {total} connections…")
+    st.session_state["check_all_progress"] = (0, total)
+    st.button("Stop", icon=":material/stop:", key="stop_check_all", on_click=lambda: st.session_state.update(
+        check_all_stopped=st.session_state.get("check_all_progress", (0, 0))))
+    not_valid = [0]
+
+    def progress(done: int, total: int, checked) -> None:
+        not_valid[0] += checked.result.outcome is not Outcome.VALID
+        st.session_state["check_all_progress"] = (done, total)
+        bar.progress(done / total, text=f"Checked {done} of {total} · {not_valid[0]} not valid so far · "
+                                        f"last: {ui.text(checked.label)}")
+
+    run = ws.check(ids or None, progress=progress)
+    st.session_state["check_all_summary"] = summary_line([c.result.outcome for c in run])
+    st.rerun()
+
+
+def empty_fleet(ws: Workspace) -> None:
     if not ws.may(Action.MANAGE):  # a viewer cannot add one: say who can, not where they may not go
-        st.info("No connections yet. An admin of this dashboard connects Copernica accounts; they will "
-                "be listed here.", icon=":material/info:")
-        st.stop()
+        st.info(f"No connections yet. {ui.text(ws.who_to_ask().capitalize())} connects Copernica accounts; they "
+                "will be listed here.", icon=":material/info:")
+        return
     if ws.applications():  # the first step is done: point at the next one only
         st.info("No connections yet. Connect a Copernica account on the Authorize page. Already have an "
                 "access token? Paste it on the Credentials page.", icon=":material/info:")
@@ -36,93 +66,111 @@ if not connections:
                 "token? Paste it on the Credentials page.", icon=":material/info:")
         st.page_link("pages/credentials.py", label="Add an application", icon=":material/key:")
     st.page_link("pages/authorize.py", label="Authorize an account", icon=":material/link:")
-    st.stop()
 
-summary = fleet.summary
-COUNTERS = [  # label, value, statuses it shows, help
-    ("Connections", summary.total, [], None),
-    ("Valid", summary.valid, ["valid"], None),
-    ("Need a person", summary.need_a_person, [o.value for o in Outcome if o.needs_a_person],
-     "Account changed or invalid token: someone has to re-authorize or investigate."),
-    ("Other issues", summary.other_problems, [o.value for o in Outcome if o.other_problem],
-     "Copernica or the network failed, or answered unexpectedly: usually not the token's fault."),
-    ("Not checked", fleet.unchecked, ["unchecked"], None),
-]
-for col, (label, value, statuses, help_text) in zip(st.columns(len(COUNTERS)), COUNTERS, strict=True):
-    col.metric(label, value, border=True, help=help_text)
-    col.button("Show these" if statuses else "Show all", key=f"show_{label}", type="tertiary",
-               on_click=lambda s=statuses: st.session_state.update(status_filter=s))
 
-ui.alert_list(summary.attention, may_fix=ws.may(Action.MANAGE))
-if summary.duplicates:
-    with st.expander(f"Same Copernica account connected more than once ({len(summary.duplicates)})"):
-        for alert in summary.duplicates:
-            st.page_link("pages/inspect.py", label=f"{alert.connection.label}: {alert.reason}",
-                         query_params={"connection": str(alert.connection.id)}, icon=":material/content_copy:")
+def open_client(clients: list[str]) -> None:
+    """A row of "By client" picked: show that client everywhere on the page."""
+    rows = st.session_state["by_client"].selection.rows
+    if rows:
+        st.session_state["client_filter"] = [clients[rows[0]]]
 
-ui.watcher_line(ws)
 
-clients = fleet.clients
-if any(c.client for c in clients):
-    with st.expander("By client, worst first", expanded=any(c.need_a_person for c in clients)):
-        st.dataframe(pd.DataFrame([{"Client": c.client or "(no client)", "Connections": c.connections,
-                                    "Valid": c.valid, "Need a person": c.need_a_person} for c in clients]),
-                     hide_index=True, width="stretch")
+def fleet_view(ws: Workspace) -> None:
+    fleet = ws.snapshot()  # shared until something changes: redrawing 10,000 connections costs little
+    if not fleet.connections:
+        empty_fleet(ws)
+        return
+    may_fix = ws.may(Action.MANAGE)
+    if outage := fleet.outage:
+        before = (f"; {outage.need_a_person} connection{'s' if outage.need_a_person != 1 else ''} already needed "
+                  "a person and stay listed below" if outage.need_a_person else "")
+        st.warning(f"**Copernica has not answered since {ui.clock_time(outage.since)}** ({outage.unanswered} of "
+                   f"{outage.checked} connections){before}. This is not the tokens' fault: checks go on, and the "
+                   "statuses come back when Copernica answers.", icon=":material/cloud_off:")
 
-search_col, client_col, button_col = st.columns([2, 2, 1], vertical_alignment="bottom")
-search = search_col.text_input("Search", placeholder="Search label, client, account, company or id",
-                               label_visibility="collapsed")
-chosen_clients = client_col.multiselect("Client", [c.client for c in clients], placeholder="Every client",
-                                        format_func=lambda c: c or "(no client)", label_visibility="collapsed")
-check_all = button_col.button("Check all now", type="primary", icon=":material/refresh:", width="stretch",
-                              help="Calls Copernica once or twice per connection; calls are billed.")
-running = st.container()  # the check-all's progress, above the table, which stays visible
-statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_func=ui.status_label,
-                    label_visibility="collapsed", key="status_filter")
+    clients = fleet.clients
+    client_names = [c.client for c in clients]
+    filter_col, search_col, button_col = st.columns([2, 2, 1], vertical_alignment="bottom")
+    if any(c not in client_names for c in st.session_state.get("client_filter", [])):
+        st.session_state["client_filter"] = [c for c in st.session_state["client_filter"] if c in client_names]
+    chosen = filter_col.multiselect("Client", client_names, placeholder="Every client", key="client_filter",
+                                    format_func=lambda c: c or "(no client)", label_visibility="collapsed")
+    search = search_col.text_input("Search", placeholder="Search label, client, account, company or id",
+                                   label_visibility="collapsed", key="search")
+    scope = filter_connections(fleet.connections, clients=chosen) if chosen else fleet.connections
+    summary = summarize(scope) if chosen else fleet.summary
+    label = f"Check these {len(scope)} now" if chosen else "Check all now"
+    if button_col.button(label, type="primary", icon=":material/refresh:", width="stretch",
+                         help="Calls Copernica once or twice per connection; calls are billed."):
+        st.session_state["check_requested"] = [c.id for c in scope] if chosen else []
+        st.rerun(scope="app")  # the check runs in the page's own run, not in this timed part
 
-shown = filter_connections(fleet.worst_first, search=search, statuses=statuses, clients=chosen_clients)
-MAX_ROWS = 1000  # worst first: the rows that matter are on top; search or filter reaches the others
-table = ui.connections_table(shown[:MAX_ROWS])
-if table.empty:
-    st.info("No connection matches this search or filter.", icon=":material/filter_alt_off:")
-else:
+    counters = [  # label, value, statuses it shows, help
+        ("Connections", summary.total, [], None),
+        ("Valid", summary.valid, ["valid"], None),
+        ("Need a person", summary.need_a_person, [o.value for o in Outcome if o.needs_a_person],
+         "Account changed or invalid token: someone has to re-authorize or investigate."),
+        ("Other issues", summary.other_problems, [o.value for o in Outcome if o.other_problem],
+         "Copernica or the network failed, or answered unexpectedly: usually not the token's fault."),
+        ("Not checked", sum(c.outcome is Outcome.UNCHECKED for c in scope), ["unchecked"], None),
+    ]
+    for col, (name, value, statuses, help_text) in zip(st.columns(len(counters)), counters, strict=True):
+        with col.container(border=True):  # the button belongs to its counter
+            st.metric(name, value, help=help_text)
+            st.button("Show these" if statuses else "Show all", key=f"show_{name}", type="tertiary",
+                      on_click=lambda s=statuses: st.session_state.update(status_filter=s))
+
+    ui.alert_list(summary.attention, may_fix=may_fix, ask=ws.who_to_ask())
+    if summary.duplicates:
+        with st.expander(f"Same Copernica account connected more than once ({len(summary.duplicates)})"):
+            for alert in summary.duplicates:
+                st.page_link("pages/inspect.py", label=f"{alert.connection.label}: {alert.reason}",
+                             query_params={"connection": str(alert.connection.id)}, icon=":material/content_copy:")
+
+    ui.watcher_line(ws)
+    st.caption(f"As of {datetime.now(UTC):%H:%M:%S} UTC; this page follows the database every "
+               f"{ui.span(ws.settings.live_every)}.")
+
+    if any(c.client for c in clients):
+        with st.expander("By client, worst first (pick one to show only its connections)",
+                         expanded=any(c.need_a_person for c in clients) and not chosen):
+            st.dataframe(pd.DataFrame([{"Client": c.client or "(no client)", "Connections": c.connections,
+                                        "Valid": c.valid, "Need a person": c.need_a_person} for c in clients]),
+                         hide_index=True, width="stretch", key="by_client", on_select=lambda: open_client(client_names),
+                         selection_mode="single-row")
+
+    statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_func=ui.status_label,
+                        label_visibility="collapsed", key="status_filter")
+    shown = filter_connections(fleet.worst_first, search=search, statuses=statuses, clients=chosen)
+    rows = 1000  # worst first: the rows that matter are on top; search or filter reaches the others
+    table = ui.connections_table(shown[:rows])
+    if table.empty:
+        st.info("No connection matches this search or filter.", icon=":material/filter_alt_off:")
+        return
     picked = ui.show_connections_table(table)
-    st.caption((f"{len(shown)} of {summary.total} connections shown, worst first. " if len(shown) <= MAX_ROWS else
-                f"The {MAX_ROWS} worst of {len(shown)} matching connections (of {summary.total}) shown: search or "
-                "filter to find the others. ") + "Select rows to open one"
-               + (" or to set their client." if ws.may(Action.MANAGE) else "."))
-    chosen = [shown[i] for i in picked]
-    if len(chosen) == 1:
-        st.page_link("pages/inspect.py", label=f"Open {chosen[0].label}", icon=":material/search:",
-                     query_params={"connection": str(chosen[0].id)})
-    if chosen and ws.may(Action.MANAGE):
+    st.caption((f"{len(shown)} of {len(fleet.connections)} connections shown, worst first. " if len(shown) <= rows
+                else f"The {rows} worst of {len(shown)} matching connections (of {len(fleet.connections)}) shown: "
+                     "search or filter to find the others. ") + "Select rows to open one"
+               + (" or to set their client." if may_fix else "."))
+    selected = [shown[i] for i in picked if i < len(shown)]
+    if len(selected) == 1:
+        st.page_link("pages/inspect.py", label=f"Open {selected[0].label}", icon=":material/search:",
+                     query_params={"connection": str(selected[0].id)})
+    if selected and may_fix:
         with st.form("set_client", clear_on_submit=True, border=False):
             new_client, save = st.columns([3, 1], vertical_alignment="bottom")
-            client = new_client.text_input(f"Client of the {len(chosen)} selected", max_chars=100,
+            client = new_client.text_input(f"Client of the {len(selected)} selected", max_chars=100,
                                            placeholder="e.g. Camping Het Bos; empty for none")
             if save.form_submit_button("Set client", width="stretch"):
                 try:
-                    ws.set_client([c.id for c in chosen], client)
+                    ws.set_client([c.id for c in selected], client)
                 except BadInput as refused:
                     st.error(ui.text(refused.message), icon=":material/error:")
                 else:
-                    st.rerun()
-    ui.report_downloads(ws, chosen_clients)
+                    st.rerun(scope="app")
+    ui.report_downloads(ws, chosen)
 
-if check_all:
-    with running:
-        bar = st.progress(0.0, text=f"Checking {summary.total} connections…")
-        st.session_state["check_all_progress"] = (0, summary.total)
-        st.button("Stop", icon=":material/stop:", key="stop_check_all", on_click=lambda: st.session_state.update(
-            check_all_stopped=st.session_state.get("check_all_progress", (0, 0))))
-    not_valid = [0]
 
-    def progress(done: int, total: int, checked) -> None:
-        not_valid[0] += checked.result.outcome is not Outcome.VALID
-        st.session_state["check_all_progress"] = (done, total)
-        bar.progress(done / total, text=f"Checked {done} of {total} · {not_valid[0]} not valid so far · "
-                                        f"last: {ui.text(checked.label)}")
-
-    run = ws.check(progress=progress)
-    st.session_state["check_all_summary"] = summary_line([c.result.outcome for c in run])
-    st.rerun()
+ui.live(fleet_view, every=ws.settings.live_every)
+with running:  # after the fleet is drawn, above it; the timed reruns wait for the check (they never preempt a run)
+    run_requested_check(ws)

@@ -82,7 +82,7 @@ def test_a_running_watcher_is_healthy_pings_its_monitor_and_a_killed_one_is_noti
     monkeypatch.setattr(signin, "acting_person", lambda settings: Actor("vic@agency.example", Role.VIEWER))
     at = app().run()
     [banner] = [e.value for e in at.error if "Scheduled checks stopped" in e.value]
-    assert "Tell whoever runs this dashboard" in banner
+    assert "Tell an admin of this dashboard." in banner
     assert "Scheduled checks stopped: the last run was" in texts(at)
 
     # cron's fallback `check --notify` says so once, not at every run

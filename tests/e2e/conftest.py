@@ -69,6 +69,10 @@ class Dashboard:
         response.raise_for_status()
         return response.json()
 
+    def control_stats(self) -> dict:
+        """The sandbox's calls per endpoint since its last reset_stats."""
+        return requests.get(f"{self.sandbox.base_url}/_sandbox/stats", timeout=5).json()["calls"]
+
 
 @contextlib.contextmanager
 def run_dashboard(tmp_path, sandbox, *, env: dict[str, str] | None = None, args: tuple[str, ...] = (),

@@ -1,12 +1,13 @@
-"""An agency's day in Chromium: a broken pasted connection fixed where it is shown, and a
-client's status report downloaded."""
+"""An agency's day in Chromium: a broken pasted connection fixed where it is shown, a
+client's status report downloaded, an Overview left open that follows what the watcher finds,
+one client's connections checked, and every page saying so when scheduled checks stop."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import alert, shoot, workspace
+from .conftest import alert, run_dashboard, shoot, workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -66,3 +67,41 @@ def test_when_scheduled_checks_stop_every_page_says_so(page, dashboard):
         page.goto(f"{dashboard.url}{path}")
         expect(alert(page, "Scheduled checks stopped 47 min ago: statuses may be out of date")).to_be_visible()
     shoot(page, "checks-stopped-banner")
+
+
+def metric(page, name: str):
+    return page.get_by_test_id("stMetric").filter(has_text=name)
+
+
+def test_an_open_overview_follows_the_database_and_a_client_is_checked_on_its_own(page, tmp_path, sandbox):
+    with run_dashboard(tmp_path, sandbox, env={"COPERNICA_LIVE_EVERY": "2s"}) as dashboard:
+        ws = workspace(dashboard)
+        for account, client in (("101", "Acme"), ("102", "Bloom"), ("103", "Northwind")):
+            [token] = dashboard.control("tokens", account_id=account)["tokens"]
+            ws.add_token(token, client=client)
+        page.goto(f"{dashboard.url}/")
+        expect(metric(page, "Need a person")).to_contain_text("0")
+        search = page.get_by_placeholder("Search label, client, account, company or id")
+        search.fill("Bloom")
+        search.press("Enter")
+        expect(page.get_by_text("1 of 3 connections shown")).to_be_visible()
+
+        dashboard.control("revoke", account_id="102")
+        ws.check()  # what the watcher does, in another process: nobody touches the page
+        expect(page.get_by_role("link", name="Bloom Florists · client Bloom")).to_be_visible(timeout=15_000)
+        expect(metric(page, "Need a person")).to_contain_text("1")
+        expect(search).to_have_value("Bloom")  # what was typed is kept
+        expect(page.get_by_text("1 of 3 connections shown")).to_be_visible()
+        shoot(page, "overview-followed-the-watcher")
+
+        search.fill("")
+        search.press("Enter")
+        page.get_by_placeholder("Every client").click()
+        page.get_by_role("option", name="Acme").click()
+        page.keyboard.press("Escape")
+        expect(metric(page, "Connections")).to_contain_text("1")  # the counters follow the client too
+        expect(metric(page, "Need a person")).to_contain_text("0")
+        dashboard.control("reset_stats")
+        page.get_by_role("button", name="Check these 1 now").click()
+        expect(alert(page, "1 checked: 1 valid")).to_be_visible()
+        assert dashboard.control_stats().get("identity", 0) == 1  # one client's check is billed, not three

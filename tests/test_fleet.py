@@ -175,3 +175,26 @@ def test_an_outage_keeps_what_a_person_has_to_fix(sws, control):
     sws.check()
     assert {c.id: c.outcome for c in sws.connections()} == {revoked.id: Outcome.INVALID_TOKEN,
                                                              working.id: Outcome.VALID}
+
+
+def test_the_snapshot_knows_since_when_copernica_has_not_answered(sws, control):
+    """The Overview's outage banner: most checked connections unanswered, since the first of
+    them, with the verdicts a person must act on that were kept through it."""
+    revoked = sws.add_token(control.tokens("101")[0], label="Revoked").connection
+    for account in ("102", "103"):
+        sws.add_token(control.tokens(account)[0])
+    control.post("revoke", account_id="101")
+    sws.check()
+    assert sws.snapshot().outage is None
+    control.post("fail", endpoint="any", kind="overload503", times=0)
+    sws.check()
+    first = {c.id: c.unanswered_since for c in sws.connections()}
+    sws.check()
+    outage = sws.snapshot().outage
+    assert (outage.unanswered, outage.checked, outage.need_a_person) == (3, 3, 1)
+    assert outage.since == min(first.values())  # since the first unanswered check, not the latest
+    assert sws.connection(revoked.id).outcome is Outcome.INVALID_TOKEN
+    control.post("clear")
+    sws.check()
+    assert sws.snapshot().outage is None
+    assert all(c.unanswered_since is None for c in sws.connections())

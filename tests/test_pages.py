@@ -480,3 +480,36 @@ def test_inspect_says_when_a_token_verdict_is_kept_through_an_outage(page_env):
     assert at.error[0].value.startswith("**Invalid token.**")  # still what a person must fix
     [kept] = [c.value for c in at.caption if "did not answer about the token" in c.value]
     assert "last check \\(Unavailable" in kept and "kept until a check gets an answer" in kept
+
+
+def test_overview_says_copernica_is_not_answering_and_keeps_what_needs_a_person(page_env):
+    from copernica_core.models import Outcome
+
+    ws = make_workspace(page_env)
+    ids = [factories.seed_connection(ws, str(300 + i), f"Shop {i}", label=f"Shop {i}",
+                                     status=Outcome.INVALID_TOKEN if i == 0 else Outcome.UNAVAILABLE)
+           for i in range(4)]
+    ws.db.execute(f"UPDATE connections SET unanswered_since = '2026-11-30T19:50:00.000000Z' "
+                  f"WHERE id IN ({','.join(map(str, ids))})")
+    ws.close()
+    at = app().run()
+    assert not at.exception
+    [banner] = [w.value for w in at.warning if "Copernica has not answered" in w.value]
+    assert "since 30 Nov, 19:50 UTC** (4 of 4 connections); 1 connection already needed a person" in banner
+    assert "Shop 0" in texts(at)  # still listed as needing a person
+
+
+def test_a_viewer_is_told_whom_to_ask_by_name(page_env, monkeypatch):
+    import signin
+    from copernica_core.models import Outcome
+
+    monkeypatch.setenv("COPERNICA_ADMINS", "ann@agency.example, @agency.example")
+    ws = make_workspace(page_env)
+    factories.seed_connection(ws, "301", "Tandarts Wit", label="Tandarts Wit", status=Outcome.INVALID_TOKEN)
+    ws.close()
+    monkeypatch.setattr(signin, "acting_person", lambda settings: Actor("vic@agency.example", Role.VIEWER))
+    at = app().run()
+    assert "Ask an admin of this dashboard (ann@agency.example) to fix it." in texts(at).replace("\\", "")
+    monkeypatch.setenv("COPERNICA_CONTACT", "Marketing ops (ops@agency.example)")
+    at = app().run()
+    assert "Ask Marketing ops (ops@agency.example) to fix it." in texts(at).replace("\\", "")

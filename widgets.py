@@ -185,7 +185,7 @@ def alert_list(alerts, *, may_fix: bool, ask: str = advice.ANY_ADMIN) -> None:
     about 10 ms)."""
     for alert in alerts[:MAX_ALERTS]:
         with st.container(border=True):
-            badge, link = st.columns([2, 5], vertical_alignment="center")
+            badge, link = st.columns([1, 4], vertical_alignment="center")
             with badge:
                 status_badge(alert.connection.status)
             link.page_link("pages/inspect.py", label=f"{alert.connection.label}"

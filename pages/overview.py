@@ -90,13 +90,11 @@ def fleet_view(ws: Workspace) -> None:
 
     clients = fleet.clients
     client_names = [c.client for c in clients]
-    filter_col, search_col, button_col = st.columns([2, 2, 1], vertical_alignment="bottom")
+    filter_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
     if any(c not in client_names for c in st.session_state.get("client_filter", [])):
         st.session_state["client_filter"] = [c for c in st.session_state["client_filter"] if c in client_names]
     chosen = filter_col.multiselect("Client", client_names, placeholder="Every client", key="client_filter",
                                     format_func=lambda c: c or "(no client)", label_visibility="collapsed")
-    search = search_col.text_input("Search", placeholder="Search label, client, account, company or id",
-                                   label_visibility="collapsed", key="search")
     scope = filter_connections(fleet.connections, clients=chosen) if chosen else fleet.connections
     summary = summarize(scope) if chosen else fleet.summary
     label = f"Check these {len(scope)} now" if chosen else "Check all now"
@@ -139,6 +137,8 @@ def fleet_view(ws: Workspace) -> None:
                          hide_index=True, width="stretch", key="by_client", on_select=lambda: open_client(client_names),
                          selection_mode="single-row")
 
+    search = st.text_input("Search", placeholder="Search label, client, account, company or id",
+                           label_visibility="collapsed", key="search")
     statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_func=ui.status_label,
                         label_visibility="collapsed", key="status_filter")
     shown = filter_connections(fleet.worst_first, search=search, statuses=statuses, clients=chosen)

@@ -262,14 +262,16 @@ def status_badge(status: str) -> None:
 
 
 def ago(moment: str | datetime | None) -> str:
-    """'3 min ago' for a stored timestamp (or a datetime), or 'never'."""
+    """'3 min ago', or 'in 23 h' for a time ahead (a cached JWT's expiry), for a stored
+    timestamp (or a datetime); 'just now' within a minute; 'never' for none."""
     when = moment if isinstance(moment, datetime) else parse_iso_or_none(moment)
     if when is None:
         return "never"
     seconds = (datetime.now(UTC) - when).total_seconds()
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)} {unit} ago"
+        if abs(seconds) >= size:
+            count = int(abs(seconds) // size)
+            return f"{count} {unit} ago" if seconds > 0 else f"in {count} {unit}"
     return "just now"
 
 

@@ -184,6 +184,14 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Uptime:
+    """How long a connection was seen working, of how long it was watched, in seconds."""
+
+    valid_seconds: float = 0.0
+    observed_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class Event:
     id: int
     at: str

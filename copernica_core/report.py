@@ -7,10 +7,10 @@ import csv
 import html
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .advice import what_to_do
-from .models import Connection, Outcome
+from .models import Connection, Outcome, Uptime
 from .neutralise import for_spreadsheet
 from .overview import worst_first
 
@@ -26,7 +26,7 @@ _COLOURS = {Outcome.VALID: "#1a7f37", Outcome.INVALID_TOKEN: "#cf222e", Outcome.
 COLUMNS = ["connection", "client", "account", "status", "last_ok", "uptime_30_days", "what_to_do"]
 
 
-MIN_CHECKS_FOR_UPTIME = 5  # fewer checks than this make a percentage that means nothing
+MIN_HISTORY = timedelta(days=1)  # watched for less than this, a percentage means nothing
 
 
 def counted(number: int, noun: str) -> str:
@@ -34,30 +34,30 @@ def counted(number: int, noun: str) -> str:
     return f"{number or 'no'} {noun}{'' if number == 1 else 's'}"
 
 
-def uptime_text(checks: tuple[int, int]) -> str:
-    """(valid, all) checks as an uptime: a percentage only over enough checks to mean one."""
-    ok, total = checks
-    if total < MIN_CHECKS_FOR_UPTIME:
-        return f"{counted(total, 'check')} yet" if not total else f"{counted(total, 'check')} so far"
-    return f"{ok / total:.1%}"
+def uptime_text(uptime: Uptime) -> str:
+    """The share of the time watched that the connection worked, once it was watched for a
+    day: before that (two minutes after connecting, say) a percentage would mislead."""
+    if uptime.observed_seconds < MIN_HISTORY.total_seconds():
+        return "not enough history yet"
+    return f"{uptime.valid_seconds / uptime.observed_seconds:.1%}"
 
 
 @dataclass(frozen=True)
 class ReportRow:
     connection: Connection
-    checks: tuple[int, int]  # (valid, all) over 30 days
+    uptime: Uptime  # over 30 days
 
     @property
     def uptime_text(self) -> str:
-        return uptime_text(self.checks)
+        return uptime_text(self.uptime)
 
     @property
     def what_to_do(self) -> str:
         return what_to_do(self.connection, may_fix=True)  # the report's reader is whoever runs the dashboard
 
 
-def rows(connections: list[Connection], checks: dict[int, tuple[int, int]]) -> list[ReportRow]:
-    return [ReportRow(c, checks.get(c.id, (0, 0))) for c in worst_first(connections)]
+def rows(connections: list[Connection], uptimes: dict[int, Uptime]) -> list[ReportRow]:
+    return [ReportRow(c, uptimes.get(c.id, Uptime())) for c in worst_first(connections)]
 
 
 def _account(c: Connection) -> str:

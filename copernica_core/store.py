@@ -24,6 +24,7 @@ from .models import (
     OutageState,
     Outcome,
     StatusChange,
+    Uptime,
     Verdict,
 )
 from .secret import Secret
@@ -380,30 +381,26 @@ def count_checks(db: sqlite_utils.Database, *, connection_id: int, since: dateti
     return db.execute("SELECT count(*) FROM checks" + where, params).fetchone()[0]
 
 
-def uptime(db: sqlite_utils.Database, connection_id: int, *, since: datetime) -> tuple[int, int]:
-    """(valid checks, all checks) since a moment, pruned days included."""
-    ok, total = db.execute(
-        "SELECT sum(ok), sum(n) FROM ("
-        " SELECT sum(outcome = 'valid') AS ok, count(*) AS n FROM checks"
-        "  WHERE connection_id = ? AND checked_at >= ?"
-        " UNION ALL SELECT sum(CASE WHEN outcome = 'valid' THEN checks ELSE 0 END), sum(checks)"
-        "  FROM check_days WHERE connection_id = ? AND day >= ?)",
-        [connection_id, iso(since), connection_id, iso(since)[:10]],
-    ).fetchone()
-    return ok or 0, total or 0
-
-
-def uptime_all(db: sqlite_utils.Database, *, since: datetime) -> dict[int, tuple[int, int]]:
-    """Every connection's (valid checks, all checks) since a moment (pruned days included), in
-    one query: a report over thousands of connections must not ask per connection."""
+def uptime_all(db: sqlite_utils.Database, *, since: datetime, now: datetime,
+               connection_id: int | None = None) -> dict[int, Uptime]:
+    """Each connection's time valid and time watched since a moment, in one query (a report
+    over thousands of connections must not ask per connection). A check's verdict holds until
+    the next check, or until now; the time watched starts at the first check in the period. A
+    pruned day counts whole, valid for the share of its checks that were (docs/architecture.md,
+    "Data")."""
+    only = " AND connection_id = ?" if connection_id is not None else ""
+    one = [connection_id] if connection_id is not None else []
     rows = db.execute(
-        "SELECT connection_id, sum(ok), sum(n) FROM ("
-        " SELECT connection_id, sum(outcome = 'valid') AS ok, count(*) AS n FROM checks"
-        "  WHERE checked_at >= ? GROUP BY connection_id"
-        " UNION ALL SELECT connection_id, sum(CASE WHEN outcome = 'valid' THEN checks ELSE 0 END), sum(checks)"
-        "  FROM check_days WHERE day >= ? GROUP BY connection_id) GROUP BY connection_id",
-        [iso(since), iso(since)[:10]]).fetchall()
-    return {cid: (ok or 0, n or 0) for cid, ok, n in rows}
+        "SELECT connection_id, sum(valid_s), sum(observed_s) FROM ("
+        " SELECT connection_id, CASE WHEN outcome = 'valid' THEN span ELSE 0 END AS valid_s, span AS observed_s"
+        " FROM (SELECT connection_id, outcome, max(0, (julianday(coalesce(LEAD(checked_at) OVER"
+        "  (PARTITION BY connection_id ORDER BY checked_at, id), ?)) - julianday(checked_at)) * 86400.0) AS span"
+        "  FROM checks WHERE checked_at >= ?" + only + ")"
+        " UNION ALL SELECT connection_id, 86400.0 * sum(CASE WHEN outcome = 'valid' THEN checks ELSE 0 END)"
+        "  / sum(checks), 86400.0 FROM check_days WHERE day >= ?" + only + " GROUP BY connection_id, day"
+        ") GROUP BY connection_id",
+        [iso(now), iso(since), *one, iso(since)[:10], *one]).fetchall()
+    return {cid: Uptime(valid or 0.0, observed or 0.0) for cid, valid, observed in rows}
 
 
 def daily_outcomes(db: sqlite_utils.Database, connection_id: int, *, since: datetime) -> list[dict]:

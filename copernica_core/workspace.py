@@ -26,7 +26,7 @@ from .db import immediate, iso, open_database, utcnow
 from .errors import BadInput, Busy, ConfigError, LeaseLost, NotFound
 from .fleet import FinishedCheck, Progress, check_many
 from .inspection import inspect_token
-from .models import Application, Check, Connection, Event, Outcome, StatusChange, Verdict
+from .models import Application, Check, Connection, Event, Outcome, StatusChange, Uptime, Verdict
 from .neutralise import for_spreadsheet
 from .oauth import AuthorizationResult
 from .overview import Snapshot, filter_connections
@@ -441,16 +441,19 @@ class Workspace:
         self.actor.ensure(Action.READ)
         return store.count_checks(self.db, connection_id=connection_id, since=since)
 
-    def uptime(self, connection_id: int, *, days: int) -> tuple[int, int]:
-        """(valid checks, all checks) over the last `days` days; `report.uptime_text` says it."""
+    def uptime(self, connection_id: int, *, days: int) -> Uptime:
+        """Time valid and time watched over the last `days` days; `report.uptime_text` says it."""
         self.actor.ensure(Action.READ)
-        return store.uptime(self.db, connection_id, since=self.clock() - timedelta(days=days))
+        now = self.clock()
+        return store.uptime_all(self.db, since=now - timedelta(days=days), now=now,
+                                connection_id=connection_id).get(connection_id, Uptime())
 
     def report(self, *, client: str | None = None) -> list[report_module.ReportRow]:
         """The status report of one client's connections (all when None), worst first."""
         self.actor.ensure(Action.READ)
         connections = self.connections(clients=[client] if client is not None else None)
-        return report_module.rows(connections, store.uptime_all(self.db, since=self.clock() - timedelta(days=30)))
+        now = self.clock()
+        return report_module.rows(connections, store.uptime_all(self.db, since=now - timedelta(days=30), now=now))
 
     def daily_outcomes(self, connection_id: int, *, days: int) -> list[dict]:
         self.actor.ensure(Action.READ)

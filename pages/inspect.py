@@ -85,7 +85,8 @@ since = now - timedelta(days=days) if days else None
 up = st.columns(3)
 for col, span in zip(up[:2], (7, 30), strict=True):
     col.metric(f"Uptime, {span} days", uptime_text(ws.uptime(conn.id, days=span)),
-               help="The share of checks that found the connection working.")
+               help="The share of the time it was watched that the connection worked: each check's "
+                    "result holds until the next check. Shown once it has a day of history.")
 total = ws.history_count(conn.id, since=since)
 up[2].metric("Checks in period", total)
 

@@ -121,7 +121,7 @@ def test_the_report_of_a_client_as_csv_and_printable_html(cli_env, capsys, tmp_p
     code, out, _ = run(capsys, "report", "--client", "Acme <b>BV</b>", "--csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and [r["connection"] for r in rows] == ["'=Acme shop"]
-    assert rows[0]["status"] == "invalid_token" and rows[0]["uptime_30_days"] == "1 check so far"
+    assert rows[0]["status"] == "invalid_token" and rows[0]["uptime_30_days"] == "not enough history yet"
     assert "Paste a new access token" in rows[0]["what_to_do"]
     page = tmp_path / "report.html"
     code, out, _ = run(capsys, "report", "--client", "Acme <b>BV</b>", "--html", str(page))

@@ -377,7 +377,7 @@ def test_inspect_explains_the_last_check_and_the_fix_before_any_call(page_env):
     technical = next(e for e in at.expander if e.label == "Technical detail")
     assert "Invalid access token" in "\n".join(m.value for m in technical.markdown)
     assert next(e for e in at.expander if e.label == "Fix this connection").proto.expanded
-    assert [m.value for m in at.metric][:2] == ["3 checks so far", "3 checks so far"]  # not "66.7%"
+    assert [m.value for m in at.metric][:2] == ["not enough history yet"] * 2  # not "66.7%"
     assert "Field" not in str(at.dataframe) and "None" not in texts(at)
 
 
@@ -513,3 +513,15 @@ def test_a_viewer_is_told_whom_to_ask_by_name(page_env, monkeypatch):
     monkeypatch.setenv("COPERNICA_CONTACT", "Marketing ops (ops@agency.example)")
     at = app().run()
     assert "Ask Marketing ops (ops@agency.example) to fix it." in texts(at).replace("\\", "")
+
+
+def test_times_ahead_are_not_just_now():
+    """'JWT cached until: just now' for tomorrow read as if it had expired."""
+    from datetime import UTC, datetime, timedelta
+
+    from widgets import ago
+
+    now = datetime.now(UTC)
+    assert ago(now + timedelta(hours=23, minutes=5)) == "in 23 h"
+    assert ago(now - timedelta(minutes=3, seconds=5)) == "3 min ago"
+    assert ago(now + timedelta(seconds=10)) == "just now"

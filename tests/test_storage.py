@@ -93,12 +93,12 @@ def test_prune_keeps_uptime_and_daily_totals_and_drops_old_rows(ws):
     old = [(connection_id, Verdict(Outcome.VALID if i % 4 else Outcome.UNAVAILABLE, "x"), None,
             now - timedelta(days=20, minutes=i), False) for i in range(40)]
     store.record_checks(ws.db, ws.vault, old)
-    before_uptime = ws.uptime(connection_id, days=30)
     before_daily = ws.daily_outcomes(connection_id, days=30)
     folded, _ = ws.prune(older_than_days=7)
     assert folded == 40
     assert ws.history_count(connection_id) == 1
-    assert ws.uptime(connection_id, days=30) == before_uptime
+    uptime = ws.uptime(connection_id, days=30)  # the pruned day counts whole, valid for 30 of its 40 checks
+    assert uptime.observed_seconds >= 86400 and abs(uptime.valid_seconds - 0.75 * 86400) < 1
     assert ws.daily_outcomes(connection_id, days=30) == before_daily
     assert ws.prune(older_than_days=7)[0] == 0
 
@@ -157,3 +157,25 @@ def test_the_fleet_is_shared_until_a_connection_or_application_changes(env):
     seed_connection(fresh, "8", "Eight")
     assert [c.label for c in fresh.snapshot().connections] == ["Eight"]
     fresh.close()
+
+
+def test_uptime_is_time_in_each_state_not_a_share_of_checks(ws):
+    """A check's verdict holds until the next: a day valid, an hour broken, then five quick
+    re-checks during the incident weigh as the hour they cover, not as five of seven checks."""
+    from datetime import timedelta
+
+    from copernica_core.report import uptime_text
+
+    now = ws.clock()
+    connection_id = seed_connection(ws, "8", "Eight")
+    ws.db.execute("DELETE FROM checks WHERE connection_id = ?", [connection_id])
+    broken_at = now - timedelta(hours=1)
+    checks = [(connection_id, Verdict(Outcome.VALID, "ok"), None, now - timedelta(hours=25), False)]
+    checks += [(connection_id, Verdict(Outcome.INVALID_TOKEN, "no"), None, broken_at + timedelta(minutes=m), False)
+               for m in range(0, 50, 10)]
+    store.record_checks(ws.db, ws.vault, checks)
+    uptime = ws.uptime(connection_id, days=30)
+    assert abs(uptime.observed_seconds - 25 * 3600) < 5 and abs(uptime.valid_seconds - 24 * 3600) < 5
+    assert uptime_text(uptime) == "96.0%"  # 24 of 25 hours; by count it would be 1 of 6 checks
+    fresh = seed_connection(ws, "9", "Nine")
+    assert uptime_text(ws.uptime(fresh, days=30)) == "not enough history yet"  # minutes after connecting

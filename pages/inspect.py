@@ -15,6 +15,10 @@ PERIODS = {"24 hours": 1, "7 days": 7, "30 days": 30, "All": None}
 
 ws = ui.workspace()
 st.title("Inspect")
+if gone := st.session_state.pop("inspect_disconnected", None):  # the confirmation alone, no other connection
+    st.success(ui.text(gone), icon=":material/check:")
+    st.page_link("pages/overview.py", label="Back to the Overview", icon=":material/dashboard:")
+    st.stop()
 if notice := st.session_state.pop("inspect_notice", None):
     st.success(ui.text(notice), icon=":material/check:")
 conn = ui.connection_picker(ws, key="inspect_connection")
@@ -24,6 +28,60 @@ if conn is None:
     st.stop()
 
 may_fix = ws.may(Action.MANAGE)
+
+
+def reauthorize() -> None:
+    """Straight to Copernica's consent for this connection (the state's minutes start at the
+    click; a callback runs before the script)."""
+    try:
+        st.session_state["inspect_go"] = ui.workspace().start_authorization(conn.application_id,
+                                                                            connection_id=conn.id)
+    except BadInput as refused:
+        st.session_state["inspect_go"] = refused
+
+
+def fix_connection() -> None:
+    """A new token for this connection, in place: its label, client and history stay."""
+    if conn.application_id is not None:
+        st.button("Re-authorize with Copernica", type="primary", icon=":material/login:", key="reauthorize",
+                  on_click=reauthorize, help="Opens Copernica's consent page: someone who can log in to account "
+                                             f"{conn.account.name or conn.account.id} gives access again.")
+        go = st.session_state.pop("inspect_go", None)
+        if isinstance(go, str):
+            ui.go_to(go, name="Copernica")
+        elif isinstance(go, BadInput):
+            st.error(ui.text(go.message), icon=":material/error:")
+    with st.form("replace_token", clear_on_submit=True, border=False):
+        token = st.text_input("Or paste a new access token for it" if conn.application_id is not None else
+                              "Paste a new access token for it", type="password",
+                              help="Made in Marketing Suite → account settings → API access tokens, for account "
+                                   f"{conn.account.id}. It is verified before it replaces the stored one.")
+        if st.form_submit_button("Verify and replace"):
+            try:
+                attempt = ws.add_token(token, connection_id=conn.id)
+            except BadInput as refused:
+                st.error(ui.text(refused.message), icon=":material/error:")
+            else:
+                if attempt.connection is not None:
+                    st.session_state["inspect_notice"] = f"The token of {conn.label} was replaced; it works."
+                    st.session_state.pop("inspection", None)
+                    st.rerun()
+                st.error(f"Not replaced. {ui.text(attempt.result.message)}", icon=":material/error:")
+
+
+def reached_instead() -> None:
+    """For an account that changed: which account the token reaches now, and whether another
+    connection already stands for that account."""
+    seen = next((c.account_seen for c in ws.history(conn.id, limit=20) if c.outcome == "account_changed"
+                 and c.account_seen), None)
+    if not seen:
+        return
+    owners = [c for c in ws.snapshot().connections if c.account.id == seen and c.id != conn.id]
+    owner = (f" Connection “{owners[0].label}” (#{owners[0].id}) already stands for that account."
+             if owners else " No other connection here stands for that account.")
+    st.markdown(ui.text(f"The token now reaches Copernica account {seen}, not {conn.account.name or '?'} "
+                        f"({conn.account.id}).{owner}"))
+
 head, action = st.columns([3, 1], vertical_alignment="center")
 with head:
     st.subheader(ui.text(conn.label))
@@ -44,6 +102,13 @@ if latest and latest[0].outcome != conn.status:  # a token verdict kept through 
     last = f"{ui.status_label(latest[0].outcome)}, {ui.when(latest[0].checked_at)}"
     st.caption(ui.text(f"Copernica did not answer about the token at the last check ({last}): this is the last "
                        "verdict it gave, kept until a check gets an answer."))
+if conn.outcome.needs_a_person:  # the fix where the problem is explained, not a page further down
+    if conn.outcome.value == "account_changed":
+        reached_instead()
+    if may_fix:
+        with st.container(border=True):
+            st.markdown("**Fix this connection**: give it a new token; its label, client and history stay.")
+            fix_connection()
 fresh = shown[1] if (shown := st.session_state.get("inspection")) and shown[0] == conn.id else None
 with st.expander("Technical detail"):
     ui.facts({
@@ -144,26 +209,9 @@ with st.expander("Access token"):
         st.code(ws.reveal_token(conn.id).reveal(), language=None)
         st.caption("Shown until you do anything else on this page.")
 
-with st.expander("Fix this connection", expanded=conn.outcome.needs_a_person):
-    st.write("Give this connection a new token; its label, client and history stay.")
-    if conn.application_id is not None:
-        st.page_link("pages/authorize.py", label="Re-authorize it with Copernica", icon=":material/link:",
-                     query_params={"reconnect": str(conn.id)})
-    with st.form("replace_token", clear_on_submit=True):
-        token = st.text_input("Or paste a new access token for it", type="password",
-                              help="Made in Marketing Suite → account settings → API access tokens, for account "
-                                   f"{conn.account.id}. It is verified before it replaces the stored one.")
-        if st.form_submit_button("Verify and replace"):
-            try:
-                attempt = ws.add_token(token, connection_id=conn.id)
-            except BadInput as refused:
-                st.error(ui.text(refused.message), icon=":material/error:")
-            else:
-                if attempt.connection is not None:
-                    st.session_state["inspect_notice"] = f"The token of {conn.label} was replaced; it works."
-                    st.session_state.pop("inspection", None)
-                    st.rerun()
-                st.error(f"Not replaced. {ui.text(attempt.result.message)}", icon=":material/error:")
+if not conn.outcome.needs_a_person:  # a broken one has its fix at the top
+    with st.expander("Fix this connection"):
+        fix_connection()
 
 with st.expander("Label, client or disconnect"):
     with st.form("rename"):
@@ -190,8 +238,8 @@ with st.expander("Label, client or disconnect"):
     if st.checkbox("Yes, forget this connection and its history", key=f"confirm_disconnect_{conn.id}") and \
             ui.danger_button("Disconnect", key=f"disconnect_{conn.id}", icon=":material/link_off:"):
         gone = ws.disconnect(conn.id)
-        st.session_state["inspect_notice"] = (f"Disconnected {gone.label} (account {gone.account.id}) and "
-                                              "forgot it here.")
+        st.session_state["inspect_disconnected"] = (f"Disconnected {gone.label} (account {gone.account.id}) and "
+                                                    "forgot it here.")
         st.query_params.clear()
         st.session_state.pop("inspection", None)
         st.rerun()

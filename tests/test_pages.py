@@ -376,7 +376,10 @@ def test_inspect_explains_the_last_check_and_the_fix_before_any_call(page_env):
     assert "HTTP" not in box.value and "JWT" not in box.value
     technical = next(e for e in at.expander if e.label == "Technical detail")
     assert "Invalid access token" in "\n".join(m.value for m in technical.markdown)
-    assert next(e for e in at.expander if e.label == "Fix this connection").proto.expanded
+    # the fix right under the explanation, not in an expander further down
+    assert any(m.value.startswith("**Fix this connection**") for m in at.markdown)
+    assert "Fix this connection" not in [e.label for e in at.expander]
+    assert next(t.label for t in at.text_input) == "Paste a new access token for it"
     assert [m.value for m in at.metric][:2] == ["not enough history yet"] * 2  # not "66.7%"
     assert "Field" not in str(at.dataframe) and "None" not in texts(at)
 
@@ -415,6 +418,7 @@ def test_inspect_confirms_a_rename_and_names_a_disconnected_connection(page_env)
     next(c for c in at.checkbox if c.label.startswith("Yes, forget this connection")).check().run()
     next(b for b in at.button if b.label == "Disconnect").click().run()
     assert "Disconnected Shop NL \\(account 34\\)" in texts(at)
+    assert "Other shop" not in texts(at)  # the confirmation alone, not the next connection under it
     assert [c.id for c in make_workspace(page_env).connections()] == [other]
 
 
@@ -525,3 +529,21 @@ def test_times_ahead_are_not_just_now():
     assert ago(now + timedelta(hours=23, minutes=5)) == "in 23 h"
     assert ago(now - timedelta(minutes=3, seconds=5)) == "3 min ago"
     assert ago(now + timedelta(seconds=10)) == "just now"
+
+
+def test_inspect_of_an_account_that_changed_names_the_account_reached_and_its_owner(page_env):
+    from copernica_core import Outcome
+
+    ws = make_workspace(page_env)
+    moved = factories.seed_connection(ws, "101", "Acme Retail", label="Acme shop")
+    factories.seed_connection(ws, "102", "Bloom Florists", label="Bloom")
+    ws.close()
+    seed_checks(page_env, moved, [Outcome.ACCOUNT_CHANGED])
+    make_workspace(page_env).db.execute("UPDATE checks SET account_seen = '102' WHERE outcome = 'account_changed'")
+    at = app("inspect")
+    at.query_params["connection"] = str(moved)
+    at.run()
+    assert not at.exception
+    shown = texts(at).replace("\\", "")
+    assert "The token now reaches Copernica account 102, not Acme Retail (101)." in shown
+    assert "Connection “Bloom” (#2) already stands for that account." in shown

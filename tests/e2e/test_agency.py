@@ -22,7 +22,7 @@ def test_a_broken_pasted_connection_is_fixed_from_inspect_and_keeps_label_client
     page.get_by_role("link", name="Northwind shop · client Northwind").click()  # the alert opens it
     expect(page.get_by_role("heading", name="Northwind shop")).to_be_visible()
     [new] = dashboard.control("tokens", account_id="103")["tokens"]
-    page.get_by_label("Or paste a new access token for it", exact=True).fill(new)
+    page.get_by_label("Paste a new access token for it", exact=True).fill(new)
     page.get_by_role("button", name="Verify and replace").click()
     expect(alert(page, "The token of Northwind shop was replaced; it works.")).to_be_visible()
     shoot(page, "agency-fixed-from-inspect")
@@ -105,3 +105,23 @@ def test_an_open_overview_follows_the_database_and_a_client_is_checked_on_its_ow
         page.get_by_role("button", name="Check these 1 now").click()
         expect(alert(page, "1 checked: 1 valid")).to_be_visible()
         assert dashboard.control_stats().get("identity", 0) == 1  # one client's check is billed, not three
+
+
+def test_a_revoked_authorized_connection_is_reauthorized_from_inspect_in_one_click(page, dashboard):
+    from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
+
+    from ..helpers import consent
+
+    ws = workspace(dashboard)
+    app = ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    result = ws.complete_authorization_url(consent(ws.start_authorization(app.id, client="Acme"), account="101"))
+    dashboard.control("revoke", account_id="101")
+    ws.check()
+    page.goto(f"{dashboard.url}/inspect?connection={result.connection_id}")
+    page.get_by_role("button", name="Re-authorize with Copernica").click()  # no second page on the way
+    expect(page.get_by_role("button", name="Give access")).to_be_visible()  # Copernica's consent
+    page.get_by_label("Acme Retail").check()
+    page.get_by_role("button", name="Give access").click()
+    expect(alert(page, "re-authorized")).to_be_visible()
+    again = ws.connection(result.connection_id)
+    assert (again.status, again.client, ws.history_count(again.id) >= 2) == ("valid", "Acme", True)

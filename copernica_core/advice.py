@@ -36,11 +36,11 @@ def what_to_do(connection: Connection, *, may_fix: bool, on_inspect: bool = Fals
                 f"{account} may have to give access again.")
     if outcome is Outcome.INVALID_TOKEN and connection.application_id is None:
         step = f"paste a new access token of account {account} (Marketing Suite → account settings → API access tokens)"
-        return (f"Open {FIX} below and {step}. Its label, client and history stay." if on_inspect else
+        return (f"In {FIX} below, {step}. Its label, client and history stay." if on_inspect else
                 f"{step[0].upper()}{step[1:]} on its Inspect page ({FIX}): it replaces this connection's token and "
                 "keeps its label, client and history.")
     if outcome is Outcome.INVALID_TOKEN:
-        return ((f"Open {FIX} below and re-authorize it with Copernica" if on_inspect else
+        return ((f"Re-authorize it with Copernica in {FIX} below" if on_inspect else
                  f"Re-authorize it with Copernica from its Inspect page ({FIX})")
                 + f": someone who can log in to account {account} gives access again. Its label, client and "
                 "history stay.")

@@ -118,6 +118,8 @@ def test_a_revoked_authorized_connection_is_reauthorized_from_inspect_in_one_cli
     dashboard.control("revoke", account_id="101")
     ws.check()
     page.goto(f"{dashboard.url}/inspect?connection={result.connection_id}")
+    expect(page.get_by_role("button", name="Re-authorize with Copernica")).to_be_visible()
+    shoot(page, "inspect-broken-fix-at-the-top")
     page.get_by_role("button", name="Re-authorize with Copernica").click()  # no second page on the way
     expect(page.get_by_role("button", name="Give access")).to_be_visible()  # Copernica's consent
     page.get_by_label("Acme Retail").check()

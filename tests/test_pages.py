@@ -396,7 +396,7 @@ def test_what_to_do_names_who_can_fix_it():
         return what_to_do(connection(status, application_id), may_fix=may_fix, on_inspect=True)
 
     assert "Ask an admin" in advice("invalid_token", 1, may_fix=False)
-    assert "re-authorize it with Copernica" in advice("invalid_token", 1, may_fix=True)
+    assert "Re-authorize it with Copernica" in advice("invalid_token", 1, may_fix=True)
     assert "paste a new access token" in advice("invalid_token", None, may_fix=True)
     assert "ask an admin" in advice("account_changed", 1, may_fix=False)
     assert advice("valid", 1, may_fix=False) == ""

@@ -520,6 +520,11 @@ class Workspace:
         self.actor.ensure(Action.MANAGE)
         return self._targets()
 
+    def notify_target_labels(self) -> list[str]:
+        """Where alerts go, by label only (for every reader: no address, no redacted URL)."""
+        self.actor.ensure(Action.READ)
+        return [t.label for t in self._targets()]
+
     def add_notify_target(self, url: str, *, label: str = "") -> AddedTarget:
         """Store a target, and tell it at once what is broken now: the alerts it missed would
         otherwise reach it only with the next daily reminder."""

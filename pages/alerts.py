@@ -61,6 +61,15 @@ if ws.may(Action.MANAGE):
                                                      "notification above.")
                 st.rerun()
 
+if not ws.may(Action.MANAGE):  # a viewer: where alerts go, by name only, and whom to ask
+    st.subheader("Where alerts go")
+    if labels := ws.notify_target_labels():
+        st.markdown("\n".join(f"- {ui.text(label)}" for label in labels))
+    else:
+        st.info("No alert targets are set up yet.", icon=":material/info:")
+    st.caption(ui.text(f"To receive alerts yourself (a Slack or Teams channel, your e-mail address), ask "
+                       f"{ws.who_to_ask()} to add you."))
+
 st.subheader("Recently sent")
 deliveries = ws.recent_deliveries(limit=100)
 if not deliveries:

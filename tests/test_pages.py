@@ -547,3 +547,18 @@ def test_inspect_of_an_account_that_changed_names_the_account_reached_and_its_ow
     shown = texts(at).replace("\\", "")
     assert "The token now reaches Copernica account 102, not Acme Retail (101)." in shown
     assert "Connection “Bloom” (#2) already stands for that account." in shown
+
+
+def test_the_alerts_page_tells_a_viewer_where_alerts_go_by_name_and_whom_to_ask(page_env, monkeypatch):
+    import signin
+
+    ws = make_workspace(page_env)
+    ws.add_notify_target("json://127.0.0.1:9/hooks/hook-secret-0123456789", label="#marketing-ops on Slack")
+    ws.close()
+    monkeypatch.setenv("COPERNICA_ADMINS", "ann@agency.example")
+    monkeypatch.setattr(signin, "acting_person", lambda settings: Actor("vic@agency.example", Role.VIEWER))
+    at = app("alerts").run()
+    assert not at.exception
+    shown = texts(at).replace("\\", "")
+    assert "#marketing-ops on Slack" in shown and "json://" not in shown and "127.0.0.1" not in shown
+    assert "ask an admin of this dashboard (ann@agency.example) to add you" in shown

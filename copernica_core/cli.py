@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import os
 import signal
@@ -23,6 +22,8 @@ from .crypto import new_key
 from .db import iso
 from .errors import BadInput, ConfigError, CopernicaError
 from .fleet import FinishedCheck
+from .imports import read_token_csv
+from .imports import summary as imports_summary
 from .models import Connection, Outcome
 from .neutralise import for_spreadsheet, for_terminal
 from .secret import Secret
@@ -231,46 +232,16 @@ def cmd_import_tokens(ws: Workspace, args: argparse.Namespace) -> int:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","  # what a Dutch Excel saves
     try:
-        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-        fields = [f.strip().lower() for f in reader.fieldnames or []]
-        if "token" not in fields or "label" not in fields:
-            raise UsageError(f"{for_terminal(args.file)} has no header `label,token` "
-                             f"(found: {for_terminal(', '.join(fields)) or 'nothing'})")
-        reader.fieldnames = fields
-        rows = list(reader)  # read whole first: a malformed file imports nothing
-    except csv.Error as error:  # a field over csv's size limit, say
-        raise UsageError(f"{for_terminal(args.file)} cannot be read as CSV ({error}); nothing was imported") from None
-    counts = {"imported": 0, "updated": 0, "failed": 0}
-    for number, row in enumerate(rows, start=2):
-        try:
-            outcome = ws.add_token(row.get("token") or "", label=row.get("label") or None,
-                                   client=row.get("client") or None, replace=args.replace)
-        except BadInput as refused:
-            counts["failed"] += 1
-            print(for_terminal(f"row {number}: not imported: {refused.message}"))
-            continue
-        if outcome.conflict is not None:
-            counts["failed"] += 1
-            other = outcome.conflict
-            print(for_terminal(
-                f"row {number}: not imported: this token reaches account {other.account.name} "
-                f"(id {other.account.id}), already connected as #{other.id} “{other.label}”"
-                + (f" (client {other.client})" if other.client else "")
-                + f"; it would change its {' and '.join(outcome.would_change)}: give --replace to do that"))
-        elif outcome.connection is None:
-            counts["failed"] += 1
-            print(for_terminal(f"row {number}: not imported: {outcome.result.outcome.value}: {outcome.result.message}"))
-        else:
-            c = outcome.connection
-            verb = "updated" if outcome.replaced else "imported"
-            counts[verb] += 1
-            print(for_terminal(f"row {number}: {verb} #{c.id} “{c.label}” → account {c.account.name} "
-                               f"(id {c.account.id})" + (f", client {c.client}" if c.client else "")))
-    print(f"{counts['imported']} imported, {counts['updated']} updated, {counts['failed']} failed")
-    return EXIT_OK if counts["failed"] == 0 else EXIT_FAILED
+        rows = read_token_csv(text, name=args.file)
+    except BadInput as refused:
+        raise UsageError(refused.message) from None
+    results = ws.import_tokens(rows, replace=args.replace,
+                               source="standard input" if args.file == "-" else Path(args.file).name)
+    for result in results:
+        print(for_terminal(result.line.replace("allow replacing to do that", "give --replace to do that")))
+    print(imports_summary(results).replace("refused", "failed"))
+    return EXIT_OK if all(r.verb != "refused" for r in results) else EXIT_FAILED
 
 
 def cmd_export(ws: Workspace, args: argparse.Namespace) -> int:

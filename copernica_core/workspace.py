@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from . import alerts, notify, oauth, store, watch
+from . import alerts, imports, notify, oauth, store, watch
 from . import backup as backup_module
 from . import report as report_module
 from .access import Action, Actor
@@ -252,10 +252,11 @@ class Workspace:
         self.actor.ensure(Action.MANAGE)
         refuse_problems(label=text_problem(label, name="Label"))
         with immediate(self.db):
-            if store.find_connection_by_id(self.db, connection_id) is None:
+            before = store.find_connection_by_id(self.db, connection_id)
+            if before is None:
                 raise NotFound(f"There is no connection #{connection_id} (any more).")
             store.rename_connection(self.db, connection_id, label.strip(), self.clock())
-            self._event("connection renamed", connection_id=connection_id, detail=label.strip())
+            self._event("connection renamed", connection_id=connection_id, detail=f"{before.label} → {label.strip()}")
         return self.connection(connection_id)
 
     def disconnect(self, connection_id: int) -> Connection:
@@ -282,8 +283,41 @@ class Workspace:
             self._event("token revealed", connection_id=connection_id)
         return token
 
+    def import_tokens(self, rows: list[imports.TokenRow], *, replace: bool = False,
+                      source: str = "a CSV file") -> list[imports.RowResult]:
+        """Each row verified and stored as `add_token` would, recorded as one event whose
+        detail lists every row's result."""
+        self.actor.ensure(Action.MANAGE)
+        results = [self._import_row(row, replace=replace) for row in rows]
+        with immediate(self.db):
+            self._event("tokens imported", detail=f"{source}: {imports.summary(results)}\n"
+                                                  + "\n".join(r.line for r in results))
+        return results
+
+    def _import_row(self, row: imports.TokenRow, *, replace: bool) -> imports.RowResult:
+        if row.problem:
+            return imports.RowResult(row, "refused", f"not imported: {row.problem}")
+        try:
+            attempt = self.add_token(row.token, label=row.label or None, client=row.client or None, replace=replace,
+                                     record=False)
+        except BadInput as refused:
+            return imports.RowResult(row, "refused", f"not imported: {refused.message}")
+        if attempt.conflict is not None:
+            other = attempt.conflict
+            return imports.RowResult(row, "refused", (
+                f"not imported: this token reaches account {other.account.name} (id {other.account.id}), already "
+                f"connected as #{other.id} “{other.label}”" + (f" (client {other.client})" if other.client else "")
+                + f"; it would change its {' and '.join(attempt.would_change)}: allow replacing to do that"))
+        if attempt.connection is None:
+            return imports.RowResult(row, "refused",
+                                     f"not imported: {attempt.result.outcome.value}: {attempt.result.message}")
+        c = attempt.connection
+        verb = "updated" if attempt.replaced else "imported"
+        return imports.RowResult(row, verb, f"{verb} #{c.id} “{c.label}” → account {c.account.name} (id "
+                                            f"{c.account.id})" + (f", client {c.client}" if c.client else ""), c.id)
+
     def add_token(self, token: str, *, label: str | None = None, client: str | None = None,
-                  replace: bool = False, connection_id: int | None = None) -> PasteAttempt:
+                  replace: bool = False, connection_id: int | None = None, record: bool = True) -> PasteAttempt:
         """Add a connection from an access token made by hand in Copernica, verified first;
         BadInput for a token or label that cannot be one.
 
@@ -320,8 +354,9 @@ class Workspace:
                 account=result.account, token=secret, label=label, result=result, new_jwt=inspection.new_jwt,
                 now=self.clock(), client=(client or "").strip() or None,
                 connection_id=existing.id if existing else None)
-            self._event("token replaced" if replaced else "token pasted", connection_id=connection_id,
-                        detail=f"account {result.account.id}, token {secret.fingerprint()}")
+            if record:  # an import records one event for all its rows
+                self._event("token replaced" if replaced else "token pasted", connection_id=connection_id,
+                            detail=f"account {result.account.id}, token {secret.fingerprint()}")
         return PasteAttempt(result, self.connection(connection_id), replaced)
 
     def set_client(self, connection_ids: list[int], client: str) -> int:
@@ -404,6 +439,15 @@ class Workspace:
         finished = check_many(rows, settings=self.settings, write=write, concurrency=concurrency,
                               progress=progress, cancel=cancel, api_factory=self.api_factory)
         return CheckRun(finished, changes)
+
+    def check_now(self, ids: list[int] | None = None, *, progress: Progress | None = None,
+                  scope: str = "every connection") -> CheckRun:
+        """A check a person asked for on a page ("Check all now", "Check these N now"): as
+        `check`, and recorded in the activity log with what it found (it is billed)."""
+        run = self.check(ids, progress=progress)
+        with immediate(self.db):
+            self._event("checked now", detail=f"{scope}: {watch.summary_line([c.result.outcome for c in run])}")
+        return run
 
     def unknown_connection_ids(self, ids: list[int]) -> list[int]:
         self.actor.ensure(Action.READ)
@@ -559,9 +603,13 @@ class Workspace:
         target = next((t for t in self._targets() if t.key == target_key), None)
         if target is None:
             raise NotFound("This notification target no longer exists.")
-        return self._send_now(target, kind="test", title="Copernica Connections: test notification",
-                              body=f"A test from Copernica Connections, sent by {self.actor.who}. Alerts will arrive "
-                                   "here.")
+        error = self._send_now(target, kind="test", title="Copernica Connections: test notification",
+                               body=f"A test from Copernica Connections, sent by {self.actor.who}. Alerts will arrive "
+                                    "here.")
+        with immediate(self.db):
+            self._event("test notification sent", detail=f"{target.label}: " + (f"not delivered: {error}" if error
+                                                                                 else "delivered"))
+        return error
 
     def _send_now(self, target: notify.Target, *, kind: str, title: str, body: str, notify_type: str = "info",
                   fields: dict | None = None) -> str:

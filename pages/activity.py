@@ -22,9 +22,20 @@ events = ws.events(actor=who, action=what, connection_id=connection, limit=500)
 if not events:
     st.info("Nothing recorded for this choice.", icon=":material/info:")
 else:
-    st.dataframe(pd.DataFrame([{
+    picked = st.dataframe(pd.DataFrame([{
         "When (UTC)": ui.as_datetime(e.at), "Who": ui.person(e.actor), "What": e.action,
         "Connection": connections.get(e.connection_id, f"#{e.connection_id} (gone)" if e.connection_id else ""),
-        "Detail": e.detail} for e in events]), hide_index=True, width="stretch",
-        column_config={"When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss")})
-    st.caption(f"{len(events)} events shown (newest first, at most 500).")
+        "Detail": e.detail.split("\n", 1)[0]} for e in events]), hide_index=True, width="stretch",
+        on_select="rerun", selection_mode="single-row", key="activity_table",
+        column_config={"When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss", width=165),
+                       "Who": st.column_config.TextColumn(width=150), "What": st.column_config.TextColumn(width=150),
+                       "Connection": st.column_config.TextColumn(width=140),
+                       "Detail": st.column_config.TextColumn(width="large")})
+    st.caption(f"{len(events)} events shown (newest first, at most 500). Select one to read all of it "
+               "(an import lists each of its rows).")
+    if rows := picked.selection.rows:
+        event = events[rows[0]]
+        with st.container(border=True):
+            st.markdown(f"**{ui.text(event.action)}** · {ui.text(ui.person(event.actor))} · "
+                        f"{ui.text(ui.when(event.at))}")
+            st.text(event.detail or "(no detail)")

@@ -4,6 +4,7 @@ import streamlit as st
 
 import widgets as ui
 from copernica_core import Action, BadInput
+from copernica_core.imports import read_token_csv, summary
 from copernica_core.report import counted
 from copernica_core.workspace import PasteAttempt
 
@@ -149,3 +150,36 @@ if isinstance(pasted, PasteAttempt):
     else:
         st.error(f"Not added. {ui.text(pasted.result.message)}\n\n{ui.text(pasted.result.hint)}",
                  icon=":material/error:")
+
+st.subheader("Import many tokens")
+st.caption("A CSV file with the header `label,token` and an optional `client` column, comma or semicolon "
+           "separated (what Excel saves). Each row is checked here first; each token is verified with "
+           "Copernica when you import (a billed call per row), and only those that work are stored.")
+uploads = st.session_state.setdefault("import_uploads", 0)  # a new uploader after each import: no file lingers
+upload = st.file_uploader("CSV file", type=["csv", "txt"], key=f"import_file_{uploads}")
+if done := st.session_state.pop("import_results", None):
+    name, results = done
+    (st.success if all(r.verb != "refused" for r in results) else st.warning)(
+        f"**{ui.text(name)}:** {summary(results)}.", icon=":material/upload_file:")
+    st.dataframe([{"Row": r.row.number, "Label": r.row.label, "Client": r.row.client,
+                   "Result": r.message} for r in results], hide_index=True, width="stretch",
+                 column_config={"Result": st.column_config.TextColumn(width="large")})
+elif upload is not None:
+    try:
+        rows = read_token_csv(upload.getvalue().decode("utf-8-sig", errors="replace"), name=upload.name)
+    except BadInput as refused:
+        st.error(ui.text(refused.message), icon=":material/error:")
+    else:
+        ready = [r for r in rows if not r.problem]
+        st.dataframe([{"Row": r.number, "Label": r.label, "Client": r.client,  # never any part of a token
+                       "Check": r.problem or "ready to verify"} for r in rows], hide_index=True, width="stretch",
+                     column_config={"Check": st.column_config.TextColumn(width="large")})
+        replace = st.checkbox("Where a token reaches an account already connected, give that connection this "
+                              "row's token, label and client", key="import_replace")
+        if st.button(f"Verify and import {counted(len(ready), 'row')}", type="primary", disabled=not ready,
+                     icon=":material/upload:"):
+            with st.spinner(f"Verifying {counted(len(ready), 'token')} with Copernica…"):
+                results = ws.import_tokens(rows, replace=replace, source=upload.name)
+            st.session_state["import_results"] = (upload.name, results)
+            st.session_state["import_uploads"] = uploads + 1
+            st.rerun()

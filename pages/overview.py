@@ -47,7 +47,10 @@ def run_requested_check(ws: Workspace) -> None:
         bar.progress(done / total, text=f"Checked {done} of {total} · {not_valid[0]} not valid so far · "
                                         f"last: {ui.text(checked.label)}")
 
-    run = ws.check(ids or None, progress=progress)
+    chosen = st.session_state.get("client_filter") or []
+    run = ws.check_now(ids or None, progress=progress,
+                       scope=f"the connections of {', '.join(c or '(no client)' for c in chosen)}" if ids
+                       else "every connection")
     st.session_state["check_all_summary"] = summary_line([c.result.outcome for c in run])
     st.rerun()
 

@@ -127,3 +127,27 @@ def test_a_revoked_authorized_connection_is_reauthorized_from_inspect_in_one_cli
     expect(alert(page, "re-authorized")).to_be_visible()
     again = ws.connection(result.connection_id)
     assert (again.status, again.client, ws.history_count(again.id) >= 2) == ("valid", "Acme", True)
+
+
+def test_tokens_are_imported_from_a_csv_in_the_browser_and_the_import_is_one_event(page, dashboard, tmp_path):
+    tokens = [dashboard.control("tokens", account_id=a)["tokens"][0] for a in ("101", "102")]
+    csv_file = tmp_path / "clients.csv"  # what a Dutch Excel saves: semicolons
+    csv_file.write_text(f"label;token;client\nAcme shop;{tokens[0]};Acme\nBloom;{tokens[1]};Bloom\nNo token;;Bloom\n")
+    page.goto(f"{dashboard.url}/credentials")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(csv_file))
+    expect(page.get_by_role("button", name="Verify and import 2 rows")).to_be_visible()
+    shoot(page, "credentials-import-preview")
+    page.get_by_role("button", name="Verify and import 2 rows").click()
+    expect(alert(page, "clients.csv: 2 imported, 0 updated, 1 refused")).to_be_visible()
+    ws = workspace(dashboard)
+    assert sorted((c.label, c.client) for c in ws.connections()) == [("Acme shop", "Acme"), ("Bloom", "Bloom")]
+    [event] = ws.events(action="tokens imported")
+    assert event.detail.startswith("clients.csv: 2 imported, 0 updated, 1 refused\nrow 2: imported")
+    assert "row 4: not imported: Access token is required." in event.detail
+    assert not any(t in event.detail for t in tokens)
+
+    page.goto(f"{dashboard.url}/activity")
+    expect(page.get_by_text("tokens imported").first).to_be_attached()
+    # the newest event's row marker (the table is a canvas: header 35 px, rows 35 px)
+    page.get_by_test_id("stDataFrame").click(position={"x": 18, "y": 52})
+    expect(page.get_by_text("row 4: not imported: Access token is required.")).to_be_visible()

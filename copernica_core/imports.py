@@ -1,0 +1,68 @@
+"""Access tokens from a CSV file (`label,token[,client]`, comma or semicolon separated), for
+the command line's `import-tokens` and the Credentials page: the file is read whole first, so
+a malformed one imports nothing, and each row gets its verdict before anything is stored."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from .errors import BadInput
+from .neutralise import for_terminal
+from .validation import TOKEN_MAX, credential_problem, text_problem
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    number: int  # the line in the file (the header is line 1)
+    label: str
+    token: str
+    client: str
+
+    @property
+    def problem(self) -> str:
+        """Why this row cannot be imported as it is ('' when it may be tried)."""
+        return (credential_problem(self.token, name="Access token", max_len=TOKEN_MAX)
+                or text_problem(self.label, name="Label", required=False)
+                or text_problem(self.client, name="Client", required=False) or "")
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What importing one row did: `verb` is imported, updated or refused."""
+
+    row: TokenRow
+    verb: str
+    message: str
+    connection_id: int | None = None
+
+    @property
+    def line(self) -> str:
+        return f"row {self.row.number}: {self.message}"
+
+
+def read_token_csv(text: str, *, name: str = "the file") -> list[TokenRow]:
+    """Every row of the file; BadInput (nothing read) when it has no `label,token` header or is
+    not CSV. A byte-order mark and a Dutch Excel's semicolons are fine."""
+    text = text.removeprefix("\ufeff")
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        if "token" not in fields or "label" not in fields:
+            raise BadInput({"file": f"{for_terminal(name)} has no header `label,token` (found: "
+                                    f"{for_terminal(', '.join(fields)) or 'nothing'}); nothing was imported."})
+        reader.fieldnames = fields
+        return [TokenRow(number, (r.get("label") or "").strip(), (r.get("token") or "").strip(),
+                         (r.get("client") or "").strip())
+                for number, r in enumerate(reader, start=2)]
+    except csv.Error as error:  # a field over csv's size limit, say
+        raise BadInput({"file": f"{for_terminal(name)} cannot be read as CSV ({error}); nothing was "
+                                "imported."}) from None
+
+
+def summary(results: list[RowResult]) -> str:
+    """'3 imported, 1 updated, 2 refused'."""
+    return ", ".join(f"{sum(r.verb == verb for r in results)} {verb}" for verb in ("imported", "updated", "refused"))

@@ -246,6 +246,9 @@ def report_downloads(ws: Workspace, clients: list[str]) -> None:
             workspace.close()
 
     name = f"copernica-status-{(client or 'all').replace(' ', '-').lower()}"
+    st.caption(f"Status report of {text(client or '(no client)')}" if client is not None else
+               "Status report of every connection" + (" (pick one client for a report of its own)"
+                                                        if len(clients) > 1 else ""))
     left, right, _ = st.columns([1, 1, 1])
     left.download_button("Report (CSV)", lambda: made(lambda rows, _ws: report_module.as_csv(rows)),
                          file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", width="stretch",

@@ -98,6 +98,9 @@ def fleet_view(ws: Workspace) -> None:
         st.session_state["client_filter"] = [c for c in st.session_state["client_filter"] if c in client_names]
     chosen = filter_col.multiselect("Client", client_names, placeholder="Every client", key="client_filter",
                                     format_func=lambda c: c or "(no client)", label_visibility="collapsed")
+    if chosen != st.session_state.get("report_clients", []):  # the report buttons below follow the client
+        st.session_state["report_clients"] = chosen
+        st.rerun(scope="app")
     scope = filter_connections(fleet.connections, clients=chosen) if chosen else fleet.connections
     summary = summarize(scope) if chosen else fleet.summary
     label = f"Check these {len(scope)} now" if chosen else "Check all now"
@@ -171,9 +174,10 @@ def fleet_view(ws: Workspace) -> None:
                     st.error(ui.text(refused.message), icon=":material/error:")
                 else:
                     st.rerun(scope="app")
-    ui.report_downloads(ws, chosen)
 
 
 ui.live(fleet_view, every=ws.settings.live_every)
+if ws.snapshot().connections:  # outside the timed part: a timed rerun must not drop a download being fetched
+    ui.report_downloads(ws, st.session_state.get("report_clients", []))
 with running:  # after the fleet is drawn, above it; the timed reruns wait for the check (they never preempt a run)
     run_requested_check(ws)

@@ -41,6 +41,7 @@ def test_a_clients_status_report_is_downloaded_as_a_printable_page(page, dashboa
     page.get_by_role("option", name="Acme").click()
     page.keyboard.press("Escape")
     expect(page.get_by_text("1 of 2 connections shown")).to_be_visible()
+    expect(page.get_by_text("Status report of Acme")).to_be_visible()  # the buttons follow the client
     with page.expect_download() as download:
         page.get_by_role("button", name="Report (printable)").click()
     html = download.value.path().read_text()

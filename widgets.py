@@ -80,8 +80,8 @@ _this_run = threading.local()  # Streamlit runs each session's script in a threa
 
 def open_for_this_run() -> Workspace:
     """The workspace of this script run, opened on first use (widget callbacks run before
-    the script: they get it here too), closed by dashboard.py when the run ends; or a plain
-    explanation and a stopped page."""
+    the script: they get it here too), closed by dashboard.py when the run ends (or by `live`
+    after a rerun of its part alone); or a plain explanation and a stopped page."""
     if (ws := getattr(_this_run, "workspace", None)) is not None:
         return ws
     try:
@@ -114,15 +114,18 @@ def live(body: Callable[[Workspace], None], *, every: timedelta) -> None:
 
     @st.fragment(run_every=every)
     def part() -> None:
-        page_ws = getattr(_this_run, "workspace", None)
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        context = get_script_run_ctx()
+        alone = bool(context and context.fragment_ids_this_run)  # a rerun of this part only: dashboard.py did not run
         try:
-            body(page_ws or open_for_this_run())
+            body(open_for_this_run())  # (a widget callback of this part may have opened it already)
         except Forbidden:
             st.rerun(scope="app")
         except Exception as error:  # the page's own last resort does not cover a timed rerun
             unexpected_error(error)
         finally:
-            if page_ws is None:
+            if alone:
                 close_this_run()
 
     part()

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import widgets as ui
-from copernica_core import Action, BadInput, open_workspace
+from copernica_core import Action, BadInput, NotFound, open_workspace
 from copernica_core.report import uptime_text
 
 PAGE_SIZE = 50
@@ -40,7 +40,7 @@ def reauthorize() -> None:
         st.session_state["inspect_go"] = refused
 
 
-def fix_connection() -> None:
+def fix_connection(ws) -> None:
     """A new token for this connection, in place: its label, client and history stay."""
     if conn.application_id is not None:
         st.button("Re-authorize with Copernica", type="primary", icon=":material/login:", key="reauthorize",
@@ -69,7 +69,7 @@ def fix_connection() -> None:
                 st.error(f"Not replaced. {ui.text(attempt.result.message)}", icon=":material/error:")
 
 
-def reached_instead() -> None:
+def reached_instead(ws) -> None:
     """For an account that changed: which account the token reaches now, and whether another
     connection already stands for that account."""
     seen = next((c.account_seen for c in ws.history(conn.id, limit=20) if c.outcome == "account_changed"
@@ -95,20 +95,33 @@ if action.button("Inspect now", type="primary", icon=":material/refresh:", width
     st.session_state["inspection"] = (conn.id, checked.result)
     st.rerun()
 
-# What the last check found, from the database: explained before anyone pays for a new call.
-ui.explain_connection(conn, may_fix=may_fix, ask=ws.who_to_ask())
+
+
+def status_now(ws) -> None:
+    """What the last check found, from the database (explained before anyone pays for a new
+    call), and for a broken connection its fix: followed live, as the watcher checks it."""
+    try:
+        now = ws.connection(conn.id)
+    except NotFound:
+        st.info("This connection was disconnected meanwhile.", icon=":material/link_off:")
+        return
+    ui.explain_connection(now, may_fix=may_fix, ask=ws.who_to_ask())
+    latest = ws.history(now.id, limit=1)
+    if latest and latest[0].outcome != now.status:  # a token verdict kept through an outage (store.record_check)
+        last = f"{ui.status_label(latest[0].outcome)}, {ui.when(latest[0].checked_at)}"
+        st.caption(ui.text(f"Copernica did not answer about the token at the last check ({last}): this is the "
+                           "last verdict it gave, kept until a check gets an answer."))
+    if now.outcome.needs_a_person:  # the fix where the problem is explained, not a page further down
+        if now.outcome.value == "account_changed":
+            reached_instead(ws)
+        if may_fix:
+            with st.container(border=True):
+                st.markdown("**Fix this connection**: give it a new token; its label, client and history stay.")
+                fix_connection(ws)
+
+
+ui.live(status_now, every=ws.settings.live_every)
 latest = ws.history(conn.id, limit=1)
-if latest and latest[0].outcome != conn.status:  # a token verdict kept through an outage (store.record_check)
-    last = f"{ui.status_label(latest[0].outcome)}, {ui.when(latest[0].checked_at)}"
-    st.caption(ui.text(f"Copernica did not answer about the token at the last check ({last}): this is the last "
-                       "verdict it gave, kept until a check gets an answer."))
-if conn.outcome.needs_a_person:  # the fix where the problem is explained, not a page further down
-    if conn.outcome.value == "account_changed":
-        reached_instead()
-    if may_fix:
-        with st.container(border=True):
-            st.markdown("**Fix this connection**: give it a new token; its label, client and history stay.")
-            fix_connection()
 fresh = shown[1] if (shown := st.session_state.get("inspection")) and shown[0] == conn.id else None
 with st.expander("Technical detail"):
     ui.facts({
@@ -211,7 +224,7 @@ with st.expander("Access token"):
 
 if not conn.outcome.needs_a_person:  # a broken one has its fix at the top
     with st.expander("Fix this connection"):
-        fix_connection()
+        fix_connection(ws)
 
 with st.expander("Label, client or disconnect"):
     with st.form("rename"):

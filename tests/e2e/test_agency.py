@@ -107,6 +107,14 @@ def test_an_open_overview_follows_the_database_and_a_client_is_checked_on_its_ow
         expect(alert(page, "1 checked: 1 valid")).to_be_visible()
         assert dashboard.control_stats().get("identity", 0) == 1  # one client's check is billed, not three
 
+        acme = next(c for c in ws.connections() if c.client == "Acme")
+        page.goto(f"{dashboard.url}/inspect?connection={acme.id}")
+        expect(alert(page, "Valid.")).to_be_visible()
+        dashboard.control("revoke", account_id="101")
+        ws.check([acme.id])  # the watcher again: Inspect follows its connection too
+        expect(alert(page, "Invalid token.")).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("give it a new token; its label, client and history stay")).to_be_visible()  # its fix
+
 
 def test_a_revoked_authorized_connection_is_reauthorized_from_inspect_in_one_click(page, dashboard):
     from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET

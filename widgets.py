@@ -188,12 +188,11 @@ def alert_list(alerts, *, may_fix: bool, ask: str = advice.ANY_ADMIN) -> None:
     about 10 ms)."""
     for alert in alerts[:MAX_ALERTS]:
         with st.container(border=True):
-            badge, link = st.columns([1, 4], vertical_alignment="center")
-            with badge:
+            with st.container(horizontal=True, vertical_alignment="center", gap="small"):  # badge beside its label
                 status_badge(alert.connection.status)
-            link.page_link("pages/inspect.py", label=f"{alert.connection.label}"
-                           + (f" · client {alert.connection.client}" if alert.connection.client else ""),
-                           query_params={"connection": str(alert.connection.id)})
+                st.page_link("pages/inspect.py", label=f"{alert.connection.label}"
+                             + (f" · client {alert.connection.client}" if alert.connection.client else ""),
+                             query_params={"connection": str(alert.connection.id)})
             st.caption(text(f"{alert.reason} {advice.what_to_do(alert.connection, may_fix=may_fix, ask=ask)}"))
     rest = alerts[MAX_ALERTS:]
     changed = [a.connection for a in rest if a.connection.outcome is Outcome.ACCOUNT_CHANGED]
@@ -226,11 +225,11 @@ def show_connections_table(table: pd.DataFrame) -> list[int]:
                              "Status": st.column_config.MultiselectColumn(
                                  width=130, options=[label for label, _, _ in STATUS.values()],
                                  color=[colour for _, colour, _ in STATUS.values()]),
-                             "Label": st.column_config.TextColumn(width=170),
-                             "Client": st.column_config.TextColumn(width=120),
+                             "Label": st.column_config.TextColumn(width=230),  # whole at 1280 px
+                             "Client": st.column_config.TextColumn(width=130),
                              "Account": st.column_config.TextColumn(width=110),
-                             "Last checked": st.column_config.DatetimeColumn(format="distance", width=125),
-                             "Last OK": st.column_config.DatetimeColumn(format="distance", width=125),
+                             "Last checked": st.column_config.DatetimeColumn(format="distance", width=105),
+                             "Last OK": st.column_config.DatetimeColumn(format="distance", width=105),
                          })
     return list(event.selection.rows)
 

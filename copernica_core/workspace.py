@@ -721,7 +721,9 @@ class Workspace:
 
 def _watched(c: Connection, state: alerts.AlertState | None = None) -> alerts.Watched:
     """A connection as the alert rules see it."""
-    return alerts.Watched(c.id, c.label, f"{c.account.name or '?'} ({c.account.id})", c.outcome,
+    # "Acme Retail · account 101", not "Acme Retail · account Acme Retail (101)"
+    account = c.account.id if c.account.name == c.label else f"{c.account.name or '?'} ({c.account.id})"
+    return alerts.Watched(c.id, c.label, account, c.outcome,
                           what_to_do(c, may_fix=True), state or alerts.AlertState(), client=c.client or "",
                           account_id=c.account.id or "")
 

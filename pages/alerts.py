@@ -28,8 +28,9 @@ if ws.may(Action.MANAGE):
                 error = ws.send_test_notification(target.key)
                 st.session_state["test_result"] = (target.key, error)
             if target.stored_id is not None:
-                with remove:
-                    if ui.danger_button("Delete", key=f"delete_target_{target.stored_id}"):
+                with remove.popover("Delete", icon=":material/delete:"):  # light until asked, then confirmed
+                    st.write(f"Stop sending alerts to {ui.text(target.label)}?")
+                    if ui.danger_button("Delete this target", key=f"delete_target_{target.stored_id}"):
                         ws.delete_notify_target(target.stored_id)
                         st.session_state["alerts_notice"] = f"Deleted the target {target.label}."
                         st.rerun()

@@ -25,9 +25,13 @@ PAGES = [  # each page, and what the acting person must be allowed to do to see 
     (st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"), Action.READ),
     (st.Page("pages/activity.py", title="Activity", icon=":material/history:"), Action.AUDIT),
 ]
+# Opened by a client without signing in: answers for its own link only (pages/connect.py).
+CONNECT = st.Page("pages/connect.py", title="Connect your Copernica account", icon=":material/link:")
 ws = widgets.open_for_this_run()  # one workspace per script run, closed whatever happens
 try:
-    if signin.gate(ws, callback_only=widgets.is_callback_only()):  # the redirect, its starter's cookie lost
+    if widgets.is_link_visit() and not widgets.is_callback_only():  # a client's connect link: its page only
+        st.navigation([CONNECT], position="hidden").run()
+    elif signin.gate(ws, callback_only=widgets.is_callback_only()):  # the redirect, its starter's cookie lost
         st.navigation([page for page, _ in PAGES if page.url_path == "authorize"], position="hidden").run()
     else:
         # Every page is routable (a direct link to one the person may not use shows a refusal);

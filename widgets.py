@@ -15,8 +15,19 @@ import pandas as pd
 import streamlit as st
 
 import signin
-from copernica_core import Action, Actor, BadInput, ConfigError, NotFound, Workspace, advice, open_workspace
+from copernica_core import (
+    Action,
+    Actor,
+    BadInput,
+    ConfigError,
+    NotFound,
+    Workspace,
+    advice,
+    invitations,
+    open_workspace,
+)
 from copernica_core import report as report_module
+from copernica_core.access import Role
 from copernica_core.config import load_settings
 from copernica_core.db import parse_iso_or_none
 from copernica_core.errors import Forbidden
@@ -86,9 +97,10 @@ def open_for_this_run() -> Workspace:
         return ws
     try:
         settings = load_settings()
-        starter = signin.callback_starter(settings)  # Copernica's redirect, the sign-in cookie lost
-        ws = Workspace(settings, actor=starter or signin.acting_person(settings))
-        _this_run.callback_only = starter is not None
+        link_actor = _connect_link_visitor(settings)  # a client with a connect link, or its redirect back
+        starter = None if link_actor else signin.callback_starter(settings)  # the sign-in cookie lost on the way
+        ws = Workspace(settings, actor=link_actor or starter or signin.acting_person(settings))
+        _this_run.callback_only = starter is not None or (link_actor is not None and "state" in st.query_params)
     except ConfigError as error:
         st.error(f"**The dashboard cannot start:** {text(error)}", icon=":material/error:")
         st.caption("Fix the setting named above (environment variable or .streamlit/secrets.toml), "
@@ -96,6 +108,36 @@ def open_for_this_run() -> Workspace:
         st.stop()
     _this_run.workspace = ws
     return ws
+
+
+def _connect_link_visitor(settings) -> Actor | None:
+    """A client who opened a connect link (`/connect?invite=…`), or who comes back from
+    Copernica with the state of that link's authorization: acting as that link only, whoever
+    is signed in (or not). The link found is kept for the page (`link_visit`)."""
+    _this_run.link = None
+    invite, state = st.query_params.get("invite"), st.query_params.get("state")
+    if not invite and not state:
+        return None
+    lookup = Workspace(settings, actor=Actor.nobody())
+    try:
+        if invite:
+            _this_run.link = lookup.link_invitation(invite)
+            return Actor.client_link(_this_run.link.actor if not isinstance(_this_run.link, str)
+                                     else invitations.LINK_ACTOR)
+        who = lookup.link_of_state(state)
+        return Actor.client_link(who) if who else None
+    finally:
+        lookup.close()
+
+
+def link_visit():
+    """The connect link this run was opened with (an Invitation), or why it cannot be used."""
+    return getattr(_this_run, "link", None)
+
+
+def is_link_visit() -> bool:
+    ws = getattr(_this_run, "workspace", None)
+    return ws is not None and ws.actor.role is Role.CLIENT_LINK
 
 
 def close_this_run() -> None:

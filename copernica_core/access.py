@@ -17,6 +17,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     VIEWER = "viewer"
     COMMAND_LINE = "command line"  # someone with the database file and its key: everything
+    CLIENT_LINK = "client via link"  # a client holding a connect link: that link's authorization only
     NOBODY = "no access"  # not signed in, or signed in without a role
 
 
@@ -28,12 +29,14 @@ class Action(StrEnum):
     MANAGE = "change applications and connections"
     REVEAL = "reveal an access token"
     AUDIT = "read the activity log"
+    CONNECT_BY_LINK = "connect an account through a connect link"
 
 
 _ALLOWED = {
     Role.ADMIN: set(Action),
     Role.COMMAND_LINE: set(Action),
     Role.VIEWER: {Action.READ, Action.CHECK},
+    Role.CLIENT_LINK: {Action.CONNECT_BY_LINK},
     Role.NOBODY: set(),
 }
 
@@ -61,6 +64,12 @@ class Actor:
     @classmethod
     def nobody(cls, who: str = "anonymous") -> Actor:
         return cls(who, Role.NOBODY)
+
+    @classmethod
+    def client_link(cls, who: str) -> Actor:
+        """A client using a connect link (`who`: "client via link #7"): it may complete that
+        link's authorization and nothing else."""
+        return cls(who, Role.CLIENT_LINK)
 
     @classmethod
     def local_dashboard(cls) -> Actor:

@@ -366,6 +366,45 @@ def cmd_health(args: argparse.Namespace) -> int:
     return EXIT_OK if found.ok else EXIT_FAILED
 
 
+def cmd_invite(ws: Workspace, args: argparse.Namespace) -> int:
+    """A connect link for a client: printed once (only its hash is kept)."""
+    from .config import parse_duration
+    try:
+        expires = parse_duration(args.expires, name="--expires")
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    url, link = ws.invite(client=args.client or "", connection_id=args.connection, application_id=args.application,
+                          expires=expires, allow_replace=args.allow_replace)
+    if args.json:
+        json.dump({"url": url, "invitation_id": link.id, "client": link.client, "connection_id": link.connection_id,
+                   "application_id": link.application_id, "expires_at": link.expires_at}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(url)
+        print(for_terminal(f"Link #{link.id} for {link.client or '(no client)'}, valid until "
+                           f"{link.expires_at[:16].replace('T', ' ')} UTC, once. Send it to the client: it is shown "
+                           "only now."), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_invitations(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.revoke is not None:
+        ws.revoke_invitation(args.revoke)
+        print(f"Revoked link #{args.revoke}: it can no longer be used.")
+        return EXIT_OK
+    records = [{"invitation_id": i.id, "client": i.client, "connection_id": i.connection_id, "made_by": i.made_by,
+                "created_at": i.created_at, "expires_at": i.expires_at, "used_at": i.used_at,
+                "revoked_at": i.revoked_at} for i in ws.invitations(open_only=not args.all)]
+    if args.json:
+        print_json(records)
+    elif records:
+        print_table(records, ["invitation_id", "client", "connection_id", "made_by", "expires_at", "used_at",
+                              "revoked_at"], sys.stdout)
+    else:
+        print("No open connect links." if not args.all else "No connect links made yet.")
+    return EXIT_OK
+
+
 def cmd_events(ws: Workspace, args: argparse.Namespace) -> int:
     if args.connection is not None and ws.unknown_connection_ids([args.connection]):
         raise UsageError(f"no connection with id {args.connection}")
@@ -470,6 +509,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="one run now, then exit with check's exit codes")
     p.add_argument("--quiet", action="store_true", help="print only connections whose status changed (for cron)")
 
+    p = sub.add_parser("invite", help="a connect link: a client connects (or reconnects) its own account")
+    p.add_argument("--client", metavar="NAME", help="the client the new connection serves")
+    p.add_argument("--connection", type=connection_id, metavar="ID", help="reconnect this connection instead")
+    p.add_argument("--application", type=connection_id, metavar="ID", help="the application (when there are several)")
+    p.add_argument("--expires", default="7d", metavar="DURATION", help="how long the link works (default 7d)")
+    p.add_argument("--allow-replace", action="store_true",
+                   help="let a new connection take over an account already connected for another client")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("invitations", help="the open connect links (--all: every one), or --revoke ID")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--revoke", type=connection_id, metavar="ID")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("health", help="for monitors: exit 0 when the database, key and watcher are fine, else 1")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", action="store_true", help="print nothing when healthy (for cron)")
@@ -490,7 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"check": cmd_check, "connections": cmd_connections, "history": cmd_history,
             "import-tokens": cmd_import_tokens, "export": cmd_export, "prune": cmd_prune,
             "rotate-key": cmd_rotate_key, "watch": cmd_watch, "events": cmd_events, "report": cmd_report,
-            "backup": cmd_backup}
+            "backup": cmd_backup, "invite": cmd_invite, "invitations": cmd_invitations}
 ADDS_DATA = {"import-tokens"}  # the only commands that may create a database that does not exist
 
 

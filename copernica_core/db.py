@@ -294,10 +294,32 @@ def _v10_message_fields(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE connections ADD COLUMN unanswered_since TEXT")
 
 
+def _v11_invitations(db: sqlite_utils.Database) -> None:
+    """Connect links: a client connects (or reconnects) its own account from a link; only the
+    hash of the link's secret is stored (docs/architecture.md, "Connect links")."""
+    db.execute(
+        """CREATE TABLE invitations (
+            id INTEGER PRIMARY KEY,
+            secret_hash TEXT NOT NULL UNIQUE,
+            application_id INTEGER NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+            client TEXT NOT NULL DEFAULT '',
+            connection_id INTEGER REFERENCES connections(id) ON DELETE CASCADE,
+            allow_replace INTEGER NOT NULL DEFAULT 0,
+            made_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            used_connection_id INTEGER,
+            revoked_at TEXT
+        )"""
+    )
+    db.execute("ALTER TABLE pending_authorizations ADD COLUMN invitation_id INTEGER")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients, _v7_change_counter,
-    _v8_forget_leaky_redactions, _v9_delivery_claims, _v10_message_fields]
+    _v8_forget_leaky_redactions, _v9_delivery_claims, _v10_message_fields, _v11_invitations]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import sqlite_utils
 from requests_oauthlib import OAuth2Session
 
-from . import store
+from . import invitations, store
 from .api import CopernicaAPI
 from .config import allow_oauthlib_http_if_loopback
 from .crypto import Keyring
@@ -48,6 +48,7 @@ class PendingAuthorization:
     result: str | None
     started_by: str | None = None
     client: str | None = None  # the client a new connection will serve
+    invitation_id: int | None = None  # started from a connect link: completes for that link only
 
 
 @dataclass(frozen=True)
@@ -124,14 +125,16 @@ def exchange_failed(failure: Verdict, said: str, *, redirect_uri: str) -> Author
 def issue_state(
     db: sqlite_utils.Database, *, application_id: int, redirect_uri: str, now: datetime, started_by: str,
     connection_id: int | None = None, expected_account_id: str | None = None, client: str | None = None,
+    invitation_id: int | None = None,
 ) -> str:
     """A fresh single-use state, remembering who started it; only its hash is stored."""
     state = secrets.token_urlsafe(STATE_BYTES)
     db.execute(
         "INSERT INTO pending_authorizations (state_hash, application_id, redirect_uri, connection_id, "
-        "expected_account_id, created_at, expires_at, started_by, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "expected_account_id, created_at, expires_at, started_by, client, invitation_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [state_hash(state), application_id, redirect_uri, connection_id, expected_account_id,
-         iso(now), iso(now + STATE_TTL), started_by, client],
+         iso(now), iso(now + STATE_TTL), started_by, client, invitation_id],
     )
     # Expired states are useless; keep the table small.
     db.execute("DELETE FROM pending_authorizations WHERE expires_at < ?", [iso(now - timedelta(days=7))])
@@ -315,16 +318,43 @@ class Callback:
                 f"“{account.name}” as a connection of its own, authorize without choosing a connection.",
                 account=account)
         with immediate(self.db):
+            if pending.invitation_id is not None and (refusal := self._link_refusal(pending, account)):
+                return refusal
             connection_id, replaced = store.save_connection(
                 self.db, self.vault, application_id=app.id, account=account, token=exchange.token,
                 label=None, result=check, new_jwt=inspection.new_jwt, now=self.now(), client=pending.client,
                 connection_id=pending.connection_id)
-            self.record_event("authorized", application_id=app.id, connection_id=connection_id,
-                        detail=f"account {account.id}; token {exchange.token.fingerprint()}"
-                        + ("; replaced the previous token" if replaced else ""))
+            if pending.invitation_id is not None:
+                invitations.mark_used(self.db, pending.invitation_id, connection_id=connection_id, now=self.now())
+            self.record_event("connected through a link" if pending.invitation_id is not None else "authorized",
+                              application_id=app.id, connection_id=connection_id,
+                              detail=f"account {account.id}; token {exchange.token.fingerprint()}"
+                              + ("; replaced the previous token" if replaced else "")
+                              + (f"; link #{pending.invitation_id}" if pending.invitation_id is not None else ""))
         return AuthorizationResult(
             "connected", "Connected" if not replaced else "Re-authorized",
             f"Copernica account “{account.name}” (id {account.id}"
             + (f", {account.company}" if account.company else "") + ") is connected"
             + (": its token was replaced and its history kept." if replaced else "."),
             connection_id=connection_id, account=account, replaced=replaced)
+
+    def _link_refusal(self, pending: PendingAuthorization, account) -> AuthorizationResult | None:
+        """A connect link's rules, checked in the transaction that would store the connection:
+        the link is still usable, and a new connection never takes over another client's."""
+        link = invitations.get(self.db, pending.invitation_id)
+        if link is None or (why := link.refusal(self.now())):
+            return refused("This link can no longer be used", why if link else "This link no longer exists.")
+        if link.connection_id is None and not link.allow_replace:
+            existing = store.find_connection_by_id(
+                self.db, store.find_connection(self.db, application_id=pending.application_id,
+                                               account_id=account.id) or 0)
+            if existing is not None and existing.client != (pending.client or ""):
+                self.record_event("connect link refused", connection_id=existing.id,
+                                  detail=f"link #{link.id}: account {account.id} is already connected for "
+                                         f"another client")
+                return AuthorizationResult(
+                    "mismatch", "This account is already connected for someone else",
+                    f"Copernica account “{account.name}” (id {account.id}) is already connected here for another "
+                    "client, so this link cannot connect it. Nothing was changed.",
+                    "Choose the account this link is meant for, or ask the agency that sent it.", account=account)
+        return None

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from . import alerts, imports, notify, oauth, store, watch
+from . import alerts, imports, invitations, notify, oauth, store, watch
 from . import backup as backup_module
 from . import report as report_module
-from .access import Action, Actor
+from .access import Action, Actor, Role
 from .advice import what_to_do, who_to_ask
 from .api import CopernicaAPI
 from .config import Settings, load_settings
@@ -400,8 +400,110 @@ class Workspace:
         return oauth.authorization_url(self.settings.authorize_url, client_key=app.client_key,
                                        redirect_uri=app.redirect_uri, state=state)
 
-    def _callback(self) -> oauth.Callback:
+    # -- connect links ----------------------------------------------------------------------
+
+    def invite(self, *, client: str = "", connection_id: int | None = None, application_id: int | None = None,
+               expires: timedelta = invitations.DEFAULT_EXPIRES, allow_replace: bool = False,
+               ) -> tuple[str, invitations.Invitation]:
+        """A connect link for a client: a new connection of `client`, or a reconnect link for
+        `connection_id`. Returns the link (shown once: only its hash is kept) and its row."""
         self.actor.ensure(Action.MANAGE)
+        if not self.settings.public_url:
+            raise BadInput({"public_url": "Set COPERNICA_PUBLIC_URL to the dashboard's address first: the link "
+                                          "a client opens lives there."})
+        if not timedelta(minutes=5) <= expires <= timedelta(days=90):
+            raise BadInput({"expires": "A link lasts between 5 minutes and 90 days."})
+        refuse_problems(client=text_problem(client, name="Client", required=False))
+        client = (client or "").strip()
+        if connection_id is not None:
+            conn = self.connection(connection_id)
+            if conn.application_id is None:
+                raise BadInput({"connection": f"#{conn.id} “{conn.label}” was made from a pasted token, which a "
+                                              "link cannot renew: paste a new token on its Inspect page."})
+            application_id, client = conn.application_id, conn.client
+        elif application_id is None:
+            apps = self.applications()
+            if len(apps) != 1:
+                raise BadInput({"application": "Choose the application the link authorizes (there are "
+                                               f"{len(apps)})." if apps else
+                                               "Add your Copernica application on the Credentials page first."})
+            application_id = apps[0].id
+        elif store.get_application(self.db, application_id) is None:
+            raise BadInput({"application": f"There is no application #{application_id}."})
+        with immediate(self.db):
+            secret, link = invitations.make(self.db, application_id=application_id, client=client,
+                                            connection_id=connection_id, made_by=self.actor.who, now=self.clock(),
+                                            expires=expires, allow_replace=allow_replace)
+            self._event("connect link made", connection_id=connection_id, application_id=application_id,
+                        detail=f"link #{link.id} for {client or '(no client)'}"
+                        + (f", reconnecting #{connection_id}" if connection_id else ", a new connection")
+                        + f", until {link.expires_at[:16].replace('T', ' ')} UTC")
+        return f"{self.settings.public_url}/connect?invite={secret}", link
+
+    def invitations(self, *, open_only: bool = True) -> list[invitations.Invitation]:
+        self.actor.ensure(Action.MANAGE)
+        return invitations.listed(self.db, open_only=open_only, now=self.clock())
+
+    def revoke_invitation(self, invitation_id: int) -> None:
+        self.actor.ensure(Action.MANAGE)
+        with immediate(self.db):
+            if not invitations.revoke(self.db, invitation_id, now=self.clock()):
+                raise NotFound(f"There is no open link #{invitation_id} (used, revoked or unknown).")
+            self._event("connect link revoked", detail=f"link #{invitation_id}")
+
+    def link_invitation(self, secret: str) -> invitations.Invitation | str:
+        """The connect link behind `secret`, or why it cannot be used (calm words). Unknown links
+        looked up too often are refused without a lookup."""
+        if invitations.LOOKUPS.blocked():
+            return "Too many unknown links were tried just now. Wait a minute and open your link again."
+        link = invitations.find(self.db, secret) if secret and len(secret) <= 100 else None
+        if link is None:
+            invitations.LOOKUPS.missed()
+            return "This link is not known here. Check that you copied all of it, or ask for a new one."
+        if why := link.refusal(self.clock()):
+            with immediate(self.db):
+                store.add_event(self.db, actor=link.actor, action="connect link refused", now=self.clock(),
+                                connection_id=link.connection_id, detail=f"link #{link.id}: {why}")
+            return why
+        return link
+
+    def start_link_authorization(self, secret: str) -> str:
+        """For the client holding a connect link: the state, bound to that link, and the link
+        to Copernica's consent page."""
+        self.actor.ensure(Action.CONNECT_BY_LINK)
+        link = self.link_invitation(secret)
+        if isinstance(link, str):
+            raise BadInput({"link": link})
+        if link.actor != self.actor.who:
+            raise BadInput({"link": "This page was opened for another link."})
+        app = store.get_application(self.db, link.application_id)
+        expected = None
+        if link.connection_id is not None:
+            conn = store.find_connection_by_id(self.db, link.connection_id)
+            if conn is None:
+                raise BadInput({"link": "The connection this link renews no longer exists. Ask for a new link."})
+            expected = conn.account.id
+        with immediate(self.db):
+            state = oauth.issue_state(
+                self.db, application_id=app.id, redirect_uri=app.redirect_uri, now=self.clock(),
+                started_by=link.actor, connection_id=link.connection_id, expected_account_id=expected,
+                client=link.client or None, invitation_id=link.id)
+        return oauth.authorization_url(self.settings.authorize_url, client_key=app.client_key,
+                                       redirect_uri=app.redirect_uri, state=state)
+
+    def link_of_state(self, state: str) -> str | None:
+        """The actor of the connect link whose authorization this state is, while it waits to be
+        used ("client via link #7"), else None."""
+        if not state or len(state) > 200:
+            return None
+        row = self.db.execute(
+            "SELECT invitation_id FROM pending_authorizations WHERE state_hash = ? AND used_at IS NULL "
+            "AND expires_at > ? AND invitation_id IS NOT NULL", [oauth.state_hash(state), iso(self.clock())]).fetchone()
+        return f"{invitations.LINK_ACTOR} #{row[0]}" if row else None
+
+    def _callback(self) -> oauth.Callback:
+        if not self.may(Action.CONNECT_BY_LINK):
+            self.actor.ensure(Action.MANAGE)
         return oauth.Callback(self.db, self.vault, self.api_factory(self.settings), self.clock, self._event,
                               self.actor.who)
 
@@ -417,8 +519,27 @@ class Workspace:
 
     def complete_authorization(self, *, code: str | None, state: str | None, error: str | None = None,
                                error_description: str | None = None) -> AuthorizationResult:
-        """Complete Copernica's redirect back (see `oauth.Callback`)."""
-        return self._callback().complete(code=code, state=state, error=error, error_description=error_description)
+        """Complete Copernica's redirect back (see `oauth.Callback`). A connect link's use is
+        told to the alert targets."""
+        result = self._callback().complete(code=code, state=state, error=error, error_description=error_description)
+        if self.actor.role is Role.CLIENT_LINK and result.ok and not result.replayed:
+            self._tell_of_link_use(result)
+        return result
+
+    def _tell_of_link_use(self, result: AuthorizationResult) -> None:
+        conn = store.find_connection_by_id(self.db, result.connection_id)
+        if conn is None:
+            return
+        who = conn.client or conn.account.name or f"account {conn.account.id}"
+        title = f"{who} {'reconnected' if result.replaced else 'connected'} its Copernica account through a link"
+        body = (f"{title}: account {conn.account.name} (id {conn.account.id}), connection #{conn.id} “{conn.label}”."
+                + (f" {self.settings.public_url}/inspect?connection={conn.id}" if self.settings.public_url else ""))
+        targets = self._targets()
+        with immediate(self.db):
+            notify.enqueue(self.db, targets, kind="link used", title=title, body=body, now=self.clock(),
+                           notify_type="success", fields={"connection_id": conn.id, "client": conn.client or None,
+                                                          "account_id": conn.account.id, "event": "connected by link"})
+        notify.deliver_pending(self.db, targets, now=self.clock)
 
     # -- checks -----------------------------------------------------------------------------
 

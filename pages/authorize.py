@@ -9,7 +9,7 @@ from copernica_core.oauth import STATE_TTL, without_code
 if not ui.is_callback_only():
     ui.require(Action.MANAGE, "Authorize")
 ws = ui.workspace()
-st.title("Authorize")
+st.title("Connect your Copernica account" if ui.is_link_visit() else "Authorize")
 
 # Copernica sends the user back to this page in a new session: everything needed to finish
 # comes from the query parameters and the stored state, nothing from session_state.
@@ -17,7 +17,7 @@ st.title("Authorize")
 
 def remember(result) -> None:
     st.session_state["authorization_result"] = result
-    if result.ok and result.connection_id:  # a reload shows the confirmation again
+    if result.ok and result.connection_id and not ui.is_link_visit():  # a reload shows the confirmation again
         st.query_params["connected"] = str(result.connection_id)
 
 
@@ -31,6 +31,9 @@ if result := st.session_state.get("authorization_result"):
     ui.authorization_result(result, links=not ui.is_callback_only())
 elif connected := ui.connection_from_query("connected"):  # this page reloaded after a success
     ui.authorization_result(ui.connected_again(connected))
+if ui.is_link_visit():  # a client back from Copernica through a connect link: the result, nothing else
+    st.caption("You can close this page.")
+    st.stop()
 if ui.is_callback_only():  # the sign-in cookie was lost on the way: nothing more without it
     st.info(f"Completed for {ui.text(ws.actor.who)}, who started it. Sign in to see your connections.",
             icon=":material/login:")

@@ -25,14 +25,20 @@ PAGES = [  # each page, and what the acting person must be allowed to do to see 
     (st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"), Action.READ),
     (st.Page("pages/activity.py", title="Activity", icon=":material/history:"), Action.AUDIT),
 ]
-# Opened by a client without signing in: answers for its own link only (pages/connect.py).
-CONNECT = st.Page("pages/connect.py", title="Connect your Copernica account", icon=":material/link:")
+# A connect link (/?invite=…), opened by a client without signing in: that page only, as the
+# default page (a deep link to a page the session's first navigation does not list would show
+# a false "Page not found").
+CONNECT = st.Page("pages/connect.py", title="Connect your Copernica account", icon=":material/link:",
+                  default=True)
 ws = widgets.open_for_this_run()  # one workspace per script run, closed whatever happens
 try:
     if widgets.is_link_visit() and not widgets.is_callback_only():  # a client's connect link: its page only
         st.navigation([CONNECT], position="hidden").run()
     elif signin.gate(ws, callback_only=widgets.is_callback_only()):  # the redirect, its starter's cookie lost
-        st.navigation([page for page, _ in PAGES if page.url_path == "authorize"], position="hidden").run()
+        # A default page of its own: the default page answers at "/" only, so Authorize as the only
+        # (hence default) page would make /authorize show a false "Page not found".
+        st.navigation([st.Page(widgets.nothing_here, title="Copernica Connections", default=True),
+                       *(page for page, _ in PAGES if page.url_path == "authorize")], position="hidden").run()
     else:
         # Every page is routable (a direct link to one the person may not use shows a refusal);
         # the sidebar lists the ones they may use.

@@ -111,7 +111,7 @@ def open_for_this_run() -> Workspace:
 
 
 def _connect_link_visitor(settings) -> Actor | None:
-    """A client who opened a connect link (`/connect?invite=…`), or who comes back from
+    """A client who opened a connect link (`/?invite=…`), or who comes back from
     Copernica with the state of that link's authorization: acting as that link only, whoever
     is signed in (or not). The link found is kept for the page (`link_visit`)."""
     _this_run.link = None
@@ -128,6 +128,12 @@ def _connect_link_visitor(settings) -> Actor | None:
         return Actor.client_link(who) if who else None
     finally:
         lookup.close()
+
+
+def nothing_here() -> None:
+    """The default page while only Copernica's redirect may be completed: shows nothing."""
+    st.title("Copernica Connections")
+    st.caption("Nothing to see here. You can close this page.")
 
 
 def link_visit():

@@ -438,7 +438,7 @@ class Workspace:
                         detail=f"link #{link.id} for {client or '(no client)'}"
                         + (f", reconnecting #{connection_id}" if connection_id else ", a new connection")
                         + f", until {link.expires_at[:16].replace('T', ' ')} UTC")
-        return f"{self.settings.public_url}/connect?invite={secret}", link
+        return f"{self.settings.public_url}/?invite={secret}", link
 
     def invitations(self, *, open_only: bool = True) -> list[invitations.Invitation]:
         self.actor.ensure(Action.MANAGE)

@@ -49,7 +49,7 @@ def use(env, url: str, *, account: str):
 def test_a_client_connects_its_account_from_a_link_once(agency, webhook):
     env, ws = agency
     url, link = ws.invite(client="Camping Het Bos")
-    assert url.startswith("https://connections.example.com/connect?invite=")
+    assert url.startswith("https://connections.example.com/?invite=")
     result = use(env, url, account="103")
     assert result.status == "connected"
     [conn] = ws.connections()

@@ -89,7 +89,7 @@ def run_dashboard(tmp_path, sandbox, *, env: dict[str, str] | None = None, args:
         **sandbox.env(),
         "COPERNICA_DB": str(tmp_path / "data" / "copernica.db"),
         "COPERNICA_REDIRECT_URI": f"http://localhost:{port}/authorize",
-        **(env or {}),
+        **{name: value.replace("{port}", str(port)) for name, value in (env or {}).items()},
     }
     log = tmp_path / "streamlit.log"
     with log.open("w") as out:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -30,7 +33,8 @@ def signed_dashboard(tmp_path_factory, sandbox_server, oidc):
     """The dashboard with sign-in on: Ann is admin, anyone @agency.example a viewer."""
     folder = tmp_path_factory.mktemp("signed")
     secrets = auth_secrets(folder / "secrets.toml", oidc, redirect_uri="http://localhost:{port}/oauth2callback")
-    env = {"COPERNICA_ADMINS": ADMIN, "COPERNICA_VIEWERS": "@agency.example"}
+    env = {"COPERNICA_ADMINS": ADMIN, "COPERNICA_VIEWERS": "@agency.example",
+           "COPERNICA_PUBLIC_URL": "http://localhost:{port}", "COPERNICA_AGENCY_NAME": "Harbor Media"}
     with run_dashboard(folder, sandbox_server, env=env, args=("--secrets.files", str(secrets))) as running:
         yield running
 
@@ -86,6 +90,7 @@ def test_the_redirect_completes_for_its_starter_when_the_sign_in_cookie_was_lost
     expect(alert(page, "“Northwind Travel” (id 103, Northwind Group) is connected")).to_be_visible()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     expect(page.get_by_role("link", name="Credentials")).to_have_count(0)
+    expect(page.get_by_role("dialog")).to_have_count(0)  # no false "Page not found" over it
     shoot(page, "signin-callback-without-cookie")
     [event] = [e for e in ws.events() if e.action == "authorized"]
     assert event.actor == ADMIN
@@ -199,3 +204,67 @@ def test_without_sign_in_another_host_name_is_refused_unless_allowed(browser, tm
                 shoot(page, "signin-other-host-refused")
         finally:
             remote.close()
+
+
+def test_a_client_connects_its_own_account_from_a_link_without_signing_in(browser, page, signed):
+    """The admin makes a link with `invite`; a browser that never signed in opens it, consents
+    at Copernica and is connected, seeing nothing else; a second use, an expired link and a
+    reconnect link answered with another account are refused."""
+    import re
+
+    from ..helpers import cli_process
+
+    sign_in(page, signed.url, "ann")  # an admin of the agency
+    ws = make_workspace(signed.env)
+    ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    made = cli_process(signed.env, "invite", "--client", "Camping Het Bos", "--json")
+    assert made.returncode == 0, made.stderr
+    link = json.loads(made.stdout)
+    assert link["url"].startswith(f"{signed.url}/?invite=") and link["expires_at"]
+
+    client = browser.new_context(viewport={"width": 1280, "height": 900})  # the client: never signed in
+    visit = client.new_page()
+    visit.goto(link["url"])
+    expect(visit.get_by_text("Harbor Media asks read access to your Copernica account for Camping Het Bos.")
+           ).to_be_visible()
+    expect(visit.get_by_role("dialog")).to_have_count(0)  # no false "Page not found" over it
+    shoot(visit, "connect-link")
+    visit.get_by_role("button", name="Continue to Copernica").click()
+    expect(visit.get_by_role("button", name="Give access")).to_be_visible()
+    visit.get_by_label("Northwind Travel").check()
+    visit.get_by_role("button", name="Give access").click()
+    expect(alert(visit, "is connected")).to_be_visible()
+    expect(visit.get_by_text("You can close this page.")).to_be_visible()
+    expect(visit.get_by_role("dialog")).to_have_count(0)
+    expect(visit.get_by_role("link", name="Overview")).to_have_count(0)  # no navigation, no other connection
+    shoot(visit, "connect-link-connected")
+    [conn] = ws.connections()
+    assert (conn.client, conn.account.id) == ("Camping Het Bos", "103")
+
+    visit.goto(link["url"])  # the second use
+    expect(visit.get_by_text(re.compile("This link was already used"))).to_be_visible()
+    expect(visit.get_by_role("button", name="Continue to Copernica")).to_have_count(0)
+
+    expired = json.loads(cli_process(signed.env, "invite", "--client", "Acme", "--expires", "5m", "--json").stdout)
+    ws.db.execute("UPDATE invitations SET expires_at = '2000-01-01T00:00:00.000000Z' WHERE id = ?",
+                  [expired["invitation_id"]])
+    visit.goto(expired["url"])
+    expect(visit.get_by_text(re.compile("This link has expired"))).to_be_visible()
+
+    renew = json.loads(cli_process(signed.env, "invite", "--connection", str(conn.id), "--json").stdout)
+    visit.goto(renew["url"])
+    expect(visit.get_by_text("Harbor Media asks renew its read access", exact=False)).to_be_visible()
+    visit.get_by_role("button", name="Continue to Copernica").click()
+    visit.get_by_label("Acme Retail").check()
+    visit.get_by_role("button", name="Give access").click()
+    expect(alert(visit, "You authorized a different account")).to_be_visible()
+    assert ws.connection(conn.id).account.id == "103" and len(ws.connections()) == 1
+    client.close()
+
+    db = Path(signed.env["COPERNICA_DB"])
+    secret = link["url"].split("invite=")[1]
+    stored = b"".join(f.read_bytes() for f in db.parent.glob(db.name + "*"))
+    assert secret.encode() not in stored
+    actions = [(e.actor, e.action) for e in ws.events()]
+    assert ("client via link #1", "connected through a link") in actions
+    assert any(action == "connect link made" and who.startswith("cli") for who, action in actions)

@@ -562,3 +562,22 @@ def test_the_alerts_page_tells_a_viewer_where_alerts_go_by_name_and_whom_to_ask(
     shown = texts(at).replace("\\", "")
     assert "#marketing-ops on Slack" in shown and "json://" not in shown and "127.0.0.1" not in shown
     assert "ask an admin of this dashboard (ann@agency.example) to add you" in shown
+
+
+def test_inspect_makes_a_reconnect_link_for_a_broken_authorized_connection(page_env, monkeypatch):
+    from copernica_core import Outcome
+
+    monkeypatch.setenv("COPERNICA_PUBLIC_URL", "https://connections.example.com")
+    app_id = add_application(page_env)
+    ws = make_workspace(page_env)
+    cid = factories.seed_connection(ws, "101", "Acme Retail", label="Acme", status=Outcome.INVALID_TOKEN,
+                                    application_id=app_id)
+    ws.close()
+    at = app("inspect")
+    at.query_params["connection"] = str(cid)
+    at.run()
+    next(b for b in at.button if b.label == "Make a link for the client").click().run()
+    assert not at.exception
+    [link] = [c.value for c in at.code if c.value.startswith("https://connections.example.com/?invite=")]
+    [made] = make_workspace(page_env).invitations()
+    assert made.connection_id == cid and link.split("invite=")[1] not in str(made)

@@ -33,7 +33,8 @@ demo: $(VENV)/.runtime
 	$(BIN)/python -m copernica_core demo
 
 # More workers than cores: much of the core tests' time is spent waiting on real processes
-# (watchers, rotations, backups), not computing. The browser tests run in order on one worker.
+# (watchers, rotations, backups), not computing. The browser tests run in two groups of modules,
+# each in order on one worker (tests/e2e/conftest.py).
 test: $(VENV)/.dev system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 3 --dist loadgroup

@@ -37,13 +37,17 @@ CHROMIUM_FLAGS = [
 ]
 
 
+# Two groups of about equal length: with pytest-xdist each group runs on one worker, one test
+# after another, beside the core tests (which mostly wait on real processes). A module keeps one
+# Chromium and one dashboard.
+_SECOND_GROUP = ("test_signin.py", "test_deployment.py", "test_demo.py")
+
+
 def pytest_collection_modifyitems(items) -> None:
-    """With pytest-xdist (`make test` runs two workers), every browser test runs on the same
-    worker, one after another, beside the other worker's core tests: the browser tests keep one
-    Chromium and one dashboard per module, and the core tests mostly wait on real processes."""
     for item in items:
         if "/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            group = "browser-2" if item.fspath.basename in _SECOND_GROUP else "browser-1"
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:

@@ -119,6 +119,16 @@ def webhook():
 
 
 @pytest.fixture
+def monitor():
+    """A heartbeat monitor on loopback (healthchecks.io's push convention)."""
+    from .receivers import Monitor
+
+    receiver = Monitor()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
 def mailbox():
     """A real SMTP server on loopback (aiosmtpd), for mailto:// targets."""
     from .receivers import Mailbox

@@ -27,15 +27,6 @@ EVERY = 5  # seconds: the shortest schedule the watcher accepts
 
 
 @pytest.fixture
-def monitor():
-    from .receivers import Monitor
-
-    receiver = Monitor()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
 def watched(sandbox_env, control, webhook, monitor):
     ws = make_workspace(sandbox_env)
     for account in ("101", "102"):

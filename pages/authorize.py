@@ -1,5 +1,7 @@
 """Authorize: send the user to Copernica's consent page, and receive them back here."""
 
+from datetime import timedelta
+
 import streamlit as st
 
 import widgets as ui
@@ -113,3 +115,37 @@ with (st.expander("Copernica sent your browser somewhere else? Paste the redirec
     if problem:
         ui.authorization_result(problem, links=False)
     st.form_submit_button("Complete authorization", on_click=complete_pasted)
+
+st.subheader("Let a client connect its own account")
+st.caption("When only the client can log in to its Copernica account: make a link and send it. The client opens "
+           "it without an account here, gives access at Copernica once, and the connection appears on the "
+           "Overview. A link works once, for the time you choose.")
+with st.form("make_link", clear_on_submit=True):
+    link_client = st.text_input("Client", max_chars=100, placeholder="e.g. Camping Het Bos")
+    lasts = st.selectbox("The link works for", ["1 day", "7 days", "30 days"], index=1)
+    if st.form_submit_button("Make a link", icon=":material/share:"):
+        try:
+            url, made = ws.invite(client=link_client, application_id=app_id,
+                                  expires=timedelta(days=int(lasts.split()[0])))
+        except BadInput as refused:
+            st.error(ui.text(refused.message), icon=":material/error:")
+        else:
+            st.session_state["made_client_link"] = (url, made.client)
+if made_link := st.session_state.get("made_client_link"):
+    st.code(made_link[0], language=None)
+    st.caption(ui.text(f"The link for {made_link[1] or '(no client)'}: shown only here and now. Send it to whoever "
+                       "can log in to the client's Copernica account."))
+
+open_links = ws.invitations(open_only=True)
+if open_links:
+    st.markdown("**Open links**")
+    for open_link in open_links:
+        row, withdraw = st.columns([4, 1], vertical_alignment="center")
+        until = open_link.expires_at[:16].replace("T", " ")
+        row.text(f"#{open_link.id} · {open_link.client or '(no client)'}"
+                 + (f" · renews #{open_link.connection_id}" if open_link.connection_id else " · a new connection")
+                 + f" · made by {ui.person(open_link.made_by)} · until {until} UTC")
+        if withdraw.button("Withdraw", key=f"withdraw_link_{open_link.id}", icon=":material/link_off:"):
+            ws.revoke_invitation(open_link.id)
+            st.session_state.pop("made_client_link", None)
+            st.rerun()

@@ -581,3 +581,19 @@ def test_inspect_makes_a_reconnect_link_for_a_broken_authorized_connection(page_
     [link] = [c.value for c in at.code if c.value.startswith("https://connections.example.com/?invite=")]
     [made] = make_workspace(page_env).invitations()
     assert made.connection_id == cid and link.split("invite=")[1] not in str(made)
+
+
+def test_the_authorize_page_makes_lists_and_withdraws_client_links(page_env, monkeypatch):
+    monkeypatch.setenv("COPERNICA_PUBLIC_URL", "https://connections.example.com")
+    add_application(page_env)
+    at = app("authorize").run()
+    next(t for t in at.text_input if t.label == "Client").input("Camping Het Bos")
+    next(b for b in at.button if b.label == "Make a link").click().run()
+    assert not at.exception
+    [link] = [c.value for c in at.code if "?invite=" in c.value]
+    assert link.startswith("https://connections.example.com/?invite=")
+    assert "#1 · Camping Het Bos · a new connection" in "\n".join(t.value for t in at.text)
+    next(b for b in at.button if b.label == "Withdraw").click().run()
+    assert make_workspace(page_env).invitations() == []
+    assert [e.action for e in make_workspace(page_env).events(limit=2)] == ["connect link revoked",
+                                                                            "connect link made"]

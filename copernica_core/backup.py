@@ -19,7 +19,7 @@ import sqlite_utils
 
 from .config import Settings
 from .crypto import SECRET_COLUMNS, Vault, keys_at_hand, recorded_key_id
-from .db import MIGRATIONS, iso, open_database, parse_iso_or_none
+from .db import MIGRATIONS, has_column, iso, open_database, parse_iso_or_none
 from .errors import BadInput, Busy, DamagedSecret
 
 
@@ -145,7 +145,7 @@ def _sound_backup(conn: sqlite3.Connection, source: Path) -> Contents:
 
 def _check_the_key(conn: sqlite3.Connection, held: Contents, settings: Settings, source: Path) -> None:
     """Every secret in the backup must open with a key at hand."""
-    ciphertexts = [row[0] for table, column in SECRET_COLUMNS if _has_column(conn, table, column)
+    ciphertexts = [row[0] for table, column in SECRET_COLUMNS if has_column(conn, table, column)
                    for row in conn.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")]
     if not ciphertexts:
         return
@@ -173,10 +173,6 @@ def _matching(keys: list[Vault], key_id: str | None, ciphertexts: list[str]) -> 
     if key_id is not None:
         return next((k for k in keys if k.id == key_id), None)
     return next((k for k in keys if any(k.can_decrypt(c) for c in ciphertexts[:5])), None)  # before key ids
-
-
-def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
-    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
 
 
 def _make_room(settings: Settings, *, replace: bool, now: datetime) -> Path | None:

@@ -382,7 +382,7 @@ def cmd_invite(ws: Workspace, args: argparse.Namespace) -> int:
     else:
         print(url)
         print(for_terminal(f"Link #{link.id} for {link.client or '(no client)'}, valid until "
-                           f"{link.expires_at[:16].replace('T', ' ')} UTC, once. Send it to the client: it is shown "
+                           f"{link.until}, once. Send it to the client: it is shown "
                            "only now."), file=sys.stderr)
     return EXIT_OK
 
@@ -394,12 +394,12 @@ def cmd_invitations(ws: Workspace, args: argparse.Namespace) -> int:
         return EXIT_OK
     records = [{"invitation_id": i.id, "client": i.client, "connection_id": i.connection_id, "made_by": i.made_by,
                 "created_at": i.created_at, "expires_at": i.expires_at, "used_at": i.used_at,
-                "revoked_at": i.revoked_at} for i in ws.invitations(open_only=not args.all)]
+                "revoked_at": i.revoked_at, "sent_to": i.sent_to} for i in ws.invitations(open_only=not args.all)]
     if args.json:
         print_json(records)
     elif records:
-        print_table(records, ["invitation_id", "client", "connection_id", "made_by", "expires_at", "used_at",
-                              "revoked_at"], sys.stdout)
+        print_table(records, ["invitation_id", "client", "connection_id", "made_by", "sent_to", "expires_at",
+                              "used_at", "revoked_at"], sys.stdout)
     else:
         print("No open connect links." if not args.all else "No connect links made yet.")
     return EXIT_OK

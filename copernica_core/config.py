@@ -39,6 +39,7 @@ DEFAULTS: dict[str, str] = {
     "COPERNICA_LIVE_EVERY": "15s",
     "COPERNICA_CONTACT": "",
     "COPERNICA_AGENCY_NAME": "",
+    "COPERNICA_MAIL_URL": "",
 }
 MIN_WATCH_EVERY = timedelta(seconds=5)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
@@ -79,6 +80,7 @@ class Settings:
     live_every: timedelta = timedelta(seconds=15)  # how often an open Overview follows the database
     contact: str = ""  # who runs the dashboard, named where a reader is told to ask someone
     agency_name: str = ""  # who asks a client for access on a connect link's page
+    mail_url: Secret = field(default_factory=lambda: Secret(""))  # mailto:// of the agency's mail server
     admins: tuple[str, ...] = ()  # addresses or @domain entries (with sign-in on)
     viewers: tuple[str, ...] = ()
     allow_anonymous: bool = False  # without sign-in, serve hosts other than loopback too
@@ -202,6 +204,7 @@ def load_settings(
         live_every=live_every(get("COPERNICA_LIVE_EVERY")),
         contact=text_setting(get("COPERNICA_CONTACT"), name="COPERNICA_CONTACT"),
         agency_name=text_setting(get("COPERNICA_AGENCY_NAME"), name="COPERNICA_AGENCY_NAME", limit=100),
+        mail_url=Secret(get("COPERNICA_MAIL_URL").strip()),
         admins=people(get("COPERNICA_ADMINS")),
         viewers=people(get("COPERNICA_VIEWERS")),
         allow_anonymous=flag(get("COPERNICA_ALLOW_ANONYMOUS"), name="COPERNICA_ALLOW_ANONYMOUS"),

@@ -30,7 +30,8 @@ from .secret import Secret
 KEY_ID = "key_id"
 # Every (table, column) that holds a ciphertext.
 SECRET_COLUMNS = (("applications", "client_secret_enc"), ("connections", "token_enc"), ("connections", "jwt_enc"),
-                   ("notify_targets", "url_enc"))
+                   ("notify_targets", "url_enc"), ("client_contacts", "contact_enc"),
+                   ("notifications", "link_enc"))
 
 
 def key_id(key: Secret) -> str:

@@ -40,6 +40,11 @@ def parse_iso_or_none(text: str | None) -> datetime | None:
         return None
 
 
+def has_column(conn: sqlite3.Connection | sqlite_utils.Database, table: str, column: str) -> bool:
+    """Whether `table` has `column` (a database of an older schema may not)."""
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+
+
 def open_database(path: Path | str) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database at `path`."""
     if str(path) != ":memory:":
@@ -316,10 +321,30 @@ def _v11_invitations(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE pending_authorizations ADD COLUMN invitation_id INTEGER")
 
 
+def _v12_client_contacts(db: sqlite_utils.Database) -> None:
+    """A client's contact (an e-mail address or an Apprise URL, encrypted), and whether it
+    opted in to reconnect links; the contact a link was sent to; and a connect link a message
+    carries, encrypted until the message is delivered (docs/architecture.md, "Connect links")."""
+    db.execute(
+        """CREATE TABLE client_contacts (
+            id INTEGER PRIMARY KEY,
+            client TEXT NOT NULL UNIQUE,
+            contact_enc BLOB NOT NULL,
+            shown TEXT NOT NULL,
+            reconnect_links INTEGER NOT NULL DEFAULT 0,
+            updated_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("ALTER TABLE invitations ADD COLUMN sent_to TEXT")
+    db.execute("ALTER TABLE notifications ADD COLUMN link_enc BLOB")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients, _v7_change_counter,
-    _v8_forget_leaky_redactions, _v9_delivery_claims, _v10_message_fields, _v11_invitations]
+    _v8_forget_leaky_redactions, _v9_delivery_claims, _v10_message_fields, _v11_invitations,
+    _v12_client_contacts]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

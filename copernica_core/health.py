@@ -18,7 +18,7 @@ import sqlite_utils
 from . import watch
 from .config import Settings
 from .crypto import SECRET_COLUMNS, keys_at_hand, recorded_key_id
-from .db import MIGRATIONS, iso
+from .db import MIGRATIONS, has_column, iso
 from .errors import ConfigError
 
 
@@ -69,7 +69,7 @@ def health(settings: Settings, *, now: datetime) -> Health:
 
 
 def _check_the_key(db: sqlite_utils.Database, settings: Settings, found: Health) -> None:
-    sample = next((row[0] for table, column in SECRET_COLUMNS
+    sample = next((row[0] for table, column in SECRET_COLUMNS if has_column(db, table, column)
                    for row in db.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL LIMIT 1")), None)
     if sample is None:
         return  # nothing encrypted yet: any key will do

@@ -39,10 +39,28 @@ class Invitation:
     used_at: str | None
     used_connection_id: int | None
     revoked_at: str | None
+    sent_to: str | None = None  # the client contact it was sent to (a reconnect link sent by the alert rules)
+
+    @property
+    def until(self) -> str:
+        """Its expiry as read: "2026-12-10 12:00 UTC"."""
+        return f"{self.expires_at[:16].replace('T', ' ')} UTC"
 
     @property
     def actor(self) -> str:
         return f"{LINK_ACTOR} #{self.id}"
+
+    def state(self, now: datetime) -> str:
+        """Where it stands, in a few words: "open until …", "used 2026-12-03 14:02 UTC (#12)", …"""
+        def at(moment: str) -> str:
+            return f"{moment[:16].replace('T', ' ')} UTC"
+        if self.revoked_at:
+            return f"withdrawn {at(self.revoked_at)}"
+        if self.used_at:
+            return f"used {at(self.used_at)}" + (f" (#{self.used_connection_id})" if self.used_connection_id else "")
+        if parse_iso(self.expires_at) <= now:
+            return f"expired {self.until}"
+        return f"open until {self.until}"
 
     def refusal(self, now: datetime) -> str:
         """Why this link cannot be used now ('' when it can), calmly."""
@@ -61,14 +79,15 @@ def _invitation(row: dict) -> Invitation:
 
 
 def make(db: sqlite_utils.Database, *, application_id: int, client: str, connection_id: int | None,
-         made_by: str, now: datetime, expires: timedelta, allow_replace: bool = False) -> tuple[str, Invitation]:
+         made_by: str, now: datetime, expires: timedelta, allow_replace: bool = False, sent_to: str | None = None
+         ) -> tuple[str, Invitation]:
     """A new link's secret (shown once, never stored) and its row; call inside a transaction."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
     cursor = db.execute(
         "INSERT INTO invitations (secret_hash, application_id, client, connection_id, allow_replace, made_by, "
-        "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at, expires_at, sent_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [secret_hash(secret), application_id, client, connection_id, int(allow_replace), made_by, iso(now),
-         iso(now + expires)])
+         iso(now + expires), sent_to])
     return secret, get(db, cursor.lastrowid)
 
 
@@ -86,6 +105,13 @@ def listed(db: sqlite_utils.Database, *, open_only: bool, now: datetime) -> list
     where = " WHERE used_at IS NULL AND revoked_at IS NULL AND expires_at > ?" if open_only else ""
     return [_invitation(r) for r in db.query("SELECT * FROM invitations" + where + " ORDER BY id DESC",
                                             [iso(now)] if open_only else [])]
+
+
+def sent(db: sqlite_utils.Database) -> dict[int, Invitation]:
+    """The latest link sent to a client's contact, by the connection it reconnects."""
+    return {r["connection_id"]: _invitation(r) for r in db.query(
+        "SELECT * FROM invitations WHERE id IN (SELECT max(id) FROM invitations WHERE sent_to IS NOT NULL "
+        "AND connection_id IS NOT NULL GROUP BY connection_id)")}
 
 
 def revoke(db: sqlite_utils.Database, invitation_id: int, *, now: datetime) -> bool:

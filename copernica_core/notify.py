@@ -29,6 +29,7 @@ from .secret import Secret, excerpt, scrub
 log = logging.getLogger("copernica_core")
 MAX_ATTEMPTS = 20
 _SPLIT = re.compile(r"[\s,]+")
+LINK_PLACEHOLDER = "[connect link]"  # where a message's connect link goes (see `enqueue`)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,11 @@ def _target_url(url: str) -> Secret:
     return Secret(url)
 
 
+def target(key: str, label: str, url: str, *, shown: str | None = None) -> Target:
+    """A target made here (a client's contact), not stored as a notification target."""
+    return Target(key, label, shown or redact(url), _target_url(url))
+
+
 def url_problem(url: str) -> str | None:
     url = (url or "").strip()
     if not url:
@@ -171,13 +177,16 @@ def delete_target(db: sqlite_utils.Database, target_id: int) -> bool:
 
 
 def enqueue(db: sqlite_utils.Database, targets: list[Target], *, kind: str, title: str, body: str,
-            now: datetime, claimed_by: str | None = None, notify_type: str = "info", fields: dict | None = None) -> int:
+            now: datetime, claimed_by: str | None = None, notify_type: str = "info", fields: dict | None = None,
+            link_enc: bytes | None = None) -> int:
     """The message and one pending delivery per target (already claimed by `claimed_by`, who
     sends it at once); call inside the transaction that records what the message says.
-    `fields`: what it is about as data, for JSON receivers."""
+    `fields`: what it is about as data, for JSON receivers. `link_enc`: a connect link, put
+    in the body's LINK_PLACEHOLDER when sent; it is kept encrypted, and only until delivered."""
     notification_id = db.execute(
-        "INSERT INTO notifications (created_at, kind, title, body, notify_type, fields) VALUES (?, ?, ?, ?, ?, ?)",
-        [iso(now), kind, title, body, notify_type, json.dumps(fields) if fields else None]).lastrowid
+        "INSERT INTO notifications (created_at, kind, title, body, notify_type, fields, link_enc) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [iso(now), kind, title, body, notify_type, json.dumps(fields) if fields else None, link_enc]).lastrowid
     for target in targets:
         db.execute(
             "INSERT INTO deliveries (notification_id, target, redacted, status, updated_at, claimed_by) "
@@ -244,8 +253,8 @@ def _add_fields(sender, fields: dict) -> None:
 CLAIM_EXPIRES = timedelta(minutes=2)
 
 
-def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, holder: str | None = None
-                    ) -> list[Delivery]:
+def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, holder: str | None = None,
+                    vault: Keyring | None = None) -> list[Delivery]:
     """Send every pending or failed delivery to its target, several targets at once (each
     within SEND_LIMIT, each target's messages in order), and record how each went. Each
     delivery is claimed before it is sent, in a transaction that a watcher (`holder`) can only
@@ -259,7 +268,7 @@ def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, ho
         watch.ensure_holds(db, holder, now=now())
         stale = iso(now() - CLAIM_EXPIRES)
         rows = list(db.query(
-            "SELECT d.*, n.title, n.body, n.notify_type, n.fields FROM deliveries d "
+            "SELECT d.*, n.title, n.body, n.notify_type, n.fields, n.link_enc FROM deliveries d "
             "JOIN notifications n ON n.id = d.notification_id "
             "WHERE d.status IN ('pending', 'failed') OR (d.status = 'sending' AND d.updated_at < ?) "
             "ORDER BY d.notification_id, d.target", [stale]))
@@ -268,9 +277,23 @@ def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, ho
                        "WHERE notification_id = ? AND target = ?", [claimant, iso(now()), row["notification_id"],
                                                                     row["target"]])
 
+    def body(row) -> str:
+        if not row["link_enc"]:
+            return row["body"]
+        if vault is None:
+            raise DamagedSecret("no key to open its link")
+        return row["body"].replace(LINK_PLACEHOLDER, vault.decrypt(row["link_enc"]).reveal(), 1)
+
+    def send_one(target: Target, row) -> str:
+        try:
+            text = body(row)
+        except DamagedSecret:
+            return "the link it carries cannot be decrypted"
+        return send(target, title=row["title"], body=text, notify_type=row["notify_type"],
+                    fields=json.loads(row["fields"]) if row["fields"] else None)
+
     def send_in_order(target: Target, queued: list) -> list[str]:  # a target's messages keep their order
-        return [send(target, title=row["title"], body=row["body"], notify_type=row["notify_type"],
-                     fields=json.loads(row["fields"]) if row["fields"] else None) for row in queued]
+        return [send_one(target, row) for row in queued]
 
     by_target: dict[str, list] = {}
     for row in rows:
@@ -300,6 +323,9 @@ def record_attempt(db: sqlite_utils.Database, notification_id: int, target: str,
     db.execute("UPDATE deliveries SET status = ?, attempts = attempts + 1, error = ?, updated_at = ?, "
                "claimed_by = NULL WHERE notification_id = ? AND target = ? AND (? IS NULL OR claimed_by = ?)",
                [status, error, iso(now), notification_id, target, claimant, claimant])
+    db.execute("UPDATE notifications SET link_enc = NULL WHERE id = ? AND link_enc IS NOT NULL AND NOT EXISTS ("
+               "SELECT 1 FROM deliveries WHERE notification_id = ? AND status IN ('pending', 'failed', 'sending'))",
+               [notification_id, notification_id])  # delivered or given up: the link is kept nowhere
 
 
 def recent_deliveries(db: sqlite_utils.Database, *, limit: int = 50) -> list[Delivery]:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from . import alerts, imports, invitations, notify, oauth, store, watch
+from . import alerts, contacts, imports, invitations, notify, oauth, store, watch
 from . import backup as backup_module
 from . import report as report_module
 from .access import Action, Actor, Role
@@ -374,6 +374,38 @@ class Workspace:
         self.actor.ensure(Action.READ)
         return store.clients(self.db)
 
+    def client_contacts(self) -> dict[str, contacts.Contact]:
+        """Each client's contact (shown without keys), by client."""
+        self.actor.ensure(Action.READ)
+        return contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal())
+
+    def set_client_contact(self, client: str, contact: str, *, reconnect_links: bool) -> contacts.Contact | None:
+        """Where `client` hears of its own connections, and whether it gets a reconnect link
+        when one of its tokens stops working (opt-in). A blank contact removes it."""
+        self.actor.ensure(Action.MANAGE)
+        client = (client or "").strip()
+        refuse_problems(client=text_problem(client, name="Client"))
+        if not (contact or "").strip():
+            with immediate(self.db):
+                if contacts.remove(self.db, client):
+                    self._event("client contact removed", detail=client)
+            return None
+        refuse_problems(contact=contacts.contact_problem(contact, self.settings.mail_url.reveal()))
+        if reconnect_links and not self.settings.public_url:
+            raise BadInput({"reconnect_links": "Set COPERNICA_PUBLIC_URL to the dashboard's address first: the "
+                                               "reconnect link a client gets lives there."})
+        with immediate(self.db):
+            contacts.save(self.db, self.vault, client=client, contact=contact, reconnect_links=reconnect_links,
+                          who=self.actor.who, now=self.clock())
+            self._event("client contact set", detail=f"{client}: {contacts.shown(contact)}"
+                        + (", reconnect links on" if reconnect_links else ", reconnect links off"))
+        return self.client_contacts()[client]
+
+    def reconnect_links_sent(self) -> dict[int, invitations.Invitation]:
+        """The latest reconnect link sent to a client's contact, by connection."""
+        self.actor.ensure(Action.READ)
+        return invitations.sent(self.db)
+
     # -- authorization ----------------------------------------------------------------------
 
     def start_authorization(self, application_id: int, *, connection_id: int | None = None,
@@ -437,7 +469,7 @@ class Workspace:
             self._event("connect link made", connection_id=connection_id, application_id=application_id,
                         detail=f"link #{link.id} for {client or '(no client)'}"
                         + (f", reconnecting #{connection_id}" if connection_id else ", a new connection")
-                        + f", until {link.expires_at[:16].replace('T', ' ')} UTC")
+                        + f", until {link.until}")
         return f"{self.settings.public_url}/?invite={secret}", link
 
     def invitations(self, *, open_only: bool = True) -> list[invitations.Invitation]:
@@ -539,7 +571,7 @@ class Workspace:
             notify.enqueue(self.db, targets, kind="link used", title=title, body=body, now=self.clock(),
                            notify_type="success", fields={"connection_id": conn.id, "client": conn.client or None,
                                                           "account_id": conn.account.id, "event": "connected by link"})
-        notify.deliver_pending(self.db, targets, now=self.clock)
+        notify.deliver_pending(self.db, targets + self._contact_targets(), now=self.clock, vault=self.vault)
 
     # -- checks -----------------------------------------------------------------------------
 
@@ -668,17 +700,56 @@ class Workspace:
                 stop_title, stop_body = watch.stopped_message(stopped, now=now)
                 notify.enqueue(self.db, targets, kind="watcher stopped", title=stop_title, body=stop_body, now=now,
                                notify_type="failure", fields={"watcher": "stopped"})
+            sent = self._send_reconnect_links(evaluation, connections, now)
             title = ""
             if evaluation.anything_to_say:
                 title, body = alerts.compose(evaluation, public_url=self.settings.public_url)
                 notify.enqueue(self.db, targets, kind="alert", title=title, body=body, now=now,
                                notify_type=alerts.notify_type(evaluation),
                                fields=alerts.fields(evaluation, public_url=self.settings.public_url))
-        deliveries = notify.deliver_pending(self.db, targets, now=self.clock, holder=holder)
-        return AlertReport(evaluation, title, deliveries)
+        deliveries = notify.deliver_pending(self.db, targets + self._contact_targets(), now=self.clock,
+                                            holder=holder, vault=self.vault)
+        return AlertReport(evaluation, title, deliveries, sent)
+
+    def _send_reconnect_links(self, evaluation: alerts.Evaluation, connections: list[Connection], now: datetime
+                              ) -> int:
+        """A fresh reconnect link for the contact of each client that opted in, for each of its
+        connections whose token stopped working in this run (an invalid token: not an outage,
+        not another account). Inside the alert rules' transaction: sent once per break."""
+        broken = [n.connection.connection_id for n in evaluation.notices
+                  if n.kind == "broken" and n.connection.status is Outcome.INVALID_TOKEN]
+        if not broken or not self.settings.public_url:
+            return 0
+        by_id = {c.id: c for c in connections}
+        reachable = {name: c for name, c in contacts.listed(self.db, self.vault,
+                                                            mail_url=self.settings.mail_url.reveal()).items()
+                     if c.reconnect_links and c.target is not None}
+        sent = 0
+        for conn in (by_id[i] for i in broken):
+            contact = reachable.get(conn.client)
+            if contact is None or conn.application_id is None:
+                continue
+            secret, link = invitations.make(self.db, application_id=conn.application_id, client=conn.client,
+                                            connection_id=conn.id, made_by=self.actor.who, now=now,
+                                            expires=invitations.DEFAULT_EXPIRES, sent_to=contact.shown)
+            title, body = contacts.reconnect_message(conn, agency=self.settings.agency_name,
+                                                     agency_contact=self.settings.contact, expires_at=link.expires_at)
+            notify.enqueue(self.db, [contact.target], kind="reconnect link", title=title, body=body, now=now,
+                           notify_type="warning", link_enc=self.vault.encrypt(
+                               Secret(f"{self.settings.public_url}/?invite={secret}")),
+                           fields={"event": "reconnect link", "client": conn.client, "account_id": conn.account.id})
+            self._event("reconnect link sent", connection_id=conn.id, application_id=conn.application_id,
+                        detail=f"link #{link.id} to {contact.shown}, until {link.until}")
+            sent += 1
+        return sent
 
     def _targets(self) -> list[notify.Target]:
+        """Where alerts go: the agency's own targets (clients' contacts never get them)."""
         return notify.env_targets(self.settings.notify.reveal()) + notify.stored_targets(self.db, self.vault)
+
+    def _contact_targets(self) -> list[notify.Target]:
+        return [c.target for c in contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal()
+                                                  ).values() if c.target is not None]
 
     def notify_targets(self) -> list[notify.Target]:
         """Every target: from COPERNICA_NOTIFY and from the dashboard (shown redacted only)."""
@@ -866,6 +937,7 @@ class AlertReport:
     evaluation: alerts.Evaluation
     title: str = ""
     deliveries: list[notify.Delivery] = field(default_factory=list)
+    reconnect_links: int = 0  # sent to clients' contacts
 
 
 def open_workspace(env: Mapping[str, str] | None = None, *, actor: Actor, **kwargs) -> Workspace:

@@ -1,7 +1,8 @@
 """Authorize: send the user to Copernica's consent page, and receive them back here."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import streamlit as st
 
 import widgets as ui
@@ -136,16 +137,25 @@ if made_link := st.session_state.get("made_client_link"):
     st.caption(ui.text(f"The link for {made_link[1] or '(no client)'}: shown only here and now. Send it to whoever "
                        "can log in to the client's Copernica account."))
 
-open_links = ws.invitations(open_only=True)
+links = ws.invitations(open_only=False)
+now = datetime.now(UTC)
+open_links = [link for link in links if not link.refusal(now)]
 if open_links:
     st.markdown("**Open links**")
-    for open_link in open_links:
-        row, withdraw = st.columns([4, 1], vertical_alignment="center")
-        until = open_link.expires_at[:16].replace("T", " ")
-        row.text(f"#{open_link.id} · {open_link.client or '(no client)'}"
-                 + (f" · renews #{open_link.connection_id}" if open_link.connection_id else " · a new connection")
-                 + f" · made by {ui.person(open_link.made_by)} · until {until} UTC")
-        if withdraw.button("Withdraw", key=f"withdraw_link_{open_link.id}", icon=":material/link_off:"):
-            ws.revoke_invitation(open_link.id)
-            st.session_state.pop("made_client_link", None)
-            st.rerun()
+for open_link in open_links:
+    row, withdraw = st.columns([4, 1], vertical_alignment="center")
+    row.text(f"#{open_link.id} · {open_link.client or '(no client)'}"
+             + (f" · renews #{open_link.connection_id}" if open_link.connection_id else " · a new connection")
+             + f" · made by {ui.person(open_link.made_by)}"
+             + (f" · sent to {open_link.sent_to}" if open_link.sent_to else "") + f" · {open_link.state(now)}")
+    if withdraw.button("Withdraw", key=f"withdraw_link_{open_link.id}", icon=":material/link_off:"):
+        ws.revoke_invitation(open_link.id)
+        st.session_state.pop("made_client_link", None)
+        st.rerun()
+if closed := [link for link in links if link.refusal(now)][:50]:
+    with st.expander(f"Used, withdrawn and expired links ({len(closed)}{' latest' if len(closed) == 50 else ''})"):
+        st.dataframe(pd.DataFrame([{
+            "Link": f"#{link.id}", "Client": link.client or "(no client)",
+            "For": f"renews #{link.connection_id}" if link.connection_id else "a new connection",
+            "Made by": ui.person(link.made_by), "Sent to": link.sent_to or "", "State": link.state(now),
+        } for link in closed]), hide_index=True, width="stretch")

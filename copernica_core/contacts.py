@@ -1,0 +1,129 @@
+"""Clients who fix their own connections: a client's contact (an e-mail address or any Apprise
+URL, stored encrypted) and whether it opted in to reconnect links. When one of its connections
+stops working because of its token, the contact gets a plain message with a fresh reconnect
+link; outages never go to clients (docs/architecture.md, "Connect links")."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import sqlite_utils
+
+from . import notify
+from .crypto import Keyring
+from .db import iso, parse_iso
+from .errors import DamagedSecret
+from .models import Connection
+from .secret import Secret
+
+_EMAIL = re.compile(r"[^@\s/:?&=]+@[^@\s/:?&=]+\.[^@\s/:?&=.]+")
+
+
+def is_email(contact: str) -> bool:
+    return bool(_EMAIL.fullmatch(contact.strip()))
+
+
+def target_url(contact: str, mail_url: str) -> str:
+    """The Apprise URL that reaches `contact`: an Apprise URL as it is; an e-mail address
+    through the agency's mail server (COPERNICA_MAIL_URL), addressed to it alone."""
+    contact = contact.strip()
+    if not is_email(contact):
+        return contact
+    parts = urlsplit(mail_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in ("to", "cc", "bcc")]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("to", contact)])))
+
+
+def contact_problem(contact: str, mail_url: str) -> str | None:
+    """What is wrong with a contact as typed, or None."""
+    contact = (contact or "").strip()
+    if not contact:
+        return "Enter the client's e-mail address, or an Apprise URL such as slack://… or json://…."
+    if is_email(contact):
+        if not mail_url:
+            return ("To send to an e-mail address, set COPERNICA_MAIL_URL to your mail server "
+                    "(mailto://user:password@smtp.example.com); or enter an Apprise URL.")
+        if notify.url_problem(target_url(contact, mail_url)):
+            return "COPERNICA_MAIL_URL is not a mail server Apprise understands (mailto://… or mailtos://…)."
+        return None
+    if "://" not in contact:
+        return "Enter an e-mail address (name@example.com) or an Apprise URL (slack://…, json://…)."
+    return notify.url_problem(contact)
+
+
+def shown(contact: str) -> str:
+    """A contact as it may be shown: an e-mail address as it is, a URL without its keys."""
+    contact = contact.strip()
+    return contact if is_email(contact) else notify.redact(contact)
+
+
+@dataclass(frozen=True)
+class Contact:
+    client: str
+    shown: str  # the address, or the URL with its keys hidden
+    reconnect_links: bool  # the client opted in to reconnect links
+    target: notify.Target | None  # None: it cannot be reached now (see `problem`)
+    problem: str = ""
+    updated_by: str = ""
+    updated_at: str = ""
+
+
+def save(db: sqlite_utils.Database, vault: Keyring, *, client: str, contact: str, reconnect_links: bool, who: str,
+         now: datetime) -> None:
+    """Set a client's contact; call inside a transaction."""
+    db.execute(
+        "INSERT INTO client_contacts (client, contact_enc, shown, reconnect_links, updated_by, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (client) DO UPDATE SET contact_enc = excluded.contact_enc, "
+        "shown = excluded.shown, reconnect_links = excluded.reconnect_links, updated_by = excluded.updated_by, "
+        "updated_at = excluded.updated_at",
+        [client, vault.encrypt(Secret(contact.strip())), shown(contact), int(reconnect_links), who, iso(now)])
+
+
+def remove(db: sqlite_utils.Database, client: str) -> bool:
+    return db.execute("DELETE FROM client_contacts WHERE client = ?", [client]).rowcount > 0
+
+
+def listed(db: sqlite_utils.Database, vault: Keyring, *, mail_url: str) -> dict[str, Contact]:
+    """Every client's contact, with the target that reaches it (None when it cannot)."""
+    contacts = {}
+    for row in db.query("SELECT * FROM client_contacts ORDER BY client"):
+        target, problem = None, ""
+        try:
+            contact = vault.decrypt(row["contact_enc"]).reveal()
+        except DamagedSecret:
+            problem = "its stored contact cannot be decrypted; enter it again"
+        else:
+            if problem := contact_problem(contact, mail_url) or "":
+                pass
+            else:
+                url = target_url(contact, mail_url)
+                target = notify.target(f"client:{hashlib.sha256(url.encode()).hexdigest()[:16]}",
+                                       f"contact of {row['client']}", url, shown=row["shown"])
+        contacts[row["client"]] = Contact(row["client"], row["shown"], bool(row["reconnect_links"]), target,
+                                          problem, row["updated_by"], row["updated_at"])
+    return contacts
+
+
+def reconnect_message(conn: Connection, *, agency: str, agency_contact: str, expires_at: str) -> tuple[str, str]:
+    """The plain message a client's contact gets when a token of theirs stopped working: what
+    happened in its words, the link (as notify.LINK_PLACEHOLDER), until when it works, whom to ask."""
+    who = agency or "Your agency"
+    account = f"{conn.account.name} ({conn.account.id})" if conn.account.name else conn.account.id
+    title = f"{who}: the access you gave to your Copernica account has stopped working"
+    body = "\n".join([
+        "Hello,",
+        "",
+        f"The access you gave {agency or 'us'} to your Copernica account {account} has stopped working: "
+        "Copernica no longer accepts it (it was revoked or replaced).",
+        "",
+        "To give it again, open this link, log in to Copernica and confirm:",
+        notify.LINK_PLACEHOLDER,
+        "",
+        f"The link works once, until {parse_iso(expires_at):%d %B %Y, %H:%M} UTC. Nothing else is needed.",
+        *([f"Questions? {agency_contact}"] if agency_contact else []),
+    ])
+    return title, body

@@ -1,0 +1,121 @@
+"""Clients who fix their own connections: a client's contact, opted in, gets a plain message
+with a fresh reconnect link when one of its tokens stops working, and the link works; outages
+and other trouble never go to clients; the link is never kept in clear."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from copernica_core import contacts
+from copernica_core.errors import BadInput
+from copernica_core.models import Outcome
+
+from .conftest import make_workspace
+from .receivers import Webhook
+from .test_invitations import agency, use  # noqa: F401 (a fixture, and what a client's browser does)
+
+CLIENT = "Camping Het Bos"
+
+
+@pytest.fixture
+def client_hook():
+    hook = Webhook()
+    yield hook
+    hook.stop()
+
+
+def stored_bytes(env) -> bytes:
+    db = Path(env["COPERNICA_DB"])
+    wal = db.with_name(db.name + "-wal")
+    return db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def test_an_opted_in_client_gets_a_working_reconnect_link_once_per_break(agency, webhook, client_hook, control):
+    env, ws = agency
+    first = use(env, ws.invite(client=CLIENT)[0], account="102")
+    ws.set_client_contact(CLIENT, client_hook.url("camping-0123456789abcdef"), reconnect_links=True)
+    ws.check_now()
+    assert ws.apply_alert_rules().reconnect_links == 0  # it works: nothing to send
+
+    control.post("revoke", account_id="102")
+    ws.check_now()
+    assert ws.apply_alert_rules().reconnect_links == 1
+    [to_client] = client_hook.messages
+    assert to_client["title"] == "Your agency: the access you gave to your Copernica account has stopped working"
+    body = to_client["message"]
+    url = re.search(r"https://connections\.example\.com/\?invite=\S+", body).group(0)
+    account = ws.connection(first.connection_id).account
+    assert f"your Copernica account {account.name} (102) has stopped working" in body
+    assert "[connect link]" not in body and "client" not in to_client["title"].casefold()
+    assert all("stopped working" not in m["title"] for m in webhook.messages)  # the agency hears its own alert
+    assert any("token revoked or invalid" in m["title"] for m in webhook.messages)
+    secret = parse_qs(urlsplit(url).query)["invite"][0]
+    assert secret.encode() not in stored_bytes(env)  # delivered: the link is kept nowhere
+
+    ws.check_now()
+    assert ws.apply_alert_rules().reconnect_links == 0 and len(client_hook.messages) == 1  # once per break
+    [sent] = ws.reconnect_links_sent().values()
+    assert (sent.connection_id, sent.sent_to, sent.used_at) == (first.connection_id, contacts.shown(
+        client_hook.url("camping-0123456789abcdef")), None)
+
+    again = use(env, url, account="102")  # the client opens the link it was sent
+    assert (again.status, again.replaced, again.connection_id) == ("connected", True, first.connection_id)
+    assert ws.connection(first.connection_id).outcome is Outcome.VALID
+    assert ws.reconnect_links_sent()[first.connection_id].used_at is not None
+    actions = [(e.actor, e.action) for e in ws.events(connection_id=first.connection_id)]
+    assert ("test", "reconnect link sent") in actions
+    assert (f"client via link #{sent.id}", "connected through a link") in actions
+
+
+def test_clients_that_did_not_opt_in_and_outages_get_nothing(agency, client_hook, control):
+    env, ws = agency
+    for account in ("101", "102", "103"):
+        use(env, ws.invite(client=CLIENT)[0], account=account)
+    ws.set_client_contact(CLIENT, client_hook.url(), reconnect_links=False)
+    control.post("revoke", account_id="101")
+    ws.check_now()
+    assert ws.apply_alert_rules().reconnect_links == 0  # not opted in
+    ws.set_client_contact(CLIENT, client_hook.url(), reconnect_links=True)
+    control.post("fail", endpoint="any", kind="json500", times=100)
+    ws.check_now()
+    ws.apply_alert_rules()  # the outage is seen; it is told once it lasted COPERNICA_ALERT_AFTER
+    ws.db.execute("UPDATE watcher SET outage_since = '2000-01-01T00:00:00.000000Z'")
+    report = ws.apply_alert_rules()
+    assert report.evaluation.outage_notice == "down" and report.reconnect_links == 0
+    assert client_hook.messages == []
+
+
+def test_a_client_contact_by_e_mail_goes_through_the_agencys_mail_server(agency, mailbox, control):
+    env, ws = agency
+    with pytest.raises(BadInput, match="COPERNICA_MAIL_URL"):
+        ws.set_client_contact(CLIENT, "anna@camping.example", reconnect_links=True)
+    ws.close()
+    ws = make_workspace({**env, "COPERNICA_MAIL_URL": mailbox.url(), "COPERNICA_AGENCY_NAME": "Harbor Media",
+                         "COPERNICA_CONTACT": "help@harbor.example"})
+    use(env, ws.invite(client=CLIENT)[0], account="103")
+    contact = ws.set_client_contact(CLIENT, "anna@camping.example", reconnect_links=True)
+    assert contact.shown == "anna@camping.example" and contact.target is not None
+    control.post("revoke", account_id="103")
+    ws.check_now()
+    assert ws.apply_alert_rules().reconnect_links == 1
+    [mail] = mailbox.mails
+    assert "To: anna@camping.example" in mail and "ops@example.com" not in mail
+    assert "Harbor Media: the access you gave" in mail and "Questions? help@harbor.example" in mail
+    assert "/?invite=" in mail
+    ws.close()
+
+
+def test_bad_contacts_are_refused_and_change_nothing(agency):
+    env, ws = agency
+    for contact, why in [("not an address", "e-mail address"), ("nope://x", "Apprise does not understand")]:
+        with pytest.raises(BadInput, match=why):
+            ws.set_client_contact(CLIENT, contact, reconnect_links=True)
+    assert ws.client_contacts() == {}
+    ws.set_client_contact(CLIENT, "json://hooks.example.com/secret-path-0123456789", reconnect_links=False)
+    assert ws.client_contacts()[CLIENT].shown == "json://hooks.example.com/…"
+    ws.set_client_contact(CLIENT, "", reconnect_links=False)
+    assert ws.client_contacts() == {}

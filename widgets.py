@@ -229,19 +229,26 @@ def status_label(status: str) -> str:
 MAX_ALERTS = 8
 
 
-def alert_list(alerts, *, may_fix: bool, ask: str = advice.ANY_ADMIN) -> None:
+def alert_list(alerts, *, ws: Workspace | None = None, may_fix: bool, ask: str = advice.ANY_ADMIN) -> None:
     """Broken connections, worst first, each opening its connection, with what this reader
-    can do about it. An account that changed is never hidden behind "and N more": beyond the
-    first few they are listed compactly, in one element (a box per alert costs the browser
-    about 10 ms)."""
+    can do about it (with `ws`: the reconnect link sent to the client, and for an admin a
+    button that makes one). An account that changed is never hidden behind "and N more":
+    beyond the first few they are listed compactly, in one element (a box per alert costs the
+    browser about 10 ms)."""
+    sent = ws.reconnect_links_sent() if ws is not None and alerts else {}
     for alert in alerts[:MAX_ALERTS]:
+        conn = alert.connection
         with st.container(border=True):
             with st.container(horizontal=True, vertical_alignment="center", gap="small"):  # badge beside its label
-                status_badge(alert.connection.status)
-                st.page_link("pages/inspect.py", label=f"{alert.connection.label}"
-                             + (f" · client {alert.connection.client}" if alert.connection.client else ""),
-                             query_params={"connection": str(alert.connection.id)})
-            st.caption(text(f"{alert.reason} {advice.what_to_do(alert.connection, may_fix=may_fix, ask=ask)}"))
+                status_badge(conn.status)
+                st.page_link("pages/inspect.py", label=f"{conn.label}" + (f" · client {conn.client}" if conn.client
+                                                                          else ""),
+                             query_params={"connection": str(conn.id)})
+            st.caption(text(f"{alert.reason} {advice.what_to_do(conn, may_fix=may_fix, ask=ask)}"))
+            if conn.id in sent:
+                link_sent_note(sent[conn.id])
+            if ws is not None and may_fix and conn.application_id is not None and conn.outcome.needs_a_person:
+                reconnect_link_button(ws, conn, key=f"alert_link_{conn.id}", type="tertiary")
     rest = alerts[MAX_ALERTS:]
     changed = [a.connection for a in rest if a.connection.outcome is Outcome.ACCOUNT_CHANGED]
     if changed:
@@ -254,6 +261,36 @@ def alert_list(alerts, *, may_fix: bool, ask: str = advice.ANY_ADMIN) -> None:
             st.html(f'<div style="line-height: 1.8">{links}</div>')  # HTML, not markdown: labels stay text
     if len(rest) > len(changed):
         st.caption(f"…and {len(rest) - len(changed)} more: the table below lists them first.")
+
+
+def link_sent_note(link: invitations.Invitation) -> None:
+    """A reconnect link sent to the client's contact, and whether the client used it."""
+    now = datetime.now(UTC)
+    if link.used_at:
+        where = f"used {ago(link.used_at)}"
+    elif link.refusal(now):
+        where = link.state(now)
+    else:
+        where = "not used yet"
+    st.caption(text(f"Reconnect link sent to {link.sent_to} {ago(link.created_at)}, {where}."),
+               help="Sent because the client asked to hear when one of its tokens stops working "
+                    "(Overview → pick the client → Contact).")
+
+
+def reconnect_link_button(ws: Workspace, conn: Connection, *, key: str, type: str = "secondary") -> None:
+    """ "Make a link for the client": a reconnect link for this connection, shown here and now
+    (only its hash is kept), and kept on screen through timed reruns."""
+    if st.button("Make a link for the client", icon=":material/share:", key=key, type=type,
+                 help="For when someone else can log in to this Copernica account: they open the link, "
+                      "without an account here, and give access again. It works once, for 7 days."):
+        try:
+            st.session_state["made_link"] = (conn.id, ws.invite(connection_id=conn.id)[0])
+        except BadInput as refused:
+            st.error(text(refused.message), icon=":material/error:")
+    if (made := st.session_state.get("made_link")) and made[0] == conn.id:
+        st.code(made[1], language=None)
+        st.caption(text(f"Send this to whoever can log in to Copernica account {conn.account.name or ''} "
+                        f"({conn.account.id}). It is shown only here and now; it works once, for 7 days."))
 
 
 def connections_table(shown: list[Connection]) -> pd.DataFrame:
@@ -291,22 +328,20 @@ def report_downloads(ws: Workspace, clients: list[str]) -> None:
     def made(render) -> str:  # runs after this script run's workspace was closed: its own
         workspace = open_workspace(actor=actor)
         try:
-            return render(workspace.report(client=client), workspace)
+            return render(workspace.report(client=client))
         finally:
             workspace.close()
 
     name = f"copernica-status-{(client or 'all').replace(' ', '-').lower()}"
-    st.caption(f"Status report of {text(client or '(no client)')}" if client is not None else
-               "Status report of every connection" + (" (pick one client for a report of its own)"
+    st.caption(f"Status report written for {text(client or '(no client)')}, in its words" if client is not None else
+               "Status report of every connection" + (" (pick one client for a report written for it)"
                                                         if len(clients) > 1 else ""))
     left, right, _ = st.columns([1, 1, 1])
-    left.download_button("Report (CSV)", lambda: made(lambda rows, _ws: report_module.as_csv(rows)),
+    left.download_button("Report (CSV)", lambda: made(report_module.as_csv),
                          file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", width="stretch",
                          on_click="ignore")  # no rerun: the page stays as it is while the file comes
-    right.download_button(
-        "Report (printable)", lambda: made(lambda rows, w: report_module.as_html(rows, client=client,
-                                                                                 generated_at=w.clock())),
-        file_name=f"{name}.html", mime="text/html", icon=":material/print:", width="stretch", on_click="ignore")
+    right.download_button("Report (printable)", lambda: made(report_module.as_html), file_name=f"{name}.html",
+                          mime="text/html", icon=":material/print:", width="stretch", on_click="ignore")
 
 
 def status_badge(status: str) -> None:

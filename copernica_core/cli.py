@@ -267,22 +267,22 @@ def client_filter(args: argparse.Namespace) -> list[str] | None:
 
 
 def cmd_report(ws: Workspace, args: argparse.Namespace) -> int:
-    rows = ws.report(client=args.client)
-    if args.client is not None and not rows:
+    report = ws.report(client=args.client)
+    if args.client is not None and not report.rows:
         raise UsageError(f"no connection has the client {for_terminal(args.client)!r}")
     if args.html:
-        html_text = report_module.as_html(rows, client=args.client, generated_at=ws.clock())
         try:
-            Path(args.html).write_text(html_text, encoding="utf-8")
+            Path(args.html).write_text(report_module.as_html(report), encoding="utf-8")
         except OSError as error:
             raise UsageError(f"cannot write {for_terminal(args.html)}: {error.strerror}") from None
-        print(f"Wrote the report of {len(rows)} connections to {for_terminal(args.html)}.")
+        print(f"Wrote the report of {len(report.rows)} connections to {for_terminal(args.html)}.")
     elif args.csv:
-        sys.stdout.write(report_module.as_csv(rows))
+        sys.stdout.write(report_module.as_csv(report))
     else:
         print_table([{"label": r.connection.label, "client": r.connection.client, "status": r.connection.status,
                       "last_ok": r.connection.last_ok_at, "uptime_30d": r.uptime_text, "what_to_do": r.what_to_do}
-                     for r in rows], ["label", "client", "status", "last_ok", "uptime_30d", "what_to_do"], sys.stdout)
+                     for r in report.rows], ["label", "client", "status", "last_ok", "uptime_30d", "what_to_do"],
+                    sys.stdout)
     return EXIT_OK
 
 

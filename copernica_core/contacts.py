@@ -83,6 +83,12 @@ def save(db: sqlite_utils.Database, vault: Keyring, *, client: str, contact: str
         [client, vault.encrypt(Secret(contact.strip())), shown(contact), int(reconnect_links), who, iso(now)])
 
 
+def stored(db: sqlite_utils.Database, vault: Keyring, client: str) -> str | None:
+    """A client's contact as entered (None when it has none); DamagedSecret when it cannot be read."""
+    row = db.execute("SELECT contact_enc FROM client_contacts WHERE client = ?", [client]).fetchone()
+    return vault.decrypt(row[0]).reveal() if row else None
+
+
 def remove(db: sqlite_utils.Database, client: str) -> bool:
     return db.execute("DELETE FROM client_contacts WHERE client = ?", [client]).rowcount > 0
 

@@ -1,5 +1,6 @@
-"""A status report a client can read: each connection's status, last OK, uptime over 30
-days and what to do, as CSV or as a printable HTML page."""
+"""Status reports, as CSV or as a printable HTML page (A4): each connection's status, last OK,
+uptime over 30 days (by time) and what to do. The report of every connection is the agency's;
+the report of one client is written for that client to read."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .neutralise import for_spreadsheet
 from .overview import worst_first
 
 STATUS_WORDS = {
-    Outcome.VALID: "Working", Outcome.INVALID_TOKEN: "Access refused (token revoked or wrong)",
+    Outcome.VALID: "Working", Outcome.INVALID_TOKEN: "Access stopped working (refused by Copernica)",
     Outcome.ACCOUNT_CHANGED: "Reaches another account", Outcome.UNAVAILABLE: "Copernica unreachable",
     Outcome.RATE_LIMITED: "Slowed down by Copernica", Outcome.UNEXPECTED: "Unexpected answer",
     Outcome.UNCHECKED: "Not checked yet",
@@ -42,64 +43,142 @@ def uptime_text(uptime: Uptime) -> str:
     return f"{uptime.valid_seconds / uptime.observed_seconds:.1%}"
 
 
+PERIOD = timedelta(days=30)
+
+
+def for_the_client(c: Connection, *, agency: str, link: str = "") -> str:
+    """What a client reads about one of its connections: what it means for them, and the one
+    thing they can do (give access again, from `link`); everything else is the agency's job."""
+    us = agency or "your agency"
+    outcome = c.outcome
+    if outcome is Outcome.VALID:
+        return ""
+    if outcome is Outcome.INVALID_TOKEN:
+        return ("The access you gave has stopped working; use the link below to give it again: " + link if link else
+                f"The access you gave has stopped working; {us} will send you a link to give it again.")
+    if outcome is Outcome.ACCOUNT_CHANGED:
+        return f"The access now reaches another Copernica account than the one you gave; {us} is looking into it."
+    if outcome is Outcome.UNCHECKED:
+        return "Not checked yet; nothing to do for you."
+    return f"Copernica did not answer the last check as expected; nothing to do for you: {us} keeps checking."
+
+
 @dataclass(frozen=True)
 class ReportRow:
     connection: Connection
-    uptime: Uptime  # over 30 days
+    uptime: Uptime  # over the report's period
+    what_to_do: str
+    link: str = ""  # a reconnect link for the client, when one was made for this report
 
     @property
     def uptime_text(self) -> str:
         return uptime_text(self.uptime)
 
+
+@dataclass(frozen=True)
+class Report:
+    """A status report: of every connection for the agency, or written for one client (its
+    words, no Client column, the agency's name and contact and the period at the top)."""
+
+    rows: list[ReportRow]
+    client: str | None  # None: every connection, for the agency
+    generated_at: datetime
+    agency: str = ""
+    contact: str = ""
+
     @property
-    def what_to_do(self) -> str:
-        return what_to_do(self.connection, may_fix=True)  # the report's reader is whoever runs the dashboard
+    def since(self) -> datetime:
+        return self.generated_at - PERIOD
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in COLUMNS if self.client is None or c != "client"] + (
+            ["reconnect_link"] if any(r.link for r in self.rows) else [])
 
 
-def rows(connections: list[Connection], uptimes: dict[int, Uptime]) -> list[ReportRow]:
-    return [ReportRow(c, uptimes.get(c.id, Uptime())) for c in worst_first(connections)]
+def make(connections: list[Connection], uptimes: dict[int, Uptime], *, client: str | None, generated_at: datetime,
+         agency: str = "", contact: str = "", links: dict[int, str] | None = None) -> Report:
+    """The report of these connections, worst first; for one client (`client`), in its words,
+    with `links` (reconnect links by connection) where the access stopped working."""
+    links = links or {}
+    return Report([ReportRow(c, uptimes.get(c.id, Uptime()),
+                             for_the_client(c, agency=agency, link=links.get(c.id, "")) if client is not None
+                             else what_to_do(c, may_fix=True),  # the agency's report: for whoever runs the dashboard
+                             links.get(c.id, "")) for c in worst_first(connections)],
+                  client, generated_at, agency, contact)
 
 
 def _account(c: Connection) -> str:
     return f"{c.account.name} ({c.account.id})" if c.account.name else c.account.id
 
 
-def as_csv(report: list[ReportRow]) -> str:
+def as_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for r in report:
+    writer.writerow(report.columns)
+    for r in report.rows:
         c = r.connection
-        writer.writerow([for_spreadsheet(v) for v in (
-            c.label, c.client, _account(c), c.outcome.value, c.last_ok_at or "", r.uptime_text, r.what_to_do)])
+        values = {"connection": c.label, "client": c.client, "account": _account(c), "status": c.outcome.value,
+                  "last_ok": c.last_ok_at or "", "uptime_30_days": r.uptime_text, "what_to_do": r.what_to_do,
+                  "reconnect_link": r.link}
+        writer.writerow([for_spreadsheet(values[column]) for column in report.columns])
     return out.getvalue()
 
 
-def as_html(report: list[ReportRow], *, client: str | None, generated_at: datetime) -> str:
-    """A self-contained page (no outside resources) that prints well."""
+def _day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def as_html(report: Report) -> str:
+    """A self-contained page (no outside resources) that prints on A4."""
     e = html.escape
-    title = f"Copernica connections of {client}" if client else "Copernica connections"
-    working = sum(r.connection.outcome is Outcome.VALID for r in report)
+    client = report.client
+    if client is None:
+        title = "Copernica connections"
+        meta = ""
+    else:
+        title = f"Copernica connections of {client}"
+        by = f"Prepared by {report.agency}" if report.agency else "Prepared"
+        meta = (f'<p class="meta">{e(by)} for {e(client)}' + (f" · questions: {e(report.contact)}" if report.contact
+                                                               else "") + "</p>")
+    working = sum(r.connection.outcome is Outcome.VALID for r in report.rows)
+    period = f"{_day(report.since)} – {_day(report.generated_at)}"
+
+    def what(r: ReportRow) -> str:
+        if not r.link:
+            return e(r.what_to_do)
+        words = r.what_to_do[:-len(r.link)].rstrip(": ")
+        return f'{e(words)}:<br><a href="{e(r.link)}">{e(r.link)}</a>'
+
+    show_client = client is None
     body = "\n".join(
-        f"<tr><td>{e(r.connection.label)}</td><td>{e(r.connection.client)}</td><td>{e(_account(r.connection))}</td>"
+        f"<tr><td>{e(r.connection.label)}</td>" + (f"<td>{e(r.connection.client)}</td>" if show_client else "")
+        + f"<td>{e(_account(r.connection))}</td>"
         f'<td><span style="color:{_COLOURS[r.connection.outcome]};font-weight:600">'
         f"{e(STATUS_WORDS[r.connection.outcome])}</span></td>"
         f"<td>{e((r.connection.last_ok_at or 'never')[:16].replace('T', ' '))}</td>"
-        f"<td>{e(r.uptime_text)}</td><td>{e(r.what_to_do)}</td></tr>" for r in report)
+        f"<td>{e(r.uptime_text)}</td><td>{what(r)}</td></tr>" for r in report.rows)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>
+@page {{ size: A4; margin: 14mm 12mm; }}
 body {{ font-family: system-ui, sans-serif; color: #1f2328; margin: 2rem; }}
-h1 {{ font-size: 1.4rem; margin-bottom: .2rem; }} p.meta {{ color: #57606a; margin-top: 0; }}
-table {{ border-collapse: collapse; width: 100%; font-size: .9rem; }}
+h1 {{ font-size: 1.4rem; margin-bottom: .2rem; }} p.meta {{ color: #57606a; margin: 0 0 .3rem; }}
+table {{ border-collapse: collapse; width: 100%; font-size: .9rem; margin-top: 1rem; }}
 th, td {{ text-align: left; padding: .45rem .6rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }}
+td {{ overflow-wrap: anywhere; }}
 th {{ background: #f6f8fa; }}
-@media print {{ body {{ margin: 0; }} }}
+thead {{ display: table-header-group; }}
+tr {{ break-inside: avoid; }}
+@media print {{ body {{ margin: 0; font-size: 10pt; }} table {{ font-size: 9pt; }} a {{ color: inherit; }} }}
 </style></head><body>
 <h1>{e(title)}</h1>
-<p class="meta">{working} of {len(report)} working · {e(generated_at.strftime("%d %B %Y, %H:%M UTC"))}</p>
-<table><thead><tr><th>Connection</th><th>Client</th><th>Copernica account</th><th>Status</th>
-<th>Last OK (UTC)</th><th>Uptime, 30 days</th><th>What to do</th></tr></thead>
+{meta}
+<p class="meta">{working} of {len(report.rows)} working · period {e(period)} · made
+{e(report.generated_at.strftime("%d %B %Y, %H:%M UTC"))}</p>
+<table><thead><tr><th>Connection</th>{"<th>Client</th>" if show_client else ""}<th>Copernica account</th>
+<th>Status</th><th>Last OK (UTC)</th><th>Uptime, 30 days</th><th>{"What to do" if show_client else "What it means"}</th>
+</tr></thead>
 <tbody>
 {body}
 </tbody></table>

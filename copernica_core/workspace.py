@@ -23,7 +23,7 @@ from .api import CopernicaAPI
 from .config import Settings, load_settings
 from .crypto import Keyring
 from .db import immediate, iso, open_database, utcnow
-from .errors import BadInput, Busy, ConfigError, LeaseLost, NotFound
+from .errors import BadInput, Busy, ConfigError, DamagedSecret, LeaseLost, NotFound
 from .fleet import FinishedCheck, Progress, check_many
 from .inspection import inspect_token
 from .models import Application, Check, Connection, Event, Outcome, StatusChange, Uptime, Verdict
@@ -379,17 +379,26 @@ class Workspace:
         self.actor.ensure(Action.READ)
         return contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal())
 
-    def set_client_contact(self, client: str, contact: str, *, reconnect_links: bool) -> contacts.Contact | None:
+    def set_client_contact(self, client: str, contact: str | None, *, reconnect_links: bool
+                           ) -> contacts.Contact | None:
         """Where `client` hears of its own connections, and whether it gets a reconnect link
-        when one of its tokens stops working (opt-in). A blank contact removes it."""
+        when one of its tokens stops working (opt-in). None keeps the contact it has (to turn
+        reconnect links on or off); a blank one removes it."""
         self.actor.ensure(Action.MANAGE)
         client = (client or "").strip()
         refuse_problems(client=text_problem(client, name="Client"))
-        if not (contact or "").strip():
+        if contact is not None and not contact.strip():
             with immediate(self.db):
                 if contacts.remove(self.db, client):
                     self._event("client contact removed", detail=client)
             return None
+        if contact is None:
+            try:
+                contact = contacts.stored(self.db, self.vault, client)
+            except DamagedSecret:
+                contact = ""
+            if not contact:
+                raise BadInput({"contact": f"Enter the contact of {client} first."})
         refuse_problems(contact=contacts.contact_problem(contact, self.settings.mail_url.reveal()))
         if reconnect_links and not self.settings.public_url:
             raise BadInput({"reconnect_links": "Set COPERNICA_PUBLIC_URL to the dashboard's address first: the "
@@ -645,12 +654,22 @@ class Workspace:
         return store.uptime_all(self.db, since=now - timedelta(days=days), now=now,
                                 connection_id=connection_id).get(connection_id, Uptime())
 
-    def report(self, *, client: str | None = None) -> list[report_module.ReportRow]:
-        """The status report of one client's connections (all when None), worst first."""
+    def report(self, *, client: str | None = None) -> report_module.Report:
+        """The agency's report of every connection (`client` None), or the report written for
+        one client. When that client's reconnect links are on and this reader may make links,
+        each of its connections whose access stopped working gets a fresh reconnect link in it."""
         self.actor.ensure(Action.READ)
         connections = self.connections(clients=[client] if client is not None else None)
         now = self.clock()
-        return report_module.rows(connections, store.uptime_all(self.db, since=now - timedelta(days=30), now=now))
+        links = {}
+        if client is not None and self.may(Action.MANAGE) and self.settings.public_url:
+            contact = self.client_contacts().get(client)
+            if contact is not None and contact.reconnect_links:
+                links = {c.id: self.invite(connection_id=c.id)[0] for c in connections
+                         if c.outcome is Outcome.INVALID_TOKEN and c.application_id is not None}
+        return report_module.make(connections, store.uptime_all(self.db, since=now - report_module.PERIOD, now=now),
+                                  client=client, generated_at=now, agency=self.settings.agency_name,
+                                  contact=self.settings.contact, links=links)
 
     def daily_outcomes(self, connection_id: int, *, days: int) -> list[dict]:
         self.actor.ensure(Action.READ)

@@ -51,17 +51,9 @@ def fix_connection(ws) -> None:
             ui.go_to(go, name="Copernica")
         elif isinstance(go, BadInput):
             st.error(ui.text(go.message), icon=":material/error:")
-        if st.button("Make a link for the client", icon=":material/share:", key="reconnect_link",
-                     help="For when someone else can log in to this Copernica account: they open the link, "
-                          "without an account here, and give access again. It works once, for 7 days."):
-            try:
-                st.session_state["made_link"] = (conn.id, ws.invite(connection_id=conn.id)[0])
-            except BadInput as refused:
-                st.error(ui.text(refused.message), icon=":material/error:")
-        if (made := st.session_state.get("made_link")) and made[0] == conn.id:  # kept through timed reruns
-            st.code(made[1], language=None)
-            st.caption(ui.text(f"Send this to whoever can log in to Copernica account {conn.account.name or ''} "
-                               f"({conn.account.id}). It is shown only here and now; it works once, for 7 days."))
+        ui.reconnect_link_button(ws, conn, key="reconnect_link")
+        if sent := ws.reconnect_links_sent().get(conn.id):
+            ui.link_sent_note(sent)
     with st.form("replace_token", clear_on_submit=True, border=False):
         token = st.text_input("Or paste a new access token for it" if conn.application_id is not None else
                               "Paste a new access token for it", type="password",

@@ -78,6 +78,45 @@ def open_client(clients: list[str]) -> None:
         st.session_state["client_filter"] = [clients[rows[0]]]
 
 
+def client_panel(ws: Workspace, client: str) -> None:
+    """For one client picked: a link for a new connection of it, and its contact, which can
+    get a fresh reconnect link when one of its tokens stops working (opt-in)."""
+    with st.expander(f"{client}: connect link and contact", icon=":material/person:"):
+        if st.button(f"Make a link for a new connection of {client}", icon=":material/share:", key="client_link",
+                     help="The client opens it without an account here and gives access at Copernica once. "
+                          "It works once, for 7 days."):
+            try:
+                st.session_state["made_client_link"] = (ws.invite(client=client)[0], client)
+            except BadInput as refused:
+                st.error(ui.text(refused.message), icon=":material/error:")
+        if (made := st.session_state.get("made_client_link")) and made[1] == client:
+            st.code(made[0], language=None)
+            st.caption("Shown only here and now: send it to whoever can log in to the client's Copernica account.")
+        current = ws.client_contacts().get(client)
+        with st.form("client_contact", border=False):
+            contact = st.text_input("Contact", placeholder=current.shown if current else "anna@camping.example or "
+                                    "an Apprise URL (slack://…, json://…)", max_chars=2000,
+                                    help="An e-mail address (sent through COPERNICA_MAIL_URL) or any Apprise URL. "
+                                         "Leave it empty to keep the current one.")
+            links = st.checkbox("Send this contact a fresh reconnect link when one of its tokens stops working",
+                                value=current.reconnect_links if current else False,
+                                help="Only for a token Copernica refuses (revoked, replaced): never for outages.")
+            save, remove = st.columns(2)
+            saved = save.form_submit_button("Save contact", width="stretch")
+            removed = current is not None and remove.form_submit_button("Remove contact", width="stretch")
+        if saved or removed:
+            try:
+                ws.set_client_contact(client, "" if removed else contact.strip() or None, reconnect_links=links)
+            except BadInput as refused:
+                st.error(ui.text(refused.message), icon=":material/error:")
+            else:
+                st.rerun(scope="fragment")
+        if current:
+            links_word = "on" if current.reconnect_links else "off"
+            st.caption(ui.text(f"Contact: {current.shown} · reconnect links {links_word}"
+                               + (f" · cannot be reached: {current.problem}" if current.problem else "")))
+
+
 def fleet_view(ws: Workspace) -> None:
     fleet = ws.snapshot()  # shared until something changes: redrawing 10,000 connections costs little
     if not fleet.connections:
@@ -124,13 +163,15 @@ def fleet_view(ws: Workspace) -> None:
             st.button("Show these" if statuses else "Show all", key=f"show_{name}", type="tertiary",
                       on_click=lambda s=statuses: st.session_state.update(status_filter=s))
 
-    ui.alert_list(summary.attention, may_fix=may_fix, ask=ws.who_to_ask())
+    ui.alert_list(summary.attention, ws=ws, may_fix=may_fix, ask=ws.who_to_ask())
     if summary.duplicates:
         with st.expander(f"Same Copernica account connected more than once ({len(summary.duplicates)})"):
             for alert in summary.duplicates:
                 st.page_link("pages/inspect.py", label=f"{alert.connection.label}: {alert.reason}",
                              query_params={"connection": str(alert.connection.id)}, icon=":material/content_copy:")
 
+    if may_fix and len(chosen) == 1 and chosen[0]:
+        client_panel(ws, chosen[0])
     ui.watcher_line(ws)
     st.caption(f"As of {datetime.now(UTC):%H:%M:%S} UTC; this page follows the database every "
                f"{ui.span(ws.settings.live_every)}.")

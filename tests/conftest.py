@@ -157,3 +157,15 @@ def page_env(env, monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
     return env
+
+
+@pytest.fixture
+def agency(sandbox_env, webhook):
+    """A workspace with the demo application, a public address for connect links, and alerts to `webhook`."""
+    env = {**sandbox_env, "COPERNICA_PUBLIC_URL": "https://connections.example.com",
+           "COPERNICA_NOTIFY": webhook.url()}
+    from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
+    ws = make_workspace(env)
+    ws.save_application(label="Demo", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    yield env, ws
+    ws.close()

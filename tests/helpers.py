@@ -92,3 +92,24 @@ def start_cli(env: dict, *args: str, log: Path):
 
     return subprocess.Popen([sys.executable, "-m", "copernica_core", *args], cwd=ROOT,
                             env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+
+def use_link(env, url: str, *, account: str):
+    """What the client's browser does with a connect link: open it, go to Copernica's consent
+    as `account`, come back. The result, or why the link was refused."""
+    from copernica_core import Actor
+
+    from .conftest import make_workspace
+
+    secret = parse_qs(urlsplit(url).query)["invite"][0]
+    lookup = make_workspace(env, actor=Actor.nobody())
+    link = lookup.link_invitation(secret)
+    lookup.close()
+    if isinstance(link, str):
+        return link
+    client = make_workspace(env, actor=Actor.client_link(link.actor))
+    try:
+        redirect = consent(client.start_link_authorization(secret), account=account)
+        return client.complete_authorization(**callback_params(redirect))
+    finally:
+        client.close()

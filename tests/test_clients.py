@@ -122,12 +122,18 @@ def test_the_report_of_a_client_as_csv_and_printable_html(cli_env, capsys, tmp_p
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and [r["connection"] for r in rows] == ["'=Acme shop"]
     assert rows[0]["status"] == "invalid_token" and rows[0]["uptime_30_days"] == "not enough history yet"
-    assert "Paste a new access token" in rows[0]["what_to_do"]
+    assert rows[0]["what_to_do"] == ("The access you gave has stopped working; your agency will send you a link to "
+                                     "give it again.")  # the client's words: no Inspect page, no token to paste
+    assert "client" not in rows[0]  # one client: no Client column
     page = tmp_path / "report.html"
     code, out, _ = run(capsys, "report", "--client", "Acme <b>BV</b>", "--html", str(page))
     html = page.read_text()
     assert code == 0 and "Copernica connections of Acme &lt;b&gt;BV&lt;/b&gt;" in html
-    assert "Access refused" in html and "Bloom" not in html and "http" not in html.split("<body>")[1]
+    assert "Access stopped working" in html and "Bloom" not in html and "http" not in html.split("<body>")[1]
+    assert "<th>Client</th>" not in html and "@page { size: A4" in html
+    code, out, _ = run(capsys, "report", "--csv")  # every connection: the agency's report, its words
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["client"] for r in rows] == ["Acme <b>BV</b>", ""] and "Inspect page" in rows[0]["what_to_do"]
     assert run(capsys, "report", "--client", "Nobody")[0] == 2
 
 

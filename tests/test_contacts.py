@@ -13,10 +13,11 @@ import pytest
 from copernica_core import contacts
 from copernica_core.errors import BadInput
 from copernica_core.models import Outcome
+from copernica_core.report import as_csv, as_html
 
 from .conftest import make_workspace
+from .helpers import use_link as use
 from .receivers import Webhook
-from .test_invitations import agency, use  # noqa: F401 (a fixture, and what a client's browser does)
 
 CLIENT = "Camping Het Bos"
 
@@ -110,7 +111,7 @@ def test_a_client_contact_by_e_mail_goes_through_the_agencys_mail_server(agency,
 
 
 def test_bad_contacts_are_refused_and_change_nothing(agency):
-    env, ws = agency
+    _, ws = agency
     for contact, why in [("not an address", "e-mail address"), ("nope://x", "Apprise does not understand")]:
         with pytest.raises(BadInput, match=why):
             ws.set_client_contact(CLIENT, contact, reconnect_links=True)
@@ -119,3 +120,23 @@ def test_bad_contacts_are_refused_and_change_nothing(agency):
     assert ws.client_contacts()[CLIENT].shown == "json://hooks.example.com/…"
     ws.set_client_contact(CLIENT, "", reconnect_links=False)
     assert ws.client_contacts() == {}
+
+
+def test_a_clients_report_speaks_to_it_with_a_working_reconnect_link_when_its_links_are_on(agency, control):
+    env, ws = agency
+    broken = use(env, ws.invite(client=CLIENT)[0], account="102").connection_id
+    use(env, ws.invite(client=CLIENT)[0], account="103")
+    control.post("revoke", account_id="102")
+    ws.check_now()
+    without = ws.report(client=CLIENT)  # links off: no link made
+    assert [r.link for r in without.rows] == ["", ""] and ws.invitations() == []
+    ws.set_client_contact(CLIENT, "json://hooks.example.com/secret-path-0123456789", reconnect_links=True)
+    report = ws.report(client=CLIENT)
+    first = report.rows[0]
+    assert (first.connection.id, first.what_to_do) == (
+        broken, f"The access you gave has stopped working; use the link below to give it again: {first.link}")
+    assert report.rows[1].what_to_do == "" and report.rows[1].uptime_text == "not enough history yet"
+    page = as_html(report)
+    assert f'<a href="{first.link}">' in page and "<th>Client</th>" not in page and "period " in page
+    assert "reconnect_link" in as_csv(report).splitlines()[0]
+    assert use(env, first.link, account="102").replaced  # the link in the report works

@@ -16,34 +16,7 @@ from copernica_core.errors import BadInput
 from copernica_core.invitations import LookupLimit
 
 from .conftest import make_workspace
-from .helpers import callback_params, consent
-
-
-@pytest.fixture
-def agency(sandbox_env, webhook):
-    env = {**sandbox_env, "COPERNICA_PUBLIC_URL": "https://connections.example.com",
-           "COPERNICA_NOTIFY": webhook.url()}
-    from copernica_core.sandbox import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET
-    ws = make_workspace(env)
-    ws.save_application(label="Demo", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
-    yield env, ws
-    ws.close()
-
-
-def use(env, url: str, *, account: str):
-    """What the client's browser does: open the link, go to Copernica, come back."""
-    secret = parse_qs(urlsplit(url).query)["invite"][0]
-    lookup = make_workspace(env, actor=Actor.nobody())
-    link = lookup.link_invitation(secret)
-    lookup.close()
-    if isinstance(link, str):
-        return link
-    client = make_workspace(env, actor=Actor.client_link(link.actor))
-    try:
-        redirect = consent(client.start_link_authorization(secret), account=account)
-        return client.complete_authorization(**callback_params(redirect))
-    finally:
-        client.close()
+from .helpers import use_link as use
 
 
 def test_a_client_connects_its_account_from_a_link_once(agency, webhook):

@@ -94,27 +94,35 @@ def client_panel(ws: Workspace, client: str) -> None:
             st.caption("Shown only here and now: send it to whoever can log in to the client's Copernica account.")
         current = ws.client_contacts().get(client)
         with st.form("client_contact", border=False):
-            contact = st.text_input("Contact", placeholder=current.shown if current else "anna@camping.example or "
-                                    "an Apprise URL (slack://…, json://…)", max_chars=2000,
-                                    help="An e-mail address (sent through COPERNICA_MAIL_URL) or any Apprise URL. "
-                                         "Leave it empty to keep the current one.")
-            links = st.checkbox("Send this contact a fresh reconnect link when one of its tokens stops working",
-                                value=current.reconnect_links if current else False,
-                                help="Only for a token Copernica refuses (revoked, replaced): never for outages.")
+            st.text_input("Contact", placeholder=current.shown if current else "anna@camping.example or an Apprise "
+                          "URL (slack://…, json://…)", max_chars=2000, key="client_contact_value",
+                          help="An e-mail address (sent through COPERNICA_MAIL_URL) or any Apprise URL. "
+                               "Leave it empty to keep the current one.")
+            st.checkbox("Send this contact a fresh reconnect link when one of its tokens stops working",
+                        value=current.reconnect_links if current else False, key="client_contact_links",
+                        help="Only for a token Copernica refuses (revoked, replaced): never for outages.")
             save, remove = st.columns(2)
-            saved = save.form_submit_button("Save contact", width="stretch")
-            removed = current is not None and remove.form_submit_button("Remove contact", width="stretch")
-        if saved or removed:
-            try:
-                ws.set_client_contact(client, "" if removed else contact.strip() or None, reconnect_links=links)
-            except BadInput as refused:
-                st.error(ui.text(refused.message), icon=":material/error:")
-            else:
-                st.rerun(scope="fragment")
+            save.form_submit_button("Save contact", width="stretch", on_click=save_contact, args=(client, False))
+            if current is not None:
+                remove.form_submit_button("Remove contact", width="stretch", on_click=save_contact, args=(client, True))
+        if refused := st.session_state.pop("client_contact_refused", None):
+            st.error(ui.text(refused), icon=":material/error:")
         if current:
             links_word = "on" if current.reconnect_links else "off"
             st.caption(ui.text(f"Contact: {current.shown} · reconnect links {links_word}"
                                + (f" · cannot be reached: {current.problem}" if current.problem else "")))
+
+
+def save_contact(client: str, remove: bool) -> None:
+    """The contact form, before the run that shows it again (which then reads what was saved)."""
+    typed = st.session_state.get("client_contact_value", "").strip()
+    try:
+        ui.workspace().set_client_contact(client, "" if remove else typed or None,
+                                          reconnect_links=st.session_state.get("client_contact_links", False))
+    except BadInput as refused:
+        st.session_state["client_contact_refused"] = refused.message
+    else:
+        st.session_state["client_contact_value"] = ""
 
 
 def fleet_view(ws: Workspace) -> None:

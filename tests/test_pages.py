@@ -597,3 +597,37 @@ def test_the_authorize_page_makes_lists_and_withdraws_client_links(page_env, mon
     assert make_workspace(page_env).invitations() == []
     assert [e.action for e in make_workspace(page_env).events(limit=2)] == ["connect link revoked",
                                                                             "connect link made"]
+
+
+def test_the_overview_makes_links_from_an_alert_card_and_keeps_a_picked_clients_contact(page_env, monkeypatch):
+    from datetime import timedelta
+
+    from copernica_core import Outcome, invitations
+    from copernica_core.db import utcnow
+
+    monkeypatch.setenv("COPERNICA_PUBLIC_URL", "https://connections.example.com")
+    app_id = add_application(page_env)
+    ws = make_workspace(page_env)
+    cid = factories.seed_connection(ws, "101", "Acme Retail", label="Acme", status=Outcome.INVALID_TOKEN,
+                                    application_id=app_id)
+    ws.set_client([cid], "Acme BV")
+    invitations.make(ws.db, application_id=app_id, client="Acme BV", connection_id=cid, made_by="watcher",
+                     now=utcnow(), expires=timedelta(days=7), sent_to="anna@acme.example")
+    ws.close()
+    at = app("overview")
+    at.session_state["client_filter"] = ["Acme BV"]
+    at.run()
+    assert "Reconnect link sent to anna@acme.example just now, not used yet." in texts(at).replace("\\", "")
+    next(b for b in at.button if b.label == "Make a link for the client").click().run()
+    assert not at.exception
+    [link] = [c.value for c in at.code if c.value.startswith("https://connections.example.com/?invite=")]
+    next(t for t in at.text_input if t.label == "Contact").input("json://hooks.example.com/acme-0123456789abcdef")
+    at.checkbox[0].check()
+    next(b for b in at.button if b.label == "Save contact").click().run()
+    assert not at.exception
+    ws = make_workspace(page_env)
+    contact = ws.client_contacts()["Acme BV"]
+    assert (contact.shown, contact.reconnect_links) == ("json://hooks.example.com/…", True)
+    assert [i.connection_id for i in ws.invitations() if not i.sent_to] == [cid]
+    assert link.split("invite=")[1] not in str(ws.invitations())
+    assert "Contact: json://hooks.example.com/… · reconnect links on" in texts(at).replace("\\", "")

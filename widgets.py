@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
@@ -410,19 +411,41 @@ def connection_from_query(name: str) -> Connection | None:
         return None
 
 
+PICK_FROM_LIST = 300  # above this many connections, one is found by search, not in a list of them all
+
+
 def connection_picker(ws: Workspace, *, key: str) -> Connection | None:
-    """A select box of connections, preselected from `?connection=ID` when present."""
-    connections = ws.connections()
-    if not connections:
-        return None
-    by_id = {c.id: c for c in connections}
+    """The connection to show: preselected from `?connection=ID`, chosen from a select box of
+    every connection in a small fleet, found by search in a large one (what the page loads
+    stays that of one connection, at 10 or 10,000)."""
     wanted = st.query_params.get("connection")
-    index = 0
-    if wanted and re.fullmatch(r"[0-9]{1,18}", wanted) and int(wanted) in by_id:
-        index = list(by_id).index(int(wanted))
-    chosen = st.selectbox("Connection", list(by_id), index=index, key=key,
-                          format_func=lambda i: f"{connection_name(by_id[i])} (#{i})")
-    return by_id[chosen]
+    wanted = int(wanted) if wanted and re.fullmatch(r"[0-9]{1,18}", wanted) else None
+    if ws.connection_count() <= PICK_FROM_LIST:
+        connections = ws.connections()
+        if not connections:
+            return None
+        by_id = {c.id: c for c in connections}
+        index = list(by_id).index(wanted) if wanted in by_id else 0
+        chosen = st.selectbox("Connection", list(by_id), index=index, key=key,
+                              format_func=lambda i: f"{connection_name(by_id[i])} (#{i})")
+        return by_id[chosen]
+    search = st.text_input("Find a connection", key=f"{key}_search", max_chars=200,
+                           placeholder="Part of a label, client or account, or #id")
+    found = {c.id: c for c in ws.find_connections(search)} if search.strip() else {}
+    if found and st.session_state.get(f"{key}_searched") != search:  # a new search shows its best match
+        st.session_state[key] = next(iter(found))
+    st.session_state[f"{key}_searched"] = search
+    for kept in (wanted, st.session_state.get(key)):  # the one asked for, and the one picked before
+        if kept is not None and kept not in found:
+            with contextlib.suppress(NotFound):
+                found[kept] = ws.connection(kept)
+    if not found:
+        st.info("Type part of a label, client or account, or #id, to find a connection; or open one from the "
+                "Overview." if not search.strip() else "No connection matches this search.", icon=":material/search:")
+        return None
+    chosen = st.selectbox("Connection", list(found), key=key,
+                          format_func=lambda i: f"{connection_name(found[i])} (#{i})")
+    return found[chosen]
 
 
 def explain_connection(conn: Connection, *, may_fix: bool, ask: str = advice.ANY_ADMIN) -> None:

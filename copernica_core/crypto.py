@@ -28,6 +28,7 @@ from .errors import ConfigError, DamagedSecret
 from .secret import Secret
 
 KEY_ID = "key_id"
+_OPENED_MAX = 20_000  # as many as `secret` keeps for scrubbing
 # Every (table, column) that holds a ciphertext.
 SECRET_COLUMNS = (("applications", "client_secret_enc"), ("connections", "token_enc"), ("connections", "jwt_enc"),
                    ("notify_targets", "url_enc"), ("client_contacts", "contact_enc"),
@@ -45,6 +46,9 @@ class Vault:
     def __init__(self, key: Secret, *, source: str = "COPERNICA_SECRET_KEY") -> None:
         self.key = key
         self.id = key_id(key)
+        # Ciphertexts this key opened, with what they hold: the secrets are in this process's
+        # memory anyway (Secret registers each one for `scrub`); Fernet is a check's costliest step.
+        self._opened: dict[str, str] = {}
         try:
             self._fernet = Fernet(key.reveal().encode())
         except (ValueError, TypeError):
@@ -57,13 +61,20 @@ class Vault:
         return self._fernet.encrypt(secret.reveal().encode()).decode()
 
     def decrypt(self, ciphertext: str) -> Secret:
+        plain = self._opened.get(ciphertext)
+        if plain is not None:  # a ciphertext opened before (each check-all opens every token again)
+            return Secret(plain)
         try:
-            return Secret(self._fernet.decrypt(ciphertext.encode()).decode())
+            plain = self._fernet.decrypt(ciphertext.encode()).decode()
         except (InvalidToken, ValueError, TypeError, AttributeError):
             raise DamagedSecret(
                 "A stored secret cannot be decrypted with the database's key: that row was "
                 "altered or damaged. Nothing was changed."
             ) from None
+        if len(self._opened) >= _OPENED_MAX:
+            self._opened.clear()
+        self._opened[ciphertext] = plain
+        return Secret(plain)
 
     def can_decrypt(self, ciphertext: str) -> bool:
         try:

@@ -159,6 +159,23 @@ def fleet_version(db: sqlite_utils.Database) -> tuple[str, int]:
     return tuple(db.execute("SELECT database, n FROM fleet_changes WHERE id = 1").fetchone())
 
 
+def search_connection_ids(db: sqlite_utils.Database, text: str, *, limit: int) -> list[int]:
+    """Up to `limit` connections whose label, client, account name or account id contains
+    `text` (LIKE: ASCII letters in any case), the one whose id it is ("#12" or "12") first."""
+    needle = text.strip()
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    number = needle.lstrip("#")
+    wanted = int(number) if number.isdigit() and len(number) <= 18 else -1
+    return [r[0] for r in db.execute(
+        "SELECT id FROM connections WHERE id = ?1 OR label LIKE ?2 ESCAPE '\\' OR client LIKE ?2 ESCAPE '\\' "
+        "OR account_name LIKE ?2 ESCAPE '\\' OR account_id LIKE ?2 ESCAPE '\\' ORDER BY id != ?1, lower(label), id "
+        "LIMIT ?3", [wanted, pattern, limit])]
+
+
+def connection_count(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT count(*) FROM connections").fetchone()[0]
+
+
 def find_connection_by_id(db: sqlite_utils.Database, connection_id: int) -> Connection | None:
     rows = list_connections(db, stale_before=datetime.min.replace(tzinfo=UTC), ids=[connection_id])
     return rows[0] if rows else None

@@ -224,6 +224,20 @@ class Workspace:
         rows = store.list_connections(self.db, stale_before=self._stale_before)
         return filter_connections(rows, statuses=statuses, search=search, clients=clients)
 
+    def connection_count(self) -> int:
+        self.actor.ensure(Action.READ)
+        return store.connection_count(self.db)
+
+    def find_connections(self, text: str, *, limit: int = 20) -> list[Connection]:
+        """Up to `limit` connections matching `text` (label, client, account, or "#id"), the
+        one with that id first: a search that costs the same at 10 or 10,000 connections."""
+        self.actor.ensure(Action.READ)
+        if not (text or "").strip() or len(text) > 200:
+            return []
+        ids = store.search_connection_ids(self.db, text, limit=limit)
+        found = {c.id: c for c in store.list_connections(self.db, stale_before=self._stale_before, ids=ids)}
+        return [found[i] for i in ids if i in found]
+
     def snapshot(self) -> Snapshot:
         """Every connection with its summary, shared across runs and sessions of this process
         until a connection or application changes (a counter kept by triggers says when) or

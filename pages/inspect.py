@@ -22,6 +22,8 @@ if gone := st.session_state.pop("inspect_disconnected", None):  # the confirmati
 if notice := st.session_state.pop("inspect_notice", None):
     st.success(ui.text(notice), icon=":material/check:")
 conn = ui.connection_picker(ws, key="inspect_connection")
+if conn is None and ws.connection_count():  # a large fleet: the picker said how to find one
+    st.stop()
 if conn is None:
     st.info("No connections yet: authorize an account or paste a token first.", icon=":material/info:")
     st.page_link("pages/authorize.py", label="Authorize an account", icon=":material/link:")

@@ -631,3 +631,25 @@ def test_the_overview_makes_links_from_an_alert_card_and_keeps_a_picked_clients_
     assert [i.connection_id for i in ws.invitations() if not i.sent_to] == [cid]
     assert link.split("invite=")[1] not in str(ws.invitations())
     assert "Contact: json://hooks.example.com/… · reconnect links on" in texts(at).replace("\\", "")
+
+
+def test_inspect_in_a_large_fleet_finds_a_connection_by_search_instead_of_listing_them_all(page_env, monkeypatch):
+    import widgets
+
+    monkeypatch.setattr(widgets, "PICK_FROM_LIST", 2)
+    ws = make_workspace(page_env)
+    ids = [factories.seed_connection(ws, str(101 + n), f"Account {n}", label=label)
+           for n, label in enumerate(["Acme shop", "Bloom", "Acme outlet"])]
+    ws.set_client([ids[1]], "Bloom BV")
+    ws.close()
+    at = app("inspect").run()
+    assert not at.exception and not at.selectbox  # no list of every connection
+    assert "Type part of a label" in texts(at)
+    at.text_input[0].input("acme").run()
+    assert at.selectbox[0].options == ["Acme outlet · Account 2 (#3)", "Acme shop · Account 0 (#1)"]
+    at.text_input[0].input(f"#{ids[1]}").run()
+    assert at.selectbox[0].options[0] == "Bloom · Account 1 (#2)" and at.subheader[0].value.startswith("Bloom")
+    at = app("inspect")
+    at.query_params["connection"] = str(ids[2])
+    at.run()
+    assert at.selectbox[0].options == ["Acme outlet · Account 2 (#3)"] and not at.exception

@@ -119,6 +119,18 @@ def overview_in_child(env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def startup_cpu_seconds(env: dict[str, str], runs: int = 5) -> float:
+    """CPU (user and system) of one `python -m copernica_core connections --json`, best of `runs`."""
+    times = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-m", "copernica_core", "connections", "--json"], cwd=ROOT, env=env,
+                       stdout=subprocess.DEVNULL, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return min(times)
+
+
 def first_page_seconds(env: dict[str, str]) -> float:
     port = free_port()
     started = time.perf_counter()
@@ -149,9 +161,10 @@ def seed_fleet(ws: Workspace, count: int, checks: int) -> None:
     seed_checks(ws, ids, max(0, checks - count))
 
 
-def overview_in_browser(env: dict[str, str], connections: int) -> tuple[float, float]:
+def overview_in_browser(env: dict[str, str], connections: int) -> tuple[float, float, float]:
     """Seconds to the Overview's table being shown in Chromium (best of 3): from a fresh page
-    load (the app's own start included), and from the sidebar link on another page."""
+    load (the app's own start included), and from the sidebar link on another page; and to
+    Inspect's explanation of one connection, opened from the Overview's first alert."""
     from playwright.sync_api import expect, sync_playwright
 
     port = free_port()
@@ -166,7 +179,7 @@ def overview_in_browser(env: dict[str, str], connections: int) -> tuple[float, f
                 args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"])
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             shown = page.get_by_text(re.compile(rf"of {connections}( connections|\)) shown"))
-            loads, navigations = [], []
+            loads, navigations, inspects = [], [], []
             for _ in range(3):
                 started = time.perf_counter()
                 page.goto(f"http://localhost:{port}/")
@@ -180,8 +193,12 @@ def overview_in_browser(env: dict[str, str], connections: int) -> tuple[float, f
                 expect(shown).to_be_visible(timeout=60_000)
                 expect(page.get_by_test_id("stDataFrame").last).to_be_visible(timeout=60_000)
                 navigations.append(time.perf_counter() - started)
+                started = time.perf_counter()  # as a person does: the first alert's link
+                page.locator('[data-testid="stPageLink"] a[href*="inspect?connection="]').first.click()
+                expect(page.get_by_role("heading", name="History", exact=True)).to_be_visible(timeout=60_000)
+                inspects.append(time.perf_counter() - started)
             browser.close()
-        return min(loads), min(navigations)
+        return min(loads), min(navigations), min(inspects)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -202,24 +219,27 @@ def large_fleet(args: argparse.Namespace, figures: dict) -> None:
     cached = best_of(3, lambda: ws.snapshot().summary)
     ws.close()
     page = overview_in_child(env)
-    load, navigation = overview_in_browser(env, args.fleet)
+    load, navigation, inspect = overview_in_browser(env, args.fleet)
     small_env = {**env, "COPERNICA_DB": str(workdir / "small.db")}  # the same page with 20: Streamlit's own share
     small = Workspace(load_settings(small_env, secrets_files=[]), actor=Actor("bench", Role.COMMAND_LINE))
     seed_fleet(small, 20, 60)
     small.close()
-    small_load, small_navigation = overview_in_browser(small_env, 20)
+    small_load, small_navigation, small_inspect = overview_in_browser(small_env, 20)
     figures.update(fleet=args.fleet, fleet_checks=args.fleet_checks, fleet_overview_query_ms=round(query * 1000, 1),
                    fleet_overview_cached_ms=round(cached * 1000, 2),
                    small_overview_browser_load_s=round(small_load, 2),
                    small_overview_browser_navigation_s=round(small_navigation, 2),
                    fleet_overview_page_s=round(page["rerun_s"], 3), fleet_overview_browser_load_s=round(load, 2),
                    fleet_overview_browser_navigation_s=round(navigation, 2),
-                   fleet_overview_peak_rss_mb=round(page["peak_rss_mb"], 1))
+                   fleet_overview_peak_rss_mb=round(page["peak_rss_mb"], 1),
+                   fleet_inspect_browser_s=round(inspect, 2), small_inspect_browser_s=round(small_inspect, 2))
     print(f"fleet overview: queries {query * 1000:.0f} ms when anything changed, {cached * 1000:.1f} ms when "
           f"nothing did; page (AppTest, warm) {page['rerun_s']:.3f} s; in "
           f"Chromium, table shown {navigation:.2f} s after the sidebar link, {load:.2f} s after a fresh page "
           f"load (the app's own start included); peak RSS {page['peak_rss_mb']:.0f} MB; the same page with 20 "
           f"connections: {small_navigation:.2f} s and {small_load:.2f} s")
+    print(f"fleet inspect: one connection shown {inspect:.2f} s after its alert's link was clicked (with 20 "
+          f"connections: {small_inspect:.2f} s)")
 
 
 def main() -> None:
@@ -277,16 +297,18 @@ def main() -> None:
             ws.db.execute("UPDATE connections SET jwt_enc = NULL, jwt_expires_at = NULL")
             for label in (f"check_all_w{workers}", f"check_all_cached_jwt_w{workers}"):
                 before = calls()
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 results = ws.check(concurrency=workers)
-                elapsed = time.perf_counter() - started
+                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
                 made = calls() - before
                 ideal = made * args.latency_ms / 1000 / workers
                 valid = sum(r.result.outcome is Outcome.VALID for r in results)
+                cpu_ms = cpu * 1000 / len(results)  # this process only: the sandbox runs in its own
                 figures.update({f"{label}_s": round(elapsed, 2), f"{label}_calls": made,
-                                f"{label}_ideal_s": round(ideal, 2), f"{label}_ratio": round(elapsed / ideal, 3)})
+                                f"{label}_ideal_s": round(ideal, 2), f"{label}_ratio": round(elapsed / ideal, 3),
+                                f"{label}_cpu_ms_per_check": round(cpu_ms, 2)})
                 print(f"{label}: {len(results)} connections ({valid} valid), {made} calls in {elapsed:.2f} s; "
-                      f"ideal {ideal:.2f} s; ratio {elapsed / ideal:.3f}")
+                      f"ideal {ideal:.2f} s; ratio {elapsed / ideal:.3f}; client CPU {cpu_ms:.2f} ms per check")
 
         started = time.perf_counter()
         seed_checks(ws, ids, args.checks)
@@ -320,6 +342,11 @@ def main() -> None:
         print(f"overview page (AppTest): render {page['rerun_s']:.3f} s in a warm process; the cold first run "
               f"took {page['first_run_s']:.3f} s, mostly AppTest's own start-up; {page['rows']} rows; "
               f"peak RSS {page['peak_rss_mb']:.0f} MB")
+
+        startup = startup_cpu_seconds(env)
+        figures["cli_connections_json_cpu_s"] = round(startup, 3)
+        print(f"python -m copernica_core connections --json ({len(ids)} connections): {startup:.2f} s of CPU "
+              "(best of 5)")
 
         first_page = first_page_seconds(env)
         figures["first_page_s"] = round(first_page, 2)

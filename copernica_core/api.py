@@ -282,8 +282,9 @@ class _Session(requests.Session):
             pool = adapter.get_connection_with_tls_context(probe, environment["verify"], cert=environment["cert"])
             adapter.cert_verify(pool, url, environment["verify"], environment["cert"])
             self._pools[parts[:2]] = pool
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")  # origin-form, as requests sends
         if params:
-            url += ("&" if parts.query else "?") + urlencode(params)
+            target += ("&" if parts.query else "?") + urlencode(params)
         body = urlencode(data) if data is not None else None
         sent = {**self.headers, **(headers or {})}
         if body is not None:
@@ -293,7 +294,7 @@ class _Session(requests.Session):
         deadline = _current.deadline = _Deadline(timeout)
         try:
             try:
-                response = pool.urlopen(method, url, body=body, headers=sent, redirect=False, assert_same_host=False,
+                response = pool.urlopen(method, target, body=body, headers=sent, redirect=False, assert_same_host=False,
                                         preload_content=False, decode_content=False, retries=_NO_RETRIES,
                                         timeout=Timeout(connect=timeout, read=timeout))
                 chunks, size = [], 0

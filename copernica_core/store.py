@@ -288,71 +288,76 @@ def delete_connection(db: sqlite_utils.Database, connection_id: int) -> None:
 
 # -- checks ---------------------------------------------------------------------------------
 
+Finished = tuple[int, Verdict, "CachedJwt | None", datetime, bool]  # id, verdict, new JWT, when, drop the JWT
+
+
 def record_check(
     db: sqlite_utils.Database, vault: Vault, connection_id: int, result: Verdict, *,
     new_jwt: CachedJwt | None, now: datetime, drop_jwt: bool = False,
 ) -> Outcome:
-    """One check row plus the connection's current status, which it returns; the cached JWT is
-    replaced by `new_jwt`, or forgotten after a refusal (`drop_jwt`). Call inside a transaction.
+    """One check row plus the connection's current status, which it returns (see
+    `_write_checks`). Call inside a transaction."""
+    before = db.execute("SELECT status FROM connections WHERE id = ?", [connection_id]).fetchone()
+    statuses = {connection_id: before[0]} if before else {}
+    _write_checks(db, vault, [(connection_id, result, new_jwt, now, drop_jwt)], statuses)
+    return Outcome.of(statuses[connection_id]) if before else result.outcome
+
+
+def record_checks(db: sqlite_utils.Database, vault: Vault, results: list[Finished]) -> list[StatusChange]:
+    """Write a batch of finished checks in one transaction, and return each connection's
+    status before and after it; a connection deleted meanwhile is skipped."""
+    if not results:
+        return []
+    with immediate(db):
+        statuses = dict(db.execute(
+            f"SELECT id, status FROM connections WHERE id IN ({','.join('?' * len(results))})",
+            [r[0] for r in results],
+        ).fetchall())
+        return _write_checks(db, vault, [r for r in results if r[0] in statuses], statuses)
+
+
+def _write_checks(db: sqlite_utils.Database, vault: Vault, results: list[Finished], statuses: dict[int, str]
+                  ) -> list[StatusChange]:
+    """Check rows plus each connection's current status (`statuses`, by id, is read and kept up
+    to date), a statement per kind of write for the whole batch. The cached JWT is replaced by
+    a new one, or forgotten after a refusal.
 
     A token-level verdict (invalid token, account changed) stays the connection's status until
     a check gets an answer about the token: a check that Copernica did not answer (down, rate
     limited, an odd answer) is recorded as such in the history, but an outage must not wipe the
     list of what a person has to fix."""
-    seen = result.account.id if result.account else None
-    when = iso(now)
-    db.execute(
-        "INSERT INTO checks (connection_id, checked_at, outcome, http_status, latency_ms, "
-        "account_seen, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [connection_id, when, result.outcome.value, result.http_status, result.latency_ms,
-         seen, result.detail or result.message],
-    )
-    if result.calls:
-        db.execute("INSERT INTO usage_days (day, calls) VALUES (?, ?) "
-                   "ON CONFLICT (day) DO UPDATE SET calls = calls + excluded.calls", [when[:10], result.calls])
-    ok = result.outcome is Outcome.VALID
-    before = db.execute("SELECT status FROM connections WHERE id = ?", [connection_id]).fetchone()
-    kept = (before is not None and Outcome.of(before[0]).needs_a_person and not ok
-            and not result.outcome.needs_a_person)
-    status = Outcome.of(before[0]) if kept else result.outcome
-    db.execute(
+    checks, updates, jwts, changes = [], [], [], []
+    calls: dict[str, int] = {}
+    for connection_id, result, new_jwt, now, drop_jwt in results:
+        when = iso(now)
+        checks.append((connection_id, when, result.outcome.value, result.http_status, result.latency_ms,
+                       result.account.id if result.account else None, result.detail or result.message))
+        if result.calls:
+            calls[when[:10]] = calls.get(when[:10], 0) + result.calls
+        ok = result.outcome is Outcome.VALID
+        before = Outcome.of(statuses[connection_id]) if connection_id in statuses else None
+        kept = before is not None and before.needs_a_person and not ok and not result.outcome.needs_a_person
+        status = before if kept else result.outcome
+        if before is not None:
+            statuses[connection_id] = status.value
+            changes.append(StatusChange(connection_id, before, status))
+        updates.append((status.value, kept, result.message, when, result.http_status, result.latency_ms, ok, when,
+                        result.outcome is Outcome.UNAVAILABLE, when, connection_id))
+        if new_jwt is not None:
+            jwts.append((vault.encrypt(new_jwt.jwt), iso(new_jwt.expires_at), connection_id))
+        elif drop_jwt or result.outcome is Outcome.INVALID_TOKEN:
+            jwts.append((None, None, connection_id))
+    conn = db.conn
+    conn.executemany("INSERT INTO checks (connection_id, checked_at, outcome, http_status, latency_ms, account_seen, "
+                     "detail) VALUES (?, ?, ?, ?, ?, ?, ?)", checks)
+    conn.executemany("INSERT INTO usage_days (day, calls) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET "
+                     "calls = calls + excluded.calls", list(calls.items()))
+    conn.executemany(
         "UPDATE connections SET status = ?, status_message = CASE WHEN ? THEN status_message ELSE ? END, "
         "last_checked_at = ?, last_http_status = ?, last_latency_ms = ?, "
         "last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END, "
-        "unanswered_since = CASE WHEN ? THEN coalesce(unanswered_since, ?) END WHERE id = ?",
-        [status.value, kept, result.message, when, result.http_status, result.latency_ms, ok, when,
-         result.outcome is Outcome.UNAVAILABLE, when, connection_id],
-    )
-    if new_jwt is not None:
-        db.execute(
-            "UPDATE connections SET jwt_enc = ?, jwt_expires_at = ? WHERE id = ?",
-            [vault.encrypt(new_jwt.jwt), iso(new_jwt.expires_at), connection_id],
-        )
-    elif drop_jwt or result.outcome is Outcome.INVALID_TOKEN:
-        db.execute("UPDATE connections SET jwt_enc = NULL, jwt_expires_at = NULL WHERE id = ?",
-                   [connection_id])
-    return status
-
-
-def record_checks(
-    db: sqlite_utils.Database, vault: Vault,
-    results: list[tuple[int, Verdict, CachedJwt | None, datetime, bool]],
-) -> list[StatusChange]:
-    """Write a batch of finished checks in one transaction, and return each connection's
-    status before and after it; a connection deleted meanwhile is skipped."""
-    if not results:
-        return []
-    changes = []
-    with immediate(db):
-        status = dict(db.execute(
-            f"SELECT id, status FROM connections WHERE id IN ({','.join('?' * len(results))})",
-            [r[0] for r in results],
-        ).fetchall())
-        for connection_id, result, new_jwt, when, drop_jwt in results:
-            if connection_id in status:
-                after = record_check(db, vault, connection_id, result, new_jwt=new_jwt, now=when, drop_jwt=drop_jwt)
-                changes.append(StatusChange(connection_id, Outcome.of(status[connection_id]), after))
-                status[connection_id] = after.value
+        "unanswered_since = CASE WHEN ? THEN coalesce(unanswered_since, ?) END WHERE id = ?", updates)
+    conn.executemany("UPDATE connections SET jwt_enc = ?, jwt_expires_at = ? WHERE id = ?", jwts)
     return changes
 
 

@@ -144,7 +144,7 @@ def test_a_database_that_cannot_be_written_exits_2_with_a_message(cli_env, contr
         def full(*args, **kwargs):
             raise sqlite3.OperationalError("database or disk is full")
 
-        monkeypatch.setattr(store, "record_check", full)
+        monkeypatch.setattr(store, "_write_checks", full)  # every write of a check goes through it
     [more] = control.tokens("102")
     argv = ["check"] if command == "check" else [
         "import-tokens", write_csv(tmp_path / "t.csv", f"label,token\nB,{more}\n")]

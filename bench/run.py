@@ -5,9 +5,11 @@ is one JSON object.
 
 It seeds a temporary database, runs the sandbox (a separate process) with the given
 latency per call, and measures: check-all against the ideal (calls × latency ÷ workers) and
-a serial baseline; the Overview query and the Overview page (AppTest, in a process of its
-own, with its peak memory); one connection's history queries; and the time from
-`streamlit run` to the first page served. Figures, not assertions: compare ratios.
+a serial baseline, with the client's CPU per check (the cached-JWT run best of three); the
+start-up CPU of the command line; the Overview query and the Overview page (AppTest, in a
+process of its own, with its peak memory); one connection's history queries; the time from
+`streamlit run` to the first page served; and a large agency's Overview and Inspect in
+Chromium. Figures, not assertions: compare ratios.
 """
 
 from __future__ import annotations
@@ -295,12 +297,16 @@ def main() -> None:
 
         for workers in args.workers:
             ws.db.execute("UPDATE connections SET jwt_enc = NULL, jwt_expires_at = NULL")
-            for label in (f"check_all_w{workers}", f"check_all_cached_jwt_w{workers}"):
-                before = calls()
-                started, cpu_started = time.perf_counter(), time.process_time()
-                results = ws.check(concurrency=workers)
-                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-                made = calls() - before
+            for label, runs in ((f"check_all_w{workers}", 1), (f"check_all_cached_jwt_w{workers}", 3)):
+                measured = []  # (wall, CPU, calls, results): the cached run is the usual one, best of three
+                for _ in range(runs):
+                    before = calls()
+                    started, cpu_started = time.perf_counter(), time.process_time()
+                    results = ws.check(concurrency=workers)
+                    measured.append((time.perf_counter() - started, time.process_time() - cpu_started,
+                                     calls() - before, results))
+                elapsed, _, made, results = min(measured, key=lambda m: m[0])
+                cpu = min(m[1] for m in measured)
                 ideal = made * args.latency_ms / 1000 / workers
                 valid = sum(r.result.outcome is Outcome.VALID for r in results)
                 cpu_ms = cpu * 1000 / len(results)  # this process only: the sandbox runs in its own

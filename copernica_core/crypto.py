@@ -58,7 +58,14 @@ class Vault:
             ) from None
 
     def encrypt(self, secret: Secret) -> str:
-        return self._fernet.encrypt(secret.reveal().encode()).decode()
+        ciphertext = self._fernet.encrypt(secret.reveal().encode()).decode()
+        self._remember(ciphertext, secret.reveal())  # a JWT stored in one check-all is read in the next
+        return ciphertext
+
+    def _remember(self, ciphertext: str, plain: str) -> None:
+        if len(self._opened) >= _OPENED_MAX:
+            self._opened.clear()
+        self._opened[ciphertext] = plain
 
     def decrypt(self, ciphertext: str) -> Secret:
         plain = self._opened.get(ciphertext)
@@ -71,9 +78,7 @@ class Vault:
                 "A stored secret cannot be decrypted with the database's key: that row was "
                 "altered or damaged. Nothing was changed."
             ) from None
-        if len(self._opened) >= _OPENED_MAX:
-            self._opened.clear()
-        self._opened[ciphertext] = plain
+        self._remember(ciphertext, plain)
         return Secret(plain)
 
     def can_decrypt(self, ciphertext: str) -> bool:

@@ -595,6 +595,9 @@ def test_the_authorize_page_makes_lists_and_withdraws_client_links(page_env, mon
     assert "#1 · Camping Het Bos · a new connection" in "\n".join(t.value for t in at.text)
     next(b for b in at.button if b.label == "Withdraw").click().run()
     assert make_workspace(page_env).invitations() == []
+    [closed] = [d.value for d in at.dataframe]  # the withdrawn link is still listed, as such
+    assert closed["State"][0].startswith("withdrawn ") and closed["Client"][0] == "Camping Het Bos"
+    assert not [b for b in at.button if b.label == "Withdraw"]
     assert [e.action for e in make_workspace(page_env).events(limit=2)] == ["connect link revoked",
                                                                             "connect link made"]
 

@@ -334,15 +334,17 @@ def report_downloads(ws: Workspace, clients: list[str]) -> None:
             workspace.close()
 
     name = f"copernica-status-{(client or 'all').replace(' ', '-').lower()}"
-    st.caption(f"Status report written for {text(client or '(no client)')}, in its words" if client is not None else
-               "Status report of every connection" + (" (pick one client for a report written for it)"
-                                                        if len(clients) > 1 else ""))
     left, right, _ = st.columns([1, 1, 1])
     left.download_button("Report (CSV)", lambda: made(report_module.as_csv),
                          file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", width="stretch",
                          on_click="ignore")  # no rerun: the page stays as it is while the file comes
     right.download_button("Report (printable)", lambda: made(report_module.as_html), file_name=f"{name}.html",
                           mime="text/html", icon=":material/print:", width="stretch", on_click="ignore")
+    # Below the buttons: a page's parts arrive in order, so once this says which client, the
+    # buttons hold that client's report (a click on a button of the run before fails).
+    st.caption(f"Status report written for {text(client or '(no client)')}, in its words" if client is not None else
+               "Status report of every connection" + (" (pick one client for a report written for it)"
+                                                        if len(clients) > 1 else ""))
 
 
 def status_badge(status: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import heapq
 import http.client
 import itertools
@@ -250,6 +251,7 @@ class _Session(requests.Session):
         super().__init__()
         self._environment: dict[tuple, dict] = {}
         self._pools: dict[tuple[str, str], HTTPConnectionPool] = {}  # by scheme and host, for `direct`
+        self._base_headers: dict[str, str] | None = None
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):
         if proxies or not self.trust_env:
@@ -286,7 +288,9 @@ class _Session(requests.Session):
         if params:
             target += ("&" if parts.query else "?") + urlencode(params)
         body = urlencode(data) if data is not None else None
-        sent = {**self.headers, **(headers or {})}
+        if self._base_headers is None:  # the session's own (prepare_session sets them before any call)
+            self._base_headers = dict(self.headers)
+        sent = {**self._base_headers, **headers} if headers else dict(self._base_headers)
         if body is not None:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
             sent["Content-Length"] = str(len(body.encode()))
@@ -296,7 +300,7 @@ class _Session(requests.Session):
             try:
                 response = pool.urlopen(method, target, body=body, headers=sent, redirect=False, assert_same_host=False,
                                         preload_content=False, decode_content=False, retries=_NO_RETRIES,
-                                        timeout=Timeout(connect=timeout, read=timeout))
+                                        timeout=_timeout(timeout))
                 chunks, size = [], 0
                 try:
                     for chunk in response.stream(65536, decode_content=True):
@@ -327,6 +331,11 @@ class _Session(requests.Session):
             latency_ms=(time.perf_counter() - started) * 1000,
             retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
             truncated=size > MAX_BODY_BYTES, location=response.headers.get("Location", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _timeout(seconds: float) -> Timeout:
+    return Timeout(connect=seconds, read=seconds)
 
 
 _HTTPADAPTER_SEND = HTTPAdapter.send

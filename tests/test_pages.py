@@ -564,15 +564,22 @@ def test_the_alerts_page_tells_a_viewer_where_alerts_go_by_name_and_whom_to_ask(
     assert "ask an admin of this dashboard (ann@agency.example) to add you" in shown
 
 
-def test_inspect_makes_a_reconnect_link_for_a_broken_authorized_connection(page_env, monkeypatch):
+def broken_authorized_connection(env, monkeypatch) -> tuple[int, int]:
+    """An application and a connection of it whose token was refused, with links possible:
+    (application id, connection id)."""
     from copernica_core import Outcome
 
     monkeypatch.setenv("COPERNICA_PUBLIC_URL", "https://connections.example.com")
-    app_id = add_application(page_env)
-    ws = make_workspace(page_env)
+    app_id = add_application(env)
+    ws = make_workspace(env)
     cid = factories.seed_connection(ws, "101", "Acme Retail", label="Acme", status=Outcome.INVALID_TOKEN,
                                     application_id=app_id)
     ws.close()
+    return app_id, cid
+
+
+def test_inspect_makes_a_reconnect_link_for_a_broken_authorized_connection(page_env, monkeypatch):
+    _, cid = broken_authorized_connection(page_env, monkeypatch)
     at = app("inspect")
     at.query_params["connection"] = str(cid)
     at.run()
@@ -605,14 +612,11 @@ def test_the_authorize_page_makes_lists_and_withdraws_client_links(page_env, mon
 def test_the_overview_makes_links_from_an_alert_card_and_keeps_a_picked_clients_contact(page_env, monkeypatch):
     from datetime import timedelta
 
-    from copernica_core import Outcome, invitations
+    from copernica_core import invitations
     from copernica_core.db import utcnow
 
-    monkeypatch.setenv("COPERNICA_PUBLIC_URL", "https://connections.example.com")
-    app_id = add_application(page_env)
+    app_id, cid = broken_authorized_connection(page_env, monkeypatch)
     ws = make_workspace(page_env)
-    cid = factories.seed_connection(ws, "101", "Acme Retail", label="Acme", status=Outcome.INVALID_TOKEN,
-                                    application_id=app_id)
     ws.set_client([cid], "Acme BV")
     invitations.make(ws.db, application_id=app_id, client="Acme BV", connection_id=cid, made_by="watcher",
                      now=utcnow(), expires=timedelta(days=7), sent_to="anna@acme.example")

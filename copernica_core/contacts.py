@@ -93,10 +93,13 @@ def remove(db: sqlite_utils.Database, client: str) -> bool:
     return db.execute("DELETE FROM client_contacts WHERE client = ?", [client]).rowcount > 0
 
 
-def listed(db: sqlite_utils.Database, vault: Keyring, *, mail_url: str) -> dict[str, Contact]:
-    """Every client's contact, with the target that reaches it (None when it cannot)."""
+def listed(db: sqlite_utils.Database, vault: Keyring, *, mail_url: str, client: str | None = None
+           ) -> dict[str, Contact]:
+    """Every client's contact (or only `client`'s), with the target that reaches it (None
+    when it cannot)."""
     contacts = {}
-    for row in db.query("SELECT * FROM client_contacts ORDER BY client"):
+    where, params = (" WHERE client = ?", [client]) if client is not None else ("", [])
+    for row in db.query("SELECT * FROM client_contacts" + where + " ORDER BY client", params):
         target, problem = None, ""
         try:
             contact = vault.decrypt(row["contact_enc"]).reveal()

@@ -388,10 +388,10 @@ class Workspace:
         self.actor.ensure(Action.READ)
         return store.clients(self.db)
 
-    def client_contacts(self) -> dict[str, contacts.Contact]:
-        """Each client's contact (shown without keys), by client."""
+    def client_contacts(self, client: str | None = None) -> dict[str, contacts.Contact]:
+        """Each client's contact (shown without keys), by client; only `client`'s when given."""
         self.actor.ensure(Action.READ)
-        return contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal())
+        return contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal(), client=client)
 
     def set_client_contact(self, client: str, contact: str | None, *, reconnect_links: bool
                            ) -> contacts.Contact | None:
@@ -422,7 +422,7 @@ class Workspace:
                           who=self.actor.who, now=self.clock())
             self._event("client contact set", detail=f"{client}: {contacts.shown(contact)}"
                         + (", reconnect links on" if reconnect_links else ", reconnect links off"))
-        return self.client_contacts()[client]
+        return self.client_contacts(client)[client]
 
     def reconnect_links_sent(self) -> dict[int, invitations.Invitation]:
         """The latest reconnect link sent to a client's contact, by connection."""
@@ -677,7 +677,7 @@ class Workspace:
         now = self.clock()
         links = {}
         if client is not None and self.may(Action.MANAGE) and self.settings.public_url:
-            contact = self.client_contacts().get(client)
+            contact = self.client_contacts(client).get(client)
             if contact is not None and contact.reconnect_links:
                 links = {c.id: self.invite(connection_id=c.id)[0] for c in connections
                          if c.outcome is Outcome.INVALID_TOKEN and c.application_id is not None}

@@ -92,7 +92,7 @@ def client_panel(ws: Workspace, client: str) -> None:
         if (made := st.session_state.get("made_client_link")) and made[1] == client:
             st.code(made[0], language=None)
             st.caption("Shown only here and now: send it to whoever can log in to the client's Copernica account.")
-        current = ws.client_contacts().get(client)
+        current = ws.client_contacts(client).get(client)
         with st.form("client_contact", border=False):
             st.text_input("Contact", placeholder=current.shown if current else "anna@camping.example or an Apprise "
                           "URL (slack://…, json://…)", max_chars=2000, key="client_contact_value",

@@ -253,7 +253,8 @@ def test_a_client_connects_its_own_account_from_a_link_without_signing_in(browse
 
     renew = json.loads(cli_process(signed.env, "invite", "--connection", str(conn.id), "--json").stdout)
     visit.goto(renew["url"])
-    expect(visit.get_by_text("Harbor Media asks renew its read access", exact=False)).to_be_visible()
+    expect(visit.get_by_text("Harbor Media asks you to renew its read access to your Copernica account Northwind "
+                             "Travel (id 103) for Camping Het Bos.")).to_be_visible()
     visit.get_by_role("button", name="Continue to Copernica").click()
     visit.get_by_label("Acme Retail").check()
     visit.get_by_role("button", name="Give access").click()
@@ -268,3 +269,45 @@ def test_a_client_connects_its_own_account_from_a_link_without_signing_in(browse
     actions = [(e.actor, e.action) for e in ws.events()]
     assert ("client via link #1", "connected through a link") in actions
     assert any(action == "connect link made" and who.startswith("cli") for who, action in actions)
+
+
+def test_a_client_whose_token_stopped_working_reconnects_from_the_link_it_was_sent(browser, signed):
+    """The client opted in to reconnect links: when its token is revoked, the alert rules send
+    its contact (a real webhook receiver) a plain message with a fresh link; the client opens
+    it in a browser that never signed in, gives access again, and its connection works again
+    in place."""
+    import re
+
+    from ..helpers import use_link
+    from ..receivers import Webhook
+
+    ws = make_workspace(signed.env)
+    ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    first = use_link(signed.env, ws.invite(client="Camping Het Bos")[0], account="102")
+    hook = Webhook()
+    try:
+        ws.set_client_contact("Camping Het Bos", hook.url("camping-0123456789abcdef"), reconnect_links=True)
+        signed.control("revoke", account_id="102")
+        ws.check_now()
+        assert ws.apply_alert_rules().reconnect_links == 1
+        [message] = hook.messages
+    finally:
+        hook.stop()
+    assert message["title"] == "Harbor Media: the access you gave to your Copernica account has stopped working"
+    url = re.search(rf"{re.escape(signed.url)}/\?invite=\S+", message["message"]).group(0)
+
+    client = browser.new_context(viewport={"width": 1280, "height": 900})  # the client: never signed in
+    visit = client.new_page()
+    visit.goto(url)
+    expect(visit.get_by_text("Harbor Media asks you to renew its read access to your Copernica account Bloom "
+                             "Florists (id 102) for Camping Het Bos.")).to_be_visible()
+    visit.get_by_role("button", name="Continue to Copernica").click()
+    visit.get_by_label("Bloom Florists").check()
+    visit.get_by_role("button", name="Give access").click()
+    expect(alert(visit, "is connected")).to_be_visible()
+    expect(visit.get_by_role("link", name="Overview")).to_have_count(0)
+    shoot(visit, "reconnect-link-used")
+    client.close()
+    again = ws.connection(first.connection_id)
+    assert (again.status, again.client, len(ws.connections())) == ("valid", "Camping Het Bos", 1)
+    assert ws.reconnect_links_sent()[again.id].used_at is not None

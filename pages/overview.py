@@ -95,11 +95,11 @@ def client_panel(ws: Workspace, client: str) -> None:
         current = ws.client_contacts(client).get(client)
         with st.form("client_contact", border=False):
             st.text_input("Contact", placeholder=current.shown if current else "anna@camping.example or an Apprise "
-                          "URL (slack://…, json://…)", max_chars=2000, key="client_contact_value",
+                          "URL (slack://…, json://…)", max_chars=2000, key=f"client_contact_value_{client}",
                           help="An e-mail address (sent through COPERNICA_MAIL_URL) or any Apprise URL. "
                                "Leave it empty to keep the current one.")
             st.checkbox("Send this contact a fresh reconnect link when one of its tokens stops working",
-                        value=current.reconnect_links if current else False, key="client_contact_links",
+                        value=current.reconnect_links if current else False, key=f"client_contact_links_{client}",
                         help="Only for a token Copernica refuses (revoked, replaced): never for outages.")
             save, remove = st.columns(2)
             save.form_submit_button("Save contact", width="stretch", on_click=save_contact, args=(client, False))
@@ -115,14 +115,15 @@ def client_panel(ws: Workspace, client: str) -> None:
 
 def save_contact(client: str, remove: bool) -> None:
     """The contact form, before the run that shows it again (which then reads what was saved)."""
-    typed = st.session_state.get("client_contact_value", "").strip()
+    # The form's keys name the client: the form of another client starts afresh.
+    typed = st.session_state.get(f"client_contact_value_{client}", "").strip()
     try:
         ui.workspace().set_client_contact(client, "" if remove else typed or None,
-                                          reconnect_links=st.session_state.get("client_contact_links", False))
+                                          reconnect_links=st.session_state.get(f"client_contact_links_{client}", False))
     except BadInput as refused:
         st.session_state["client_contact_refused"] = refused.message
     else:
-        st.session_state["client_contact_value"] = ""
+        st.session_state[f"client_contact_value_{client}"] = ""
 
 
 def fleet_view(ws: Workspace) -> None:

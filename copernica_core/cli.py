@@ -405,6 +405,36 @@ def cmd_invitations(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_contacts(ws: Workspace, args: argparse.Namespace) -> int:
+    """Clients' contacts: listed, or one client's set (`--to`, `--reconnect-links`) or removed."""
+    if args.client is None:
+        if args.to is not None or args.reconnect_links is not None or args.remove:
+            raise UsageError("name the client: --client NAME")
+        records = [{"client": c.client, "contact": c.shown, "reconnect_links": c.reconnect_links,
+                    "problem": c.problem or None} for c in ws.client_contacts().values()]
+        if args.json:
+            print_json(records)
+        elif records:
+            print_table(records, ["client", "contact", "reconnect_links", "problem"], sys.stdout)
+        else:
+            print("No client has a contact yet.")
+        return EXIT_OK
+    if args.remove:
+        ws.set_client_contact(args.client, "", reconnect_links=False)
+        print(for_terminal(f"{args.client} has no contact now."))
+        return EXIT_OK
+    contact = ws.client_contacts(args.client).get(args.client)
+    if args.to is not None or args.reconnect_links is not None:  # else: only show it
+        links = args.reconnect_links == "on" if args.reconnect_links else bool(contact and contact.reconnect_links)
+        contact = ws.set_client_contact(args.client, args.to, reconnect_links=links)
+    if contact is None:
+        print(for_terminal(f"{args.client} has no contact."))
+        return EXIT_OK
+    print(for_terminal(f"{args.client}: {contact.shown}, reconnect links {'on' if contact.reconnect_links else 'off'}"
+                       + (f" (cannot be reached: {contact.problem})" if contact.problem else "")))
+    return EXIT_OK
+
+
 def cmd_events(ws: Workspace, args: argparse.Namespace) -> int:
     if args.connection is not None and ws.unknown_connection_ids([args.connection]):
         raise UsageError(f"no connection with id {args.connection}")
@@ -523,6 +553,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--revoke", type=connection_id, metavar="ID")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("contacts", help="clients' contacts (for reconnect links): list, or set one with --client")
+    p.add_argument("--client", metavar="NAME", help="the client whose contact to set or remove")
+    p.add_argument("--to", metavar="CONTACT", help="an e-mail address (through COPERNICA_MAIL_URL) or an Apprise URL")
+    p.add_argument("--reconnect-links", choices=("on", "off"),
+                   help="send the contact a fresh reconnect link when one of its tokens stops working")
+    p.add_argument("--remove", action="store_true", help="forget the client's contact")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("health", help="for monitors: exit 0 when the database, key and watcher are fine, else 1")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", action="store_true", help="print nothing when healthy (for cron)")
@@ -543,7 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"check": cmd_check, "connections": cmd_connections, "history": cmd_history,
             "import-tokens": cmd_import_tokens, "export": cmd_export, "prune": cmd_prune,
             "rotate-key": cmd_rotate_key, "watch": cmd_watch, "events": cmd_events, "report": cmd_report,
-            "backup": cmd_backup, "invite": cmd_invite, "invitations": cmd_invitations}
+            "backup": cmd_backup, "invite": cmd_invite, "invitations": cmd_invitations, "contacts": cmd_contacts}
 ADDS_DATA = {"import-tokens"}  # the only commands that may create a database that does not exist
 
 

@@ -4,6 +4,7 @@ and other trouble never go to clients; the link is never kept in clear."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -140,3 +141,26 @@ def test_a_clients_report_speaks_to_it_with_a_working_reconnect_link_when_its_li
     assert f'<a href="{first.link}">' in page and "<th>Client</th>" not in page and "period " in page
     assert "reconnect_link" in as_csv(report).splitlines()[0]
     assert use(env, first.link, account="102").replaced  # the link in the report works
+
+
+def test_contacts_from_the_command_line(cli_env, capsys, monkeypatch):
+    from .helpers import run
+
+    monkeypatch.setenv("COPERNICA_PUBLIC_URL", "https://connections.example.com")
+    assert run(capsys, "contacts")[1] == "No client has a contact yet.\n"
+    code, out, _ = run(capsys, "contacts", "--client", CLIENT, "--to", "json://hooks.example.com/key-0123456789abcdef",
+                       "--reconnect-links", "on")
+    assert code == 0 and out == f"{CLIENT}: json://hooks.example.com/…, reconnect links on\n"
+    assert run(capsys, "contacts", "--client", CLIENT, "--reconnect-links", "off")[0] == 0  # the contact is kept
+    shown = run(capsys, "contacts", "--client", CLIENT)[1]  # only --client: shown, not changed
+    assert shown == f"{CLIENT}: json://hooks.example.com/…, reconnect links off\n"
+    code, out, _ = run(capsys, "contacts", "--json")
+    assert json.loads(out) == [{"client": CLIENT, "contact": "json://hooks.example.com/…", "reconnect_links": False,
+                                "problem": None}] and "key-0123" not in out
+    code, _, err = run(capsys, "contacts", "--client", CLIENT, "--to", "anna@camping.example")
+    assert code == 2 and "COPERNICA_MAIL_URL" in err  # refused: what was there stays
+    assert json.loads(run(capsys, "contacts", "--json")[1])[0]["contact"] == "json://hooks.example.com/…"
+    assert run(capsys, "contacts", "--to", "x@example.com")[0] == 2  # no client named
+    assert run(capsys, "contacts", "--client", CLIENT, "--remove")[1] == f"{CLIENT} has no contact now.\n"
+    assert run(capsys, "contacts", "--client", CLIENT)[1] == f"{CLIENT} has no contact.\n"
+    assert run(capsys, "contacts")[1] == "No client has a contact yet.\n"

@@ -206,6 +206,17 @@ def test_without_sign_in_another_host_name_is_refused_unless_allowed(browser, tm
             remote.close()
 
 
+def renew_from_link(visit, url: str, *, renews: str, choose: str) -> None:
+    """A client opens a reconnect link of Camping Het Bos, which names the account it renews,
+    and gives access at the sandbox's consent page with the account `choose`."""
+    visit.goto(url)
+    expect(visit.get_by_text(f"Harbor Media asks you to renew its read access to your Copernica account {renews} "
+                             "for Camping Het Bos.")).to_be_visible()
+    visit.get_by_role("button", name="Continue to Copernica").click()
+    visit.get_by_label(choose).check()
+    visit.get_by_role("button", name="Give access").click()
+
+
 def test_a_client_connects_its_own_account_from_a_link_without_signing_in(browser, page, signed):
     """The admin makes a link with `invite`; a browser that never signed in opens it, consents
     at Copernica and is connected, seeing nothing else; a second use, an expired link and a
@@ -252,12 +263,7 @@ def test_a_client_connects_its_own_account_from_a_link_without_signing_in(browse
     expect(visit.get_by_text(re.compile("This link has expired"))).to_be_visible()
 
     renew = json.loads(cli_process(signed.env, "invite", "--connection", str(conn.id), "--json").stdout)
-    visit.goto(renew["url"])
-    expect(visit.get_by_text("Harbor Media asks you to renew its read access to your Copernica account Northwind "
-                             "Travel (id 103) for Camping Het Bos.")).to_be_visible()
-    visit.get_by_role("button", name="Continue to Copernica").click()
-    visit.get_by_label("Acme Retail").check()
-    visit.get_by_role("button", name="Give access").click()
+    renew_from_link(visit, renew["url"], renews="Northwind Travel (id 103)", choose="Acme Retail")
     expect(alert(visit, "You authorized a different account")).to_be_visible()
     assert ws.connection(conn.id).account.id == "103" and len(ws.connections()) == 1
     client.close()
@@ -298,12 +304,7 @@ def test_a_client_whose_token_stopped_working_reconnects_from_the_link_it_was_se
 
     client = browser.new_context(viewport={"width": 1280, "height": 900})  # the client: never signed in
     visit = client.new_page()
-    visit.goto(url)
-    expect(visit.get_by_text("Harbor Media asks you to renew its read access to your Copernica account Bloom "
-                             "Florists (id 102) for Camping Het Bos.")).to_be_visible()
-    visit.get_by_role("button", name="Continue to Copernica").click()
-    visit.get_by_label("Bloom Florists").check()
-    visit.get_by_role("button", name="Give access").click()
+    renew_from_link(visit, url, renews="Bloom Florists (id 102)", choose="Bloom Florists")
     expect(alert(visit, "is connected")).to_be_visible()
     expect(visit.get_by_role("link", name="Overview")).to_have_count(0)
     shoot(visit, "reconnect-link-used")

@@ -7,6 +7,7 @@ import html
 import json
 import logging
 import re
+import secrets
 import threading
 import traceback
 from collections.abc import Callable
@@ -279,11 +280,12 @@ def link_sent_note(link: invitations.Invitation) -> None:
 
 
 def reconnect_link_button(ws: Workspace, conn: Connection, *, key: str, type: str = "secondary") -> None:
-    """ "Make a link for the client": a reconnect link for this connection, shown here and now
-    (only its hash is kept), and kept on screen through timed reruns."""
+    """ "Make a link for the client": the link that renews this connection (its one open link,
+    shown again while it is open), kept on screen through timed reruns."""
     if st.button("Make a link for the client", icon=":material/share:", key=key, type=type,
                  help="For when someone else can log in to this Copernica account: they open the link, "
-                      "without an account here, and give access again. It works once, for 7 days."):
+                      "without an account here, and give access again. It works once, for 7 days; while it is "
+                      "open, this shows the same link again."):
         try:
             st.session_state["made_link"] = (conn.id, ws.invite(connection_id=conn.id)[0])
         except BadInput as refused:
@@ -291,7 +293,7 @@ def reconnect_link_button(ws: Workspace, conn: Connection, *, key: str, type: st
     if (made := st.session_state.get("made_link")) and made[0] == conn.id:
         st.code(made[1], language=None)
         st.caption(text(f"Send this to whoever can log in to Copernica account {conn.account.name or ''} "
-                        f"({conn.account.id}). It is shown only here and now; it works once, for 7 days."))
+                        f"({conn.account.id}). It works once; it is withdrawn when the connection works again."))
 
 
 def connections_table(shown: list[Connection]) -> pd.DataFrame:
@@ -495,11 +497,28 @@ def connected_again(conn: Connection) -> AuthorizationResult:
                                connection_id=conn.id, account=conn.account)
 
 
-def go_to(url: str, *, name: str) -> None:
+LINK_BROWSER_COOKIE = "copernica_link_browser"
+
+
+def link_browser(*, new: bool = False) -> str:
+    """The random value that ties an authorization through a connect link to this browser: the
+    one its cookie holds; with `new`, a fresh one when it holds none (`go_to` stores it)."""
+    kept = st.context.cookies.get(LINK_BROWSER_COOKIE) or ""
+    if kept or not new:
+        return kept
+    return st.session_state.setdefault("link_browser", secrets.token_urlsafe(32))
+
+
+def go_to(url: str, *, name: str, link_browser: str = "") -> None:
     """Send this browser tab to `url` (an address this dashboard built), with a link in case
-    the browser does not follow."""
+    the browser does not follow; first keeping `link_browser` in this browser's cookie (an
+    hour, sent back on Copernica's redirect: SameSite=Lax lets a top-level navigation carry it)."""
     target = json.dumps(url).replace("</", "<\\/")
-    st.html(f"<script>window.location.assign({target});</script>", unsafe_allow_javascript=True)
+    keep = ""
+    if link_browser:
+        cookie = json.dumps(f"{LINK_BROWSER_COOKIE}={link_browser}; Path=/; Max-Age=3600; SameSite=Lax")
+        keep = f"document.cookie = {cookie} + (location.protocol === 'https:' ? '; Secure' : '');"
+    st.html(f"<script>{keep}window.location.assign({target});</script>", unsafe_allow_javascript=True)
     st.markdown(f'Opening {text(name)}… <a href="{html.escape(url, quote=True)}" target="_self">Continue to '
                 f"{text(name)}</a> if nothing happens.", unsafe_allow_html=True)
 

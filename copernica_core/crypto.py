@@ -32,7 +32,7 @@ _OPENED_MAX = 20_000  # as many as `secret` keeps for scrubbing
 # Every (table, column) that holds a ciphertext.
 SECRET_COLUMNS = (("applications", "client_secret_enc"), ("connections", "token_enc"), ("connections", "jwt_enc"),
                    ("notify_targets", "url_enc"), ("client_contacts", "contact_enc"),
-                   ("notifications", "link_enc"))
+                   ("notifications", "link_enc"), ("hash_keys", "key_enc"), ("invitations", "secret_enc"))
 
 
 def key_id(key: Secret) -> str:

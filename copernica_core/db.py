@@ -340,11 +340,26 @@ def _v12_client_contacts(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE notifications ADD COLUMN link_enc BLOB")
 
 
+def _v13_keyed_links(db: sqlite_utils.Database) -> None:
+    """Connect links found by a keyed hash (the key in `hash_keys`, encrypted), their secret
+    kept encrypted (a connection's one open link can be shown and sent again), why one was
+    withdrawn and when a refused view was last recorded; and the browser an authorization
+    through a link was started in (docs/architecture.md, "Connect links"). Links made before
+    have a plain hash, which anyone able to write a row could make: they are withdrawn."""
+    db.execute("CREATE TABLE hash_keys (id INTEGER PRIMARY KEY, purpose TEXT NOT NULL UNIQUE, key_enc TEXT NOT NULL)")
+    for column in ("secret_enc", "withdrawn_why", "refusal_told_at"):
+        db.execute(f"ALTER TABLE invitations ADD COLUMN {column} TEXT")
+    db.execute("ALTER TABLE pending_authorizations ADD COLUMN browser_hash TEXT")
+    now = "strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')"  # the format of `iso`
+    db.execute(f"UPDATE invitations SET revoked_at = {now}, withdrawn_why = 'made before links were keyed: make a "
+               f"new one' WHERE used_at IS NULL AND revoked_at IS NULL AND expires_at > {now}")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients, _v7_change_counter,
     _v8_forget_leaky_redactions, _v9_delivery_claims, _v10_message_fields, _v11_invitations,
-    _v12_client_contacts]
+    _v12_client_contacts, _v13_keyed_links]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

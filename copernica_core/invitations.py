@@ -1,29 +1,47 @@
 """Connect links: an admin makes a link; the client opens it without signing in, goes to
 Copernica's consent once, and its account is connected (docs/architecture.md, "Connect
-links"). The link's secret is 32 random bytes, stored only as a hash; a link is single use,
-expires, and can be revoked."""
+links"). The link's secret is 32 random bytes. It is found by a keyed hash (HMAC with a key of
+the database's own, itself stored encrypted), so a row written by someone without the key
+opens nothing; the secret itself is kept encrypted, so that a connection's one open link can
+be shown and sent again. A link is single use, expires, and can be withdrawn."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from .crypto import Vault
 from .db import iso, parse_iso
+from .secret import Secret
 
 SECRET_BYTES = 32
 DEFAULT_EXPIRES = timedelta(days=7)
 LINK_ACTOR = "client via link"  # who a link's use is recorded as (with its number)
+REFUSAL_TOLD_EVERY = timedelta(hours=1)  # a refused link's views are recorded at most this often
+HASH_KEY_PURPOSE = "connect links"
 
 
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(b"copernica-connections invitation\0" + secret.encode()).hexdigest()
+def _hash_key(db: sqlite_utils.Database, vault: Vault, *, create: bool) -> bytes | None:
+    """The database's own key for link hashes (32 random bytes, stored encrypted); made on
+    first use when `create` (inside a write transaction)."""
+    row = db.execute("SELECT key_enc FROM hash_keys WHERE purpose = ?", [HASH_KEY_PURPOSE]).fetchone()
+    if row is not None:
+        return bytes.fromhex(vault.decrypt(row[0]).reveal())
+    if not create:
+        return None
+    key = secrets.token_bytes(32)
+    db.execute("INSERT INTO hash_keys (purpose, key_enc) VALUES (?, ?)",
+               [HASH_KEY_PURPOSE, vault.encrypt(Secret(key.hex()))])
+    return key
+
+
+def secret_hash(key: bytes, secret: str) -> str:
+    return hmac.new(key, b"copernica-connections invitation\0" + secret.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,8 @@ class Invitation:
     used_connection_id: int | None
     revoked_at: str | None
     sent_to: str | None = None  # the client contact it was sent to (a reconnect link sent by the alert rules)
+    withdrawn_why: str | None = None  # why it was withdrawn, when not by a person ("the connection works again")
+    refusal_told_at: str | None = None  # when a refused view of it was last recorded
 
     @property
     def until(self) -> str:
@@ -55,7 +75,7 @@ class Invitation:
         def at(moment: str) -> str:
             return f"{moment[:16].replace('T', ' ')} UTC"
         if self.revoked_at:
-            return f"withdrawn {at(self.revoked_at)}"
+            return f"withdrawn {at(self.revoked_at)}" + (f" ({self.withdrawn_why})" if self.withdrawn_why else "")
         if self.used_at:
             return f"used {at(self.used_at)}" + (f" (#{self.used_connection_id})" if self.used_connection_id else "")
         if parse_iso(self.expires_at) <= now:
@@ -78,17 +98,35 @@ def _invitation(row: dict) -> Invitation:
                          "allow_replace": bool(row["allow_replace"])})
 
 
-def make(db: sqlite_utils.Database, *, application_id: int, client: str, connection_id: int | None,
+def make(db: sqlite_utils.Database, vault: Vault, *, application_id: int, client: str, connection_id: int | None,
          made_by: str, now: datetime, expires: timedelta, allow_replace: bool = False, sent_to: str | None = None
          ) -> tuple[str, Invitation]:
-    """A new link's secret (shown once, never stored) and its row; call inside a transaction."""
+    """A new link's secret (stored only encrypted and as a keyed hash) and its row; call inside
+    a transaction."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
     cursor = db.execute(
-        "INSERT INTO invitations (secret_hash, application_id, client, connection_id, allow_replace, made_by, "
-        "created_at, expires_at, sent_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [secret_hash(secret), application_id, client, connection_id, int(allow_replace), made_by, iso(now),
-         iso(now + expires), sent_to])
+        "INSERT INTO invitations (secret_hash, secret_enc, application_id, client, connection_id, allow_replace, "
+        "made_by, created_at, expires_at, sent_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [secret_hash(_hash_key(db, vault, create=True), secret), vault.encrypt(Secret(secret)), application_id,
+         client, connection_id, int(allow_replace), made_by, iso(now), iso(now + expires), sent_to])
     return secret, get(db, cursor.lastrowid)
+
+
+def secret_of(db: sqlite_utils.Database, vault: Vault, invitation_id: int) -> str | None:
+    """The secret of a link, to show or send it again (None for a link made before secrets were kept)."""
+    row = db.execute("SELECT secret_enc FROM invitations WHERE id = ?", [invitation_id]).fetchone()
+    return vault.decrypt(row[0]).reveal() if row and row[0] else None
+
+
+def open_reconnect_link(db: sqlite_utils.Database, connection_id: int, *, now: datetime) -> Invitation | None:
+    """The open link that renews this connection (there is at most one)."""
+    rows = list(db.query("SELECT * FROM invitations WHERE connection_id = ? AND used_at IS NULL AND revoked_at IS NULL "
+                         "AND expires_at > ? ORDER BY id DESC LIMIT 1", [connection_id, iso(now)]))
+    return _invitation(rows[0]) if rows else None
+
+
+def mark_sent(db: sqlite_utils.Database, invitation_id: int, *, sent_to: str) -> None:
+    db.execute("UPDATE invitations SET sent_to = ? WHERE id = ?", [sent_to, invitation_id])
 
 
 def get(db: sqlite_utils.Database, invitation_id: int) -> Invitation | None:
@@ -96,9 +134,19 @@ def get(db: sqlite_utils.Database, invitation_id: int) -> Invitation | None:
     return _invitation(rows[0]) if rows else None
 
 
-def find(db: sqlite_utils.Database, secret: str) -> Invitation | None:
-    rows = list(db.query("SELECT * FROM invitations WHERE secret_hash = ?", [secret_hash(secret)]))
+def find(db: sqlite_utils.Database, vault: Vault, secret: str) -> Invitation | None:
+    key = _hash_key(db, vault, create=False)
+    if key is None:  # no link was ever made here
+        return None
+    rows = list(db.query("SELECT * FROM invitations WHERE secret_hash = ?", [secret_hash(key, secret)]))
     return _invitation(rows[0]) if rows else None
+
+
+def note_refusal(db: sqlite_utils.Database, invitation_id: int, *, now: datetime) -> bool:
+    """Whether a refused view of this link is to be recorded now: at most once per
+    REFUSAL_TOLD_EVERY, so that nobody fills the activity log by reloading a dead link."""
+    return db.execute("UPDATE invitations SET refusal_told_at = ? WHERE id = ? AND (refusal_told_at IS NULL OR "
+                      "refusal_told_at <= ?)", [iso(now), invitation_id, iso(now - REFUSAL_TOLD_EVERY)]).rowcount > 0
 
 
 def listed(db: sqlite_utils.Database, *, open_only: bool, now: datetime) -> list[Invitation]:
@@ -114,39 +162,33 @@ def sent(db: sqlite_utils.Database) -> dict[int, Invitation]:
         "AND connection_id IS NOT NULL GROUP BY connection_id)")}
 
 
-def revoke(db: sqlite_utils.Database, invitation_id: int, *, now: datetime) -> bool:
-    return db.execute("UPDATE invitations SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND used_at IS NULL",
-                      [iso(now), invitation_id]).rowcount > 0
+def revoke(db: sqlite_utils.Database, invitation_id: int, *, now: datetime, why: str | None = None) -> bool:
+    return db.execute("UPDATE invitations SET revoked_at = ?, withdrawn_why = ? WHERE id = ? AND revoked_at IS NULL "
+                      "AND used_at IS NULL", [iso(now), why, invitation_id]).rowcount > 0
 
 
-def mark_used(db: sqlite_utils.Database, invitation_id: int, *, connection_id: int, now: datetime) -> bool:
-    """Use the link once: False when it was used, revoked or expired meanwhile."""
+def withdraw_sent_to_client(db: sqlite_utils.Database, client: str, *, now: datetime, why: str) -> list[int]:
+    """Withdraw the open links sent to this client's contact; returns their ids."""
+    ids = [r[0] for r in db.execute("SELECT id FROM invitations WHERE client = ? AND sent_to IS NOT NULL AND "
+                                    "used_at IS NULL AND revoked_at IS NULL AND expires_at > ?", [client, iso(now)])]
+    for invitation_id in ids:
+        revoke(db, invitation_id, now=now, why=why)
+    return ids
+
+
+def withdraw_all_open(db: sqlite_utils.Database, *, now: datetime, why: str) -> int:
+    """Withdraw every open link (a restored database must not revive a link used or withdrawn since)."""
+    return db.execute("UPDATE invitations SET revoked_at = ?, withdrawn_why = ? WHERE used_at IS NULL AND "
+                      "revoked_at IS NULL AND expires_at > ?", [iso(now), why, iso(now)]).rowcount
+
+
+def mark_used(db: sqlite_utils.Database, invitation_id: int, *, connection_id: int | None, now: datetime) -> bool:
+    """Use the link once: False when it was used, revoked or expired meanwhile. Marked before
+    its connection is stored (storing a working token withdraws the open links that renew it)."""
     return db.execute(
         "UPDATE invitations SET used_at = ?, used_connection_id = ? WHERE id = ? AND used_at IS NULL "
         "AND revoked_at IS NULL AND expires_at > ?", [iso(now), connection_id, invitation_id, iso(now)]).rowcount > 0
 
 
-class LookupLimit:
-    """Unknown links looked up too often (someone guessing) are answered without looking:
-    at most `allowed` misses per `window` seconds in this process."""
-
-    def __init__(self, allowed: int = 20, window: float = 60.0) -> None:
-        self.allowed, self.window = allowed, window
-        self._misses: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def _recent(self, now: float) -> int:
-        while self._misses and self._misses[0] < now - self.window:
-            self._misses.popleft()
-        return len(self._misses)
-
-    def blocked(self) -> bool:
-        with self._lock:
-            return self._recent(time.monotonic()) >= self.allowed
-
-    def missed(self) -> None:
-        with self._lock:
-            self._misses.append(time.monotonic())
-
-
-LOOKUPS = LookupLimit()
+def set_used_connection(db: sqlite_utils.Database, invitation_id: int, connection_id: int) -> None:
+    db.execute("UPDATE invitations SET used_connection_id = ? WHERE id = ?", [connection_id, invitation_id])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -35,6 +36,12 @@ def state_hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
+def browser_hash(browser: str) -> str:
+    """What is stored of the random value a connect link's page keeps in the client's browser
+    (a cookie): its authorization completes only where that value comes back."""
+    return hashlib.sha256(b"copernica-connections browser\0" + browser.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class PendingAuthorization:
     state_hash: str
@@ -49,6 +56,7 @@ class PendingAuthorization:
     started_by: str | None = None
     client: str | None = None  # the client a new connection will serve
     invitation_id: int | None = None  # started from a connect link: completes for that link only
+    browser_hash: str | None = None  # started from a connect link: completes only in that browser
 
 
 @dataclass(frozen=True)
@@ -125,16 +133,17 @@ def exchange_failed(failure: Verdict, said: str, *, redirect_uri: str) -> Author
 def issue_state(
     db: sqlite_utils.Database, *, application_id: int, redirect_uri: str, now: datetime, started_by: str,
     connection_id: int | None = None, expected_account_id: str | None = None, client: str | None = None,
-    invitation_id: int | None = None,
+    invitation_id: int | None = None, browser: str | None = None,
 ) -> str:
-    """A fresh single-use state, remembering who started it; only its hash is stored."""
+    """A fresh single-use state, remembering who started it (and, for a connect link, in which
+    browser); only its hash is stored."""
     state = secrets.token_urlsafe(STATE_BYTES)
     db.execute(
         "INSERT INTO pending_authorizations (state_hash, application_id, redirect_uri, connection_id, "
-        "expected_account_id, created_at, expires_at, started_by, client, invitation_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "expected_account_id, created_at, expires_at, started_by, client, invitation_id, browser_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [state_hash(state), application_id, redirect_uri, connection_id, expected_account_id,
-         iso(now), iso(now + STATE_TTL), started_by, client, invitation_id],
+         iso(now), iso(now + STATE_TTL), started_by, client, invitation_id, browser_hash(browser) if browser else None],
     )
     # Expired states are useless; keep the table small.
     db.execute("DELETE FROM pending_authorizations WHERE expires_at < ?", [iso(now - timedelta(days=7))])
@@ -165,9 +174,11 @@ def started_by(db: sqlite_utils.Database, state: str, *, now: datetime) -> str |
     return row[0] if row else None
 
 
-def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, acting_as: str) -> Consumed:
+def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, acting_as: str,
+                  browser: str | None = None) -> Consumed:
     """Mark the state used, atomically, and return its row; or say why it cannot be used.
-    A state started by someone else is refused and left for its owner."""
+    A state started by someone else, or through a connect link in another browser, is refused
+    and left for its owner."""
     with immediate(db):
         rows = list(db.query(
             "SELECT * FROM pending_authorizations WHERE state_hash = ?", [state_hash(state)]
@@ -185,6 +196,14 @@ def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, actin
                 "This authorization was started by someone else",
                 f"{pending.started_by} started it; you are signed in as {acting_as}. Nothing was changed.",
                 "Sign in as the person who started it, or start your own from the Authorize page.",
+            ))
+        if pending.invitation_id is not None and not (
+                pending.browser_hash and browser and hmac.compare_digest(pending.browser_hash, browser_hash(browser))):
+            return Consumed(problem=refused(  # login CSRF: someone forwarded their link's consent page
+                "This was started in another browser",
+                "The link you were sent was opened in another browser, so giving access cannot finish here. "
+                "Nothing was changed.",
+                "Open the link you were sent in this browser, and continue from there.",
             ))
         if pending.used_at is not None:
             if pending.result:
@@ -233,6 +252,7 @@ class Callback:
     now: Callable[[], datetime]
     record_event: Callable[..., None]
     acting_as: str  # the person completing it: the one who started it, or nobody
+    browser: str | None = None  # the value a connect link's page kept in this browser (its cookie)
 
     def complete_url(self, url: str) -> AuthorizationResult:
         """Finish a flow from the full redirect URL pasted by the user."""
@@ -256,7 +276,7 @@ class Callback:
                 "Copernica sent you back without a usable state",
                 "The address has no valid state parameter, so it cannot be matched to an "
                 "authorization started here.", f"{START_AGAIN}.")
-        consumed = consume_state(self.db, state, now=self.now(), acting_as=self.acting_as)
+        consumed = consume_state(self.db, state, now=self.now(), acting_as=self.acting_as, browser=self.browser)
         if consumed.problem or consumed.previous:
             return consumed.problem or consumed.previous
         pending = consumed.pending
@@ -322,10 +342,11 @@ class Callback:
                 return refusal
             connection_id, replaced = store.save_connection(
                 self.db, self.vault, application_id=app.id, account=account, token=exchange.token,
-                label=None, result=check, new_jwt=inspection.new_jwt, now=self.now(), client=pending.client,
+                label=None, result=check, new_jwt=inspection.new_jwt, now=self.now(),
+                client=None if pending.connection_id is not None else pending.client,  # a reconnect keeps its client
                 connection_id=pending.connection_id)
             if pending.invitation_id is not None:
-                invitations.mark_used(self.db, pending.invitation_id, connection_id=connection_id, now=self.now())
+                invitations.set_used_connection(self.db, pending.invitation_id, connection_id)
             self.record_event("connected through a link" if pending.invitation_id is not None else "authorized",
                               application_id=app.id, connection_id=connection_id,
                               detail=f"account {account.id}; token {exchange.token.fingerprint()}"
@@ -357,4 +378,6 @@ class Callback:
                     f"Copernica account “{account.name}” (id {account.id}) is already connected here for another "
                     "client, so this link cannot connect it. Nothing was changed.",
                     "Choose the account this link is meant for, or ask the agency that sent it.", account=account)
+        if not invitations.mark_used(self.db, link.id, connection_id=pending.connection_id, now=self.now()):
+            return refused("This link can no longer be used", "It was used or withdrawn a moment ago.")
         return None

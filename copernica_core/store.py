@@ -326,7 +326,7 @@ def _write_checks(db: sqlite_utils.Database, vault: Vault, results: list[Finishe
     a check gets an answer about the token: a check that Copernica did not answer (down, rate
     limited, an odd answer) is recorded as such in the history, but an outage must not wipe the
     list of what a person has to fix."""
-    checks, updates, jwts, changes = [], [], [], []
+    checks, updates, jwts, changes, fixed = [], [], [], [], []
     calls: dict[str, int] = {}
     for connection_id, result, new_jwt, now, drop_jwt in results:
         when = iso(now)
@@ -341,6 +341,8 @@ def _write_checks(db: sqlite_utils.Database, vault: Vault, results: list[Finishe
         if before is not None:
             statuses[connection_id] = status.value
             changes.append(StatusChange(connection_id, before, status))
+            if ok and before.needs_a_person:
+                fixed.append((when, connection_id))
         updates.append((status.value, kept, result.message, when, result.http_status, result.latency_ms, ok, when,
                         result.outcome is Outcome.UNAVAILABLE, when, connection_id))
         if new_jwt is not None:
@@ -358,6 +360,9 @@ def _write_checks(db: sqlite_utils.Database, vault: Vault, results: list[Finishe
         "last_ok_at = CASE WHEN ? THEN ? ELSE last_ok_at END, "
         "unanswered_since = CASE WHEN ? THEN coalesce(unanswered_since, ?) END WHERE id = ?", updates)
     conn.executemany("UPDATE connections SET jwt_enc = ?, jwt_expires_at = ? WHERE id = ?", jwts)
+    # A link that renews a connection has lost its reason once the connection works again.
+    conn.executemany("UPDATE invitations SET revoked_at = ?, withdrawn_why = 'the connection works again' WHERE "
+                     "connection_id = ? AND used_at IS NULL AND revoked_at IS NULL", fixed)
     return changes
 
 

@@ -405,12 +405,14 @@ class Workspace:
             with immediate(self.db):
                 if contacts.remove(self.db, client):
                     self._event("client contact removed", detail=client)
+                    self._withdraw_sent_links(client, why="the client's contact was removed")
             return None
+        try:
+            before = contacts.stored(self.db, self.vault, client)
+        except DamagedSecret:
+            before = ""
         if contact is None:
-            try:
-                contact = contacts.stored(self.db, self.vault, client)
-            except DamagedSecret:
-                contact = ""
+            contact = before
             if not contact:
                 raise BadInput({"contact": f"Enter the contact of {client} first."})
         refuse_problems(contact=contacts.contact_problem(contact, self.settings.mail_url.reveal()))
@@ -422,7 +424,16 @@ class Workspace:
                           who=self.actor.who, now=self.clock())
             self._event("client contact set", detail=f"{client}: {contacts.shown(contact)}"
                         + (", reconnect links on" if reconnect_links else ", reconnect links off"))
+            if not reconnect_links:
+                self._withdraw_sent_links(client, why="the client's reconnect links were turned off")
+            elif (before or "").strip() != contact.strip():
+                self._withdraw_sent_links(client, why="the client's contact changed")
         return self.client_contacts(client)[client]
+
+    def _withdraw_sent_links(self, client: str, *, why: str) -> None:
+        """Links sent to a client's contact lose their reason with that contact (in a transaction)."""
+        if withdrawn := invitations.withdraw_sent_to_client(self.db, client, now=self.clock(), why=why):
+            self._event("connect link revoked", detail=f"{why}: link " + ", ".join(f"#{i}" for i in withdrawn))
 
     def reconnect_links_sent(self) -> dict[int, invitations.Invitation]:
         """The latest reconnect link sent to a client's contact, by connection."""
@@ -460,8 +471,9 @@ class Workspace:
     def invite(self, *, client: str = "", connection_id: int | None = None, application_id: int | None = None,
                expires: timedelta = invitations.DEFAULT_EXPIRES, allow_replace: bool = False,
                ) -> tuple[str, invitations.Invitation]:
-        """A connect link for a client: a new connection of `client`, or a reconnect link for
-        `connection_id`. Returns the link (shown once: only its hash is kept) and its row."""
+        """A connect link for a client: a new connection of `client`, or the link that renews
+        `connection_id`. A connection has one open link, given again while it is open (so what
+        was already sent keeps working; withdraw it for a new one). Returns the link and its row."""
         self.actor.ensure(Action.MANAGE)
         if not self.settings.public_url:
             raise BadInput({"public_url": "Set COPERNICA_PUBLIC_URL to the dashboard's address first: the link "
@@ -486,14 +498,33 @@ class Workspace:
         elif store.get_application(self.db, application_id) is None:
             raise BadInput({"application": f"There is no application #{application_id}."})
         with immediate(self.db):
-            secret, link = invitations.make(self.db, application_id=application_id, client=client,
+            if connection_id is not None:
+                given = self._renewal_link(connection_id)
+                if given is not None:
+                    return given
+            secret, link = invitations.make(self.db, self.vault, application_id=application_id, client=client,
                                             connection_id=connection_id, made_by=self.actor.who, now=self.clock(),
                                             expires=expires, allow_replace=allow_replace)
             self._event("connect link made", connection_id=connection_id, application_id=application_id,
                         detail=f"link #{link.id} for {client or '(no client)'}"
                         + (f", reconnecting #{connection_id}" if connection_id else ", a new connection")
                         + f", until {link.until}")
-        return f"{self.settings.public_url}/?invite={secret}", link
+        return self._link_url(secret), link
+
+    def _renewal_link(self, connection_id: int) -> tuple[str, invitations.Invitation] | None:
+        """The open link that renews this connection, given again (None when there is none). In a
+        write transaction."""
+        link = invitations.open_reconnect_link(self.db, connection_id, now=self.clock())
+        if link is None:
+            return None
+        secret = invitations.secret_of(self.db, self.vault, link.id)
+        if secret is None:  # a link from before secrets were kept (migrations withdraw those)
+            return None
+        self._event("connect link shown again", connection_id=connection_id, detail=f"link #{link.id}")
+        return self._link_url(secret), link
+
+    def _link_url(self, secret: str) -> str:
+        return f"{self.settings.public_url}/?invite={secret}"
 
     def invitations(self, *, open_only: bool = True) -> list[invitations.Invitation]:
         self.actor.ensure(Action.MANAGE)
@@ -507,25 +538,27 @@ class Workspace:
             self._event("connect link revoked", detail=f"link #{invitation_id}")
 
     def link_invitation(self, secret: str) -> invitations.Invitation | str:
-        """The connect link behind `secret`, or why it cannot be used (calm words). Unknown links
-        looked up too often are refused without a lookup."""
-        if invitations.LOOKUPS.blocked():
-            return "Too many unknown links were tried just now. Wait a minute and open your link again."
-        link = invitations.find(self.db, secret) if secret and len(secret) <= 100 else None
+        """The connect link behind `secret`, or why it cannot be used (calm words). Always looked
+        up: a 256-bit secret cannot be guessed, and no number of wrong ones may lock out a real
+        one. A refused link's views are recorded at most once an hour."""
+        link = invitations.find(self.db, self.vault, secret) if secret and len(secret) <= 100 else None
         if link is None:
-            invitations.LOOKUPS.missed()
             return "This link is not known here. Check that you copied all of it, or ask for a new one."
         if why := link.refusal(self.clock()):
             with immediate(self.db):
-                store.add_event(self.db, actor=link.actor, action="connect link refused", now=self.clock(),
-                                connection_id=link.connection_id, detail=f"link #{link.id}: {why}")
+                if invitations.note_refusal(self.db, link.id, now=self.clock()):
+                    store.add_event(self.db, actor=link.actor, action="connect link refused", now=self.clock(),
+                                    connection_id=link.connection_id, detail=f"link #{link.id}: {why}")
             return why
         return link
 
-    def start_link_authorization(self, secret: str) -> str:
-        """For the client holding a connect link: the state, bound to that link, and the link
-        to Copernica's consent page."""
+    def start_link_authorization(self, secret: str, *, browser: str) -> str:
+        """For the client holding a connect link: the state, bound to that link and to this
+        browser (`browser`: a random value the page keeps in a cookie), and the link to
+        Copernica's consent page."""
         self.actor.ensure(Action.CONNECT_BY_LINK)
+        if not browser or len(browser) > 200:
+            raise BadInput({"link": "This browser does not keep cookies for this page, which giving access needs."})
         link = self.link_invitation(secret)
         if isinstance(link, str):
             raise BadInput({"link": link})
@@ -542,7 +575,7 @@ class Workspace:
             state = oauth.issue_state(
                 self.db, application_id=app.id, redirect_uri=app.redirect_uri, now=self.clock(),
                 started_by=link.actor, connection_id=link.connection_id, expected_account_id=expected,
-                client=link.client or None, invitation_id=link.id)
+                client=link.client or None, invitation_id=link.id, browser=browser)
         return oauth.authorization_url(self.settings.authorize_url, client_key=app.client_key,
                                        redirect_uri=app.redirect_uri, state=state)
 
@@ -567,11 +600,11 @@ class Workspace:
             "AND expires_at > ? AND invitation_id IS NOT NULL", [oauth.state_hash(state), iso(self.clock())]).fetchone()
         return f"{invitations.LINK_ACTOR} #{row[0]}" if row else None
 
-    def _callback(self) -> oauth.Callback:
+    def _callback(self, browser: str | None = None) -> oauth.Callback:
         if not self.may(Action.CONNECT_BY_LINK):
             self.actor.ensure(Action.MANAGE)
         return oauth.Callback(self.db, self.vault, self.api_factory(self.settings), self.clock, self._event,
-                              self.actor.who)
+                              self.actor.who, browser)
 
     def authorization_starter(self, state: str) -> str | None:
         """Who started the authorization of this state, while it waits to be used: with sign-in
@@ -584,10 +617,12 @@ class Workspace:
         return self._callback().complete_url(url)
 
     def complete_authorization(self, *, code: str | None, state: str | None, error: str | None = None,
-                               error_description: str | None = None) -> AuthorizationResult:
-        """Complete Copernica's redirect back (see `oauth.Callback`). A connect link's use is
-        told to the alert targets."""
-        result = self._callback().complete(code=code, state=state, error=error, error_description=error_description)
+                               error_description: str | None = None, browser: str | None = None
+                               ) -> AuthorizationResult:
+        """Complete Copernica's redirect back (see `oauth.Callback`); `browser` is the value a
+        connect link's page kept in this browser. A connect link's use is told to the alert targets."""
+        result = self._callback(browser).complete(code=code, state=state, error=error,
+                                                  error_description=error_description)
         if self.actor.role is Role.CLIENT_LINK and result.ok and not result.replayed:
             self._tell_of_link_use(result)
         return result
@@ -773,14 +808,19 @@ class Workspace:
             contact = reachable.get(conn.client)
             if contact is None or conn.application_id is None:
                 continue
-            secret, link = invitations.make(self.db, application_id=conn.application_id, client=conn.client,
-                                            connection_id=conn.id, made_by=self.actor.who, now=now,
-                                            expires=invitations.DEFAULT_EXPIRES, sent_to=contact.shown)
+            given = self._renewal_link(conn.id)  # the one open link, if there is one, sent again
+            if given is not None:
+                url, link = given
+                invitations.mark_sent(self.db, link.id, sent_to=contact.shown)
+            else:
+                secret, link = invitations.make(self.db, self.vault, application_id=conn.application_id,
+                                                client=conn.client, connection_id=conn.id, made_by=self.actor.who,
+                                                now=now, expires=invitations.DEFAULT_EXPIRES, sent_to=contact.shown)
+                url = self._link_url(secret)
             title, body = contacts.reconnect_message(conn, agency=self.settings.agency_name,
                                                      agency_contact=self.settings.contact, expires_at=link.expires_at)
             notify.enqueue(self.db, [contact.target], kind="reconnect link", title=title, body=body, now=now,
-                           notify_type="warning", link_enc=self.vault.encrypt(
-                               Secret(f"{self.settings.public_url}/?invite={secret}")),
+                           notify_type="warning", link_enc=self.vault.encrypt(Secret(url)),
                            fields={"event": "reconnect link", "client": conn.client, "account_id": conn.account.id})
             self._event("reconnect link sent", connection_id=conn.id, application_id=conn.application_id,
                         detail=f"link #{link.id} to {contact.shown}, until {link.until}")

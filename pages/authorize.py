@@ -28,7 +28,7 @@ params = {k: st.query_params.get(k) for k in ("code", "state", "error", "error_d
 if any(params.values()):
     st.query_params.clear()  # a refresh must not replay the code
     with st.spinner("Completing the authorization with Copernica…"):
-        remember(ws.complete_authorization(**params))
+        remember(ws.complete_authorization(**params, browser=ui.link_browser()))
 
 if result := st.session_state.get("authorization_result"):
     ui.authorization_result(result, links=not ui.is_callback_only())

@@ -26,7 +26,8 @@ st.caption("You will log in at Copernica, choose " + (f"the account {renews}" if
 
 def go() -> None:
     try:
-        st.session_state["connect_go"] = ui.workspace().start_link_authorization(secret)
+        st.session_state["connect_go"] = ui.workspace().start_link_authorization(
+            secret, browser=ui.link_browser(new=True))
     except BadInput as refused:
         st.session_state["connect_go"] = refused
 
@@ -34,6 +35,6 @@ def go() -> None:
 st.button("Continue to Copernica", type="primary", icon=":material/login:", on_click=go)
 target = st.session_state.pop("connect_go", None)
 if isinstance(target, str):
-    ui.go_to(target, name="Copernica")
+    ui.go_to(target, name="Copernica", link_browser=ui.link_browser(new=True))
 elif isinstance(target, BadInput):
     st.error(ui.text(target.message), icon=":material/error:")

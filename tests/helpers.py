@@ -94,9 +94,13 @@ def start_cli(env: dict, *args: str, log: Path):
                             env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
-def use_link(env, url: str, *, account: str):
+BROWSER = "the-clients-browser-0123456789"  # the value a link's page keeps in the client's cookie
+
+
+def use_link(env, url: str, *, account: str, back_in: str = BROWSER):
     """What the client's browser does with a connect link: open it, go to Copernica's consent
-    as `account`, come back. The result, or why the link was refused."""
+    as `account`, come back (in the browser whose cookie holds `back_in`). The result, or why
+    the link was refused."""
     from copernica_core import Actor
 
     from .conftest import make_workspace
@@ -109,7 +113,7 @@ def use_link(env, url: str, *, account: str):
         return link
     client = make_workspace(env, actor=Actor.client_link(link.actor))
     try:
-        redirect = consent(client.start_link_authorization(secret), account=account)
-        return client.complete_authorization(**callback_params(redirect))
+        redirect = consent(client.start_link_authorization(secret, browser=BROWSER), account=account)
+        return client.complete_authorization(**callback_params(redirect), browser=back_in)
     finally:
         client.close()

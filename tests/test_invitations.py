@@ -13,9 +13,9 @@ import pytest
 
 from copernica_core import Actor
 from copernica_core.errors import BadInput
-from copernica_core.invitations import LookupLimit
 
 from .conftest import make_workspace
+from .helpers import BROWSER, callback_params, consent
 from .helpers import use_link as use
 
 
@@ -52,7 +52,7 @@ def test_expired_and_revoked_links_are_refused_without_a_way_to_copernica(agency
     assert use(env, url, account="101").startswith("This link was withdrawn")
     secret = parse_qs(urlsplit(url).query)["invite"][0]
     with pytest.raises(BadInput):
-        make_workspace(env, actor=Actor.client_link(link.actor)).start_link_authorization(secret)
+        make_workspace(env, actor=Actor.client_link(link.actor)).start_link_authorization(secret, browser=BROWSER)
     assert ws.connections() == []
 
 
@@ -93,9 +93,115 @@ def test_links_need_the_public_address_and_a_renewable_connection(sandbox_env, c
     ws.close()
 
 
-def test_unknown_links_looked_up_too_often_are_answered_without_looking():
-    limit = LookupLimit(allowed=3, window=60)
-    for _ in range(3):
-        assert not limit.blocked()
-        limit.missed()
-    assert limit.blocked()
+def test_no_number_of_wrong_links_locks_out_a_real_one(agency):
+    env, ws = agency
+    url, _ = ws.invite(client="Acme")
+    lookup = make_workspace(env, actor=Actor.nobody())
+    for n in range(200):
+        assert lookup.link_invitation(f"made-up-{n:04d}-" + "x" * 30).startswith("This link is not known here")
+    lookup.close()
+    assert use(env, url, account="101").status == "connected"
+
+
+def test_a_link_row_written_without_the_key_opens_nothing(agency):
+    """Someone who can write to the database but has no key cannot make a link of their own:
+    the stored hash is keyed (and a plain hash, as links had before, matches nothing)."""
+    import hashlib
+
+    env, ws = agency
+    ws.invite(client="Acme")  # the database has its link key
+    forged = "forged-secret-0123456789abcdef0123456789abcdef"
+    for stored in (hashlib.sha256(b"copernica-connections invitation\0" + forged.encode()).hexdigest(),
+                   hashlib.sha256(forged.encode()).hexdigest()):
+        ws.db.execute("INSERT INTO invitations (secret_hash, application_id, client, made_by, created_at, expires_at) "
+                      "VALUES (?, 1, 'Evil', 'x', '2026-01-01T00:00:00.000000Z', '2999-01-01T00:00:00.000000Z')",
+                      [stored])
+        assert use(env, f"https://connections.example.com/?invite={forged}", account="101").startswith(
+            "This link is not known here")
+        ws.db.execute("DELETE FROM invitations WHERE client = 'Evil'")
+    assert ws.connections() == []
+
+
+def test_a_links_consent_page_forwarded_to_another_browser_connects_nothing(agency):
+    """Login CSRF: the holder of a link forwards Copernica's consent page; a victim who gives
+    access comes back in a browser without the link's cookie. Nothing is connected, and the
+    link still works in the browser that opened it."""
+    env, ws = agency
+    url, link = ws.invite(client="Evil Corp")
+    for cookie in ("", "another-browser-0123456789"):
+        refused = use(env, url, account="102", back_in=cookie)
+        assert refused.status == "refused" and refused.title == "This was started in another browser"
+    assert ws.connections() == [] and [i.id for i in ws.invitations()] == [link.id]
+    assert use(env, url, account="101").status == "connected"
+
+
+def test_a_reconnect_never_changes_the_client(agency, control):
+    env, ws = agency
+    first = use(env, ws.invite(client="Bloom")[0], account="102")
+    control.post("revoke", account_id="102")
+    ws.check_now()
+    url, _ = ws.invite(connection_id=first.connection_id)  # made while its client was Bloom
+    ws.set_client([first.connection_id], "Bloom Florists BV")
+    again = use(env, url, account="102")
+    assert again.status == "connected"
+    assert ws.connection(first.connection_id).client == "Bloom Florists BV"
+
+
+def test_a_refused_links_views_are_recorded_once_an_hour(agency):
+    env, ws = agency
+    url, link = ws.invite(client="Acme")
+    ws.revoke_invitation(link.id)
+    for _ in range(5):
+        assert use(env, url, account="101").startswith("This link was withdrawn")
+    refusals = [e for e in ws.events() if e.action == "connect link refused"]
+    assert len(refusals) == 1 and refusals[0].actor == link.actor
+    ws.db.execute("UPDATE invitations SET refusal_told_at = '2000-01-01T00:00:00.000000Z' WHERE id = ?", [link.id])
+    use(env, url, account="101")
+    assert len([e for e in ws.events() if e.action == "connect link refused"]) == 2
+
+
+def test_a_connection_has_one_open_reconnect_link_given_again_until_withdrawn(agency, control):
+    env, ws = agency
+    cid = use(env, ws.invite(client="Bloom")[0], account="102").connection_id
+    control.post("revoke", account_id="102")
+    ws.check_now()
+    url, link = ws.invite(connection_id=cid)
+    assert ws.invite(connection_id=cid) == (url, link)  # the same link again: what was sent keeps working
+    ws.set_client_contact("Bloom", "json://127.0.0.1:9/hook", reconnect_links=True)
+    ws.report(client="Bloom")
+    assert [i.id for i in ws.invitations()] == [link.id]  # a report mints nothing new
+    ws.revoke_invitation(link.id)
+    renewed, new = ws.invite(connection_id=cid)
+    assert renewed != url and [i.id for i in ws.invitations()] == [new.id]
+    assert use(env, url, account="102").startswith("This link was withdrawn")
+    assert use(env, renewed, account="102").status == "connected"
+
+
+def test_links_that_lost_their_reason_are_withdrawn(agency, control):
+    env, ws = agency
+    cid = use(env, ws.invite(client="Bloom")[0], account="102").connection_id
+    control.post("revoke", account_id="102")
+    ws.check_now()
+    ws.invite(connection_id=cid)
+    fix(ws, cid)
+    fixed = ws.invitations(open_only=False)[0]
+    assert fixed.revoked_at and fixed.withdrawn_why == "the connection works again"
+    assert "(the connection works again)" in fixed.state(ws.clock())
+    for change in ({"contact": "json://127.0.0.1:9/other"}, {"contact": None, "reconnect_links": False},
+                   {"contact": ""}):
+        ws.set_client_contact("Bloom", "json://127.0.0.1:9/hook", reconnect_links=True)
+        control.post("revoke", account_id="102")
+        ws.check_now()
+        _, link = ws.invite(connection_id=cid)
+        ws.db.execute("UPDATE invitations SET sent_to = 'json://127.0.0.1/…' WHERE id = ?", [link.id])
+        ws.set_client_contact("Bloom", **{"reconnect_links": True, **change})
+        assert ws.invitations() == [], change
+        fix(ws, cid)
+
+
+def fix(ws, connection_id: int) -> None:
+    """An admin re-authorizes the connection from the dashboard (Fix this connection)."""
+    conn = ws.connection(connection_id)
+    redirect = consent(ws.start_authorization(conn.application_id, connection_id=connection_id),
+                       account=conn.account.id)
+    assert ws.complete_authorization(**callback_params(redirect)).ok

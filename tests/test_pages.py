@@ -618,8 +618,8 @@ def test_the_overview_makes_links_from_an_alert_card_and_keeps_a_picked_clients_
     app_id, cid = broken_authorized_connection(page_env, monkeypatch)
     ws = make_workspace(page_env)
     ws.set_client([cid], "Acme BV")
-    invitations.make(ws.db, application_id=app_id, client="Acme BV", connection_id=cid, made_by="watcher",
-                     now=utcnow(), expires=timedelta(days=7), sent_to="anna@acme.example")
+    sent, _ = invitations.make(ws.db, ws.vault, application_id=app_id, client="Acme BV", connection_id=cid,
+                               made_by="watcher", now=utcnow(), expires=timedelta(days=7), sent_to="anna@acme.example")
     ws.close()
     at = app("overview")
     at.session_state["client_filter"] = ["Acme BV"]
@@ -635,8 +635,9 @@ def test_the_overview_makes_links_from_an_alert_card_and_keeps_a_picked_clients_
     ws = make_workspace(page_env)
     contact = ws.client_contacts()["Acme BV"]
     assert (contact.shown, contact.reconnect_links) == ("json://hooks.example.com/…", True)
-    assert [i.connection_id for i in ws.invitations() if not i.sent_to] == [cid]
-    assert link.split("invite=")[1] not in str(ws.invitations())
+    assert link.split("invite=")[1] == sent  # the connection's one open link, given again
+    [withdrawn] = ws.invitations(open_only=False)  # it was sent to the contact before: a new contact withdraws it
+    assert withdrawn.withdrawn_why == "the client's contact changed" and link.split("invite=")[1] not in str(withdrawn)
     assert "Contact: json://hooks.example.com/… · reconnect links on" in texts(at).replace("\\", "")
 
 

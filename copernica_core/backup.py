@@ -1,14 +1,19 @@
 """Backups: a consistent copy of the database taken while the watcher writes, and a restore
-that refuses a file the key at hand cannot open (docs/architecture.md, "Backups").
+that refuses a file the key at hand cannot open, or one that was changed after it was made
+(docs/architecture.md, "Backups").
 
 A backup holds ciphertexts only; the key stays apart (COPERNICA_SECRET_KEY or the key file),
-and each backup names the id of the key that opens it. Both directions use SQLite's online
-backup API: the copy is one read transaction of the source, so a check-all or a watcher
-writing at the same moment ends up wholly in it or wholly not.
+and each backup names the id of the key that opens it. It is sealed: an HMAC, with a key
+derived from the encryption key, over its schema and every row, so an edited file (a trigger
+added with `sqlite3`, a row changed) is refused. Both directions use SQLite's online backup
+API: the copy is one read transaction of the source, so a check-all or a watcher writing at
+the same moment ends up wholly in it or wholly not.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -17,10 +22,13 @@ from pathlib import Path
 
 import sqlite_utils
 
+from . import invitations
 from .config import Settings
 from .crypto import SECRET_COLUMNS, Vault, keys_at_hand, recorded_key_id
-from .db import MIGRATIONS, has_column, iso, open_database, parse_iso_or_none
+from .db import MIGRATIONS, has_column, immediate, iso, open_database, parse_iso_or_none
 from .errors import BadInput, Busy, DamagedSecret
+
+SEAL = "backup_seal"  # the name of the seal's row in the backup's `meta`
 
 
 @dataclass(frozen=True)
@@ -53,9 +61,25 @@ def contents(conn: sqlite3.Connection) -> Contents:
                     count("applications"), count("connections"), count("notify_targets"))
 
 
-def backup(db: sqlite_utils.Database, destination: Path) -> Contents:
+def seal(conn: sqlite3.Connection, vault: Vault) -> str:
+    """The HMAC of a database's schema and rows (its own seal left out), keyed from `vault`'s key."""
+    key = hmac.new(vault.key.reveal().encode(), b"copernica-connections backup seal", hashlib.sha256).digest()
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    for row in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"):
+        mac.update(repr(row).encode() + b"\n")
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    for table in tables:
+        mac.update(f"table {table}\n".encode())
+        rest = f" WHERE name != '{SEAL}'" if table == "meta" else ""
+        for row in conn.execute(f'SELECT * FROM "{table}"{rest}'):
+            mac.update(repr(row).encode() + b"\n")
+    return mac.hexdigest()
+
+
+def backup(db: sqlite_utils.Database, destination: Path, *, keys: list[Vault], sealed: bool = True) -> Contents:
     """Copy the database to `destination`, a new file (never replaced), readable by its owner
-    only and complete before it appears under its name."""
+    only, sealed with the key it records (one of `keys`; unless not `sealed`, when that key is
+    not at hand) and complete before it appears under its name."""
     destination = Path(destination)
     if destination.exists():
         raise BadInput({"file": f"{destination} already exists; a backup never overwrites a file. "
@@ -72,6 +96,12 @@ def backup(db: sqlite_utils.Database, destination: Path) -> Contents:
             db.conn.backup(copy)  # all pages in one step: one consistent read of the source
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
             made = contents(copy)
+            vault = next((k for k in keys if k.id == made.key_id), None)
+            if vault is not None:
+                copy.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", [SEAL, seal(copy, vault)])
+            elif sealed:
+                raise BadInput({"key": "The key at hand is not the one this database records, so the backup "
+                                       "cannot be sealed. Nothing was written."})
         finally:
             copy.close()
         with open(partial, "rb") as handle:
@@ -91,15 +121,30 @@ def backup(db: sqlite_utils.Database, destination: Path) -> Contents:
 class Restored:
     contents: Contents
     kept_aside: Path | None  # the database that was replaced, kept under this name
+    withdrawn_links: int = 0  # connect links open in the backup, withdrawn: they may have been used since
+    sealed: bool = True  # False: an unsealed backup restored on request (made before backups were sealed)
+
+    @property
+    def notes(self) -> str:
+        """What else the restore did, each part after "; "."""
+        aside = f"; the database that was there is kept as {self.kept_aside}" if self.kept_aside else ""
+        links = (f"; {self.withdrawn_links} connect link{'s' if self.withdrawn_links != 1 else ''} open in the "
+                 "backup withdrawn (used or withdrawn since, perhaps): make new ones" if self.withdrawn_links else "")
+        return aside + links + ("" if self.sealed else "; the backup was not sealed, so not checked for changes")
+
+    def __str__(self) -> str:
+        return f"{self.contents}{self.notes}"
 
 
-def restore(settings: Settings, source: Path, *, replace: bool, now: datetime) -> Restored:
+def restore(settings: Settings, source: Path, *, replace: bool, now: datetime, unsealed: bool = False) -> Restored:
     """Put the backup `source` in place of the database at `settings.db_path`.
 
     Refuses, changing nothing and creating no file: a file that is not a sound backup of
-    this program, one the key at hand cannot open (saying which key it needs), a database
+    this program, one with an object its schema version does not have (a trigger added by
+    hand), one the key at hand cannot open (saying which key it needs), one whose seal does
+    not match (edited since it was made; an unsealed one only with `unsealed`), a database
     that holds data unless `replace` (which keeps it aside first), and a database whose
-    watcher is running."""
+    watcher is running. Connect links open in the backup are withdrawn in the restored one."""
     source = Path(source)
     if not source.is_file():
         raise BadInput({"file": f"There is no file {source}."})
@@ -109,7 +154,9 @@ def restore(settings: Settings, source: Path, *, replace: bool, now: datetime) -
         raise BadInput({"file": f"{source} cannot be opened ({error})."}) from None
     try:
         held = _sound_backup(backup_conn, source)
-        _check_the_key(backup_conn, held, settings, source)
+        _known_objects_only(backup_conn, held.schema, source)
+        vault = _check_the_key(backup_conn, held, settings, source)
+        sealed = _check_the_seal(backup_conn, vault, source, unsealed=unsealed)
         kept_aside = _make_room(settings, replace=replace, now=now)
         target_path = settings.db_path
         target_path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,8 +167,16 @@ def restore(settings: Settings, source: Path, *, replace: bool, now: datetime) -
             target.close()
     finally:
         backup_conn.close()
-    open_database(target_path).close()  # the program's journal mode, and migrations of an older backup
-    return Restored(held, kept_aside)
+    restored = open_database(target_path)  # the program's journal mode, and migrations of an older backup
+    try:
+        with immediate(restored):
+            withdrawn = invitations.withdraw_all_open(restored, now=now, why="a backup was restored")
+            # An authorization under way belongs to the database that was replaced.
+            restored.execute("UPDATE pending_authorizations SET used_at = ? WHERE used_at IS NULL", [iso(now)])
+            restored.execute("DELETE FROM meta WHERE name = ?", [SEAL])
+    finally:
+        restored.close()
+    return Restored(held, kept_aside, withdrawn, sealed)
 
 
 def _sound_backup(conn: sqlite3.Connection, source: Path) -> Contents:
@@ -143,12 +198,58 @@ def _sound_backup(conn: sqlite3.Connection, source: Path) -> Contents:
     return held
 
 
-def _check_the_key(conn: sqlite3.Connection, held: Contents, settings: Settings, source: Path) -> None:
-    """Every secret in the backup must open with a key at hand."""
+def _known_objects(version: int) -> set[tuple]:
+    """The tables, indexes and triggers the migrations up to `version` create."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        db = sqlite_utils.Database(conn)
+        for step in MIGRATIONS[:version]:
+            step(db)
+        return _objects(conn)
+    finally:
+        conn.close()
+
+
+def _objects(conn: sqlite3.Connection) -> set[tuple]:
+    return set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+
+
+def _known_objects_only(conn: sqlite3.Connection, version: int, source: Path) -> None:
+    """Refuse a backup holding a table, index, trigger or view that this program's migrations
+    of its version do not create, or one of theirs in another form: a trigger added with
+    `sqlite3` could make a single-use link work twice, or erase events as they are written."""
+    unknown = sorted(_objects(conn) - _known_objects(version), key=lambda o: (o[0], o[1]))
+    if unknown:
+        named = ", ".join(f"{kind} {name}" for kind, name, _, _ in unknown[:5])
+        raise BadInput({"file": f"{source} holds what this program never creates ({named}): it was changed "
+                                "after it was made. Nothing was changed; use another backup."})
+
+
+def _check_the_seal(conn: sqlite3.Connection, vault: Vault | None, source: Path, *, unsealed: bool) -> bool:
+    """Whether the backup is sealed (and the seal matches: else refused); an unsealed one
+    only when `unsealed` says so."""
+    row = conn.execute("SELECT value FROM meta WHERE name = ?", [SEAL]).fetchone() if has_column(
+        conn, "meta", "value") else None
+    if row is None:
+        if unsealed:
+            return False
+        raise BadInput({"file": f"{source} is not sealed, so nobody can tell whether it was changed since it was "
+                                "made. Backups made before version 13 of the schema are not; if you made this one "
+                                "yourself, restore it with --unsealed. Nothing was changed."})
+    if vault is None or not hmac.compare_digest(row[0], seal(conn, vault)):
+        raise BadInput({"file": f"{source} was changed after it was made (its seal does not match). Nothing was "
+                                "changed; use another backup."})
+    return True
+
+
+def _check_the_key(conn: sqlite3.Connection, held: Contents, settings: Settings, source: Path) -> Vault | None:
+    """The key at hand that the backup records (needed whenever it records one, secrets or
+    not: the restored database opens with that key only), and every secret opens with it.
+    None for a backup that records no key and holds no secret."""
     ciphertexts = [row[0] for table, column in SECRET_COLUMNS if has_column(conn, table, column)
                    for row in conn.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")]
-    if not ciphertexts:
-        return
+    if not ciphertexts and held.key_id is None:
+        return None
     keys = keys_at_hand(settings)
     where = "COPERNICA_SECRET_KEY" if settings.secret_key else str(settings.key_file)
     vault = _matching(keys, held.key_id, ciphertexts)
@@ -167,6 +268,7 @@ def _check_the_key(conn: sqlite3.Connection, held: Contents, settings: Settings,
     if damaged:
         raise BadInput({"file": f"{damaged} of the {len(ciphertexts)} secrets in {source} cannot be decrypted "
                                 "with its key: the file is damaged. Nothing was changed; use another backup."})
+    return vault
 
 
 def _matching(keys: list[Vault], key_id: str | None, ciphertexts: list[str]) -> Vault | None:
@@ -193,7 +295,7 @@ def _make_room(settings: Settings, *, replace: bool, now: datetime) -> Path | No
             raise BadInput({"file": f"{path} already holds {now_held}. Give --replace to put the backup in its "
                                     "place (the database there now is kept aside first). Nothing was changed."})
         aside = path.with_name(f"{path.name}.before-restore-{iso(now)[:19].replace(':', '')}")
-        backup(db, aside)
+        backup(db, aside, keys=keys_at_hand(settings), sealed=False)  # its key may not be at hand
         return aside
     finally:
         db.close()

@@ -322,7 +322,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from .backup import restore
     try:
         settings = load_settings()
-        restored = restore(settings, Path(args.file), replace=args.replace, now=datetime.now(UTC))
+        restored = restore(settings, Path(args.file), replace=args.replace, now=datetime.now(UTC),
+                           unsealed=args.unsealed)
     except (ConfigError, CopernicaError) as error:
         print(f"error: {for_terminal(error)}", file=sys.stderr)
         return EXIT_USAGE
@@ -332,11 +333,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     ws = Workspace(settings, actor=Actor.command_line())
     try:
-        aside = f"; the database that was there is kept as {restored.kept_aside}" if restored.kept_aside else ""
-        ws.record_restore(f"{Path(args.file).name}: {restored.contents}{aside}")
+        ws.record_restore(f"{Path(args.file).name}: {restored}")
     finally:
         ws.close()
-    print(for_terminal(f"Restored {restored.contents} from {args.file} into {settings.db_path}{aside}."))
+    print(for_terminal(f"Restored {restored.contents} from {args.file} into {settings.db_path}{restored.notes}."))
     print("Run `python -m copernica_core check` to see that every connection still works.")
     return EXIT_OK
 
@@ -568,10 +568,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="copy the database to a new file, consistent while others write")
     p.add_argument("file", help="the backup file to create (never overwritten)")
 
-    p = sub.add_parser("restore", help="put a backup in place of the database (checks the key first)")
+    p = sub.add_parser("restore", help="put a backup in place of the database (checks its key and seal first)")
     p.add_argument("file", help="a file made by backup")
     p.add_argument("--replace", action="store_true",
                    help="replace a database that holds data (it is kept aside first)")
+    p.add_argument("--unsealed", action="store_true",
+                   help="accept a backup without a seal (made before backups were sealed)")
 
     sub.add_parser("new-key", help="print a new encryption key for COPERNICA_SECRET_KEY")
     sub.add_parser("rotate-key", help="re-encrypt every secret with a new key, atomically")

@@ -69,18 +69,20 @@ def health(settings: Settings, *, now: datetime) -> Health:
 
 
 def _check_the_key(db: sqlite_utils.Database, settings: Settings, found: Health) -> None:
+    """The key at hand opens what the dashboard opens: the key the database records (secrets
+    or not: the dashboard refuses any other), and a stored secret."""
     sample = next((row[0] for table, column in SECRET_COLUMNS if has_column(db, table, column)
                    for row in db.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL LIMIT 1")), None)
-    if sample is None:
-        return  # nothing encrypted yet: any key will do
+    recorded = recorded_key_id(db)
+    if sample is None and recorded is None:
+        return  # nothing encrypted yet and no key chosen: any key will do
     try:
         keys = keys_at_hand(settings)
     except ConfigError as error:
         found.problems.append(str(error))
         return
-    recorded = recorded_key_id(db)
     usable = [k for k in keys if recorded is None or k.id == recorded]
-    if not any(k.can_decrypt(sample) for k in usable):
+    if not usable or (sample is not None and not any(k.can_decrypt(sample) for k in usable)):
         where = "COPERNICA_SECRET_KEY" if settings.secret_key else str(settings.key_file)
         found.problems.append(f"the key at hand ({where}) does not open the stored secrets"
                               if keys else f"there is no key (neither COPERNICA_SECRET_KEY nor {settings.key_file})")

@@ -21,7 +21,7 @@ from .access import Action, Actor, Role
 from .advice import what_to_do, who_to_ask
 from .api import CopernicaAPI
 from .config import Settings, load_settings
-from .crypto import Keyring
+from .crypto import Keyring, keys_at_hand
 from .db import immediate, iso, open_database, utcnow
 from .errors import BadInput, Busy, ConfigError, DamagedSecret, LeaseLost, NotFound
 from .fleet import FinishedCheck, Progress, check_many
@@ -121,7 +121,7 @@ class Workspace:
         """A consistent copy of the database in a new file, taken while others write; it holds
         the secrets encrypted, so it needs the same rights as revealing them."""
         self.actor.ensure(Action.REVEAL)
-        made = backup_module.backup(self.db, destination)
+        made = backup_module.backup(self.db, destination, keys=keys_at_hand(self.settings))
         self._event("backup made", detail=f"{Path(destination).name}: {made}; key id {made.key_id}")
         return made
 

@@ -129,3 +129,78 @@ def test_a_restore_is_refused_while_a_watcher_runs_on_the_database(fleet, tmp_pa
     finally:
         watching.terminate()
         watching.wait(timeout=30)
+
+
+def test_a_backup_with_triggers_added_by_hand_is_refused_and_changes_nothing(agency, tmp_path):
+    """Two triggers added with sqlite3: one that re-opens a used link, one that erases the
+    "token revealed" events as they are written. Refused by the schema check, and by the seal."""
+    env, ws = agency
+    ws.invite(client="Acme")
+    assert cli_process(env, "backup", str(tmp_path / "backup.db")).returncode == 0
+    with sqlite3.connect(tmp_path / "backup.db") as edited:
+        edited.execute("CREATE TRIGGER links_twice AFTER UPDATE OF used_at ON invitations BEGIN "
+                       "UPDATE invitations SET used_at = NULL WHERE id = NEW.id; END")
+        edited.execute("CREATE TRIGGER no_reveals AFTER INSERT ON events WHEN NEW.action = 'token revealed' BEGIN "
+                       "DELETE FROM events WHERE id = NEW.id; END")
+    elsewhere = {**env, "COPERNICA_DB": str(tmp_path / "elsewhere" / "copernica.db")}
+    shutil.copytree(Path(env["COPERNICA_DB"]).parent, tmp_path / "elsewhere", ignore=shutil.ignore_patterns("*.db*"))
+    refused = cli_process(elsewhere, "restore", str(tmp_path / "backup.db"))
+    assert refused.returncode == 2 and "trigger links_twice, trigger no_reveals" in refused.stderr
+    assert "Traceback" not in refused.stderr and not Path(elsewhere["COPERNICA_DB"]).exists()
+    with sqlite3.connect(tmp_path / "backup.db") as edited:  # a schema this version knows, but rows changed
+        edited.execute("DROP TRIGGER links_twice")
+        edited.execute("DROP TRIGGER no_reveals")
+        edited.execute("UPDATE invitations SET client = 'Evil Corp'")
+    refused = cli_process(elsewhere, "restore", str(tmp_path / "backup.db"))
+    assert refused.returncode == 2 and "was changed after it was made (its seal does not match)" in refused.stderr
+    assert not Path(elsewhere["COPERNICA_DB"]).exists()
+
+
+def test_an_unsealed_backup_is_restored_only_when_asked(agency, tmp_path):
+    env, _ = agency
+    assert cli_process(env, "backup", str(tmp_path / "backup.db")).returncode == 0
+    with sqlite3.connect(tmp_path / "backup.db") as edited:
+        edited.execute("DELETE FROM meta WHERE name = 'backup_seal'")
+    elsewhere = {**env, "COPERNICA_DB": str(tmp_path / "elsewhere" / "copernica.db")}
+    shutil.copytree(Path(env["COPERNICA_DB"]).parent, tmp_path / "elsewhere", ignore=shutil.ignore_patterns("*.db*"))
+    refused = cli_process(elsewhere, "restore", str(tmp_path / "backup.db"))
+    assert refused.returncode == 2 and "is not sealed" in refused.stderr and "--unsealed" in refused.stderr
+    restored = cli_process(elsewhere, "restore", str(tmp_path / "backup.db"), "--unsealed")
+    assert restored.returncode == 0 and "the backup was not sealed" in restored.stdout
+
+
+def test_a_restore_withdraws_the_links_open_in_the_backup_and_says_so(agency, tmp_path):
+    """A link used (or withdrawn) after the backup was made must not work again once it is restored."""
+    from .helpers import use_link
+
+    env, ws = agency
+    used, _ = ws.invite(client="Acme")
+    withdrawn, link = ws.invite(client="Bloom")
+    assert cli_process(env, "backup", str(tmp_path / "backup.db")).returncode == 0
+    assert use_link(env, used, account="101").status == "connected"
+    ws.revoke_invitation(link.id)
+    ws.close()
+    restored = cli_process(env, "restore", str(tmp_path / "backup.db"), "--replace")
+    assert restored.returncode == 0, restored.stderr
+    assert "2 connect links open in the backup withdrawn" in restored.stdout
+    for url in (used, withdrawn):
+        assert use_link(env, url, account="101").startswith("This link was withdrawn")
+    ws = make_workspace(env)
+    assert ws.connections() == [] and ws.invitations() == []
+    [told] = [e for e in ws.events() if e.action == "database restored from a backup"]
+    assert "2 connect links open in the backup withdrawn" in told.detail
+
+
+def test_a_backup_without_secrets_written_with_another_key_is_refused_and_health_sees_a_wrong_key(env, tmp_path):
+    """Round 3 restored it with a traceback and left a database nothing opens, while health said ok."""
+    make_workspace(env).close()  # a database with no secret at all, which records its key
+    assert cli_process(env, "backup", str(tmp_path / "backup.db")).returncode == 0
+    other = {"COPERNICA_DB": str(tmp_path / "other" / "copernica.db")}
+    make_workspace(other).close()  # another installation, with a key of its own
+    refused = cli_process(other, "restore", str(tmp_path / "backup.db"), "--replace")
+    assert refused.returncode == 2 and "needs the key with id" in refused.stderr and "Traceback" not in refused.stderr
+    assert cli_process(other, "health").returncode == 0  # unchanged, and still opening
+    Path(other["COPERNICA_DB"]).unlink()
+    shutil.copy(tmp_path / "backup.db", other["COPERNICA_DB"])  # what the old restore left behind
+    sick = cli_process(other, "health")
+    assert sick.returncode == 1 and "does not open" in sick.stdout + sick.stderr

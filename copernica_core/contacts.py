@@ -121,7 +121,9 @@ def reconnect_message(conn: Connection, *, agency: str, agency_contact: str, exp
     """The plain message a client's contact gets when a token of theirs stopped working: what
     happened in its words, the link (as notify.LINK_PLACEHOLDER), until when it works, whom to ask."""
     who = agency or "Your agency"
-    account = f"{conn.account.name} ({conn.account.id})" if conn.account.name else conn.account.id
+    # Copernica's name for the account is quoted: "… First log in at https://…" must not read as our words.
+    account = (f"“{conn.account.name}” (id {conn.account.id})" if conn.account.name
+               else f"with id {conn.account.id}")
     title = f"{who}: the access you gave to your Copernica account has stopped working"
     body = "\n".join([
         "Hello,",

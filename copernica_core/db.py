@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -353,6 +354,14 @@ def _v13_keyed_links(db: sqlite_utils.Database) -> None:
     now = "strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')"  # the format of `iso`
     db.execute(f"UPDATE invitations SET revoked_at = {now}, withdrawn_why = 'made before links were keyed: make a "
                f"new one' WHERE used_at IS NULL AND revoked_at IS NULL AND expires_at > {now}")
+    # An ntfy topic is that target's only secret, and was shown in clear: keep only its kind.
+    ntfy = re.compile(r"(ntfys?://)[^\s,;)]+")
+    for table, key, column in (("client_contacts", "id", "shown"), ("invitations", "id", "sent_to"),
+                               ("deliveries", "rowid", "redacted"), ("notify_targets", "id", "redacted"),
+                               ("notify_targets", "id", "label"), ("events", "id", "detail")):
+        for row_id, text in db.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} LIKE '%ntfy%://%'"
+                                       ).fetchall():
+            db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", [ntfy.sub(r"\1…", text), row_id])
 
 
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.

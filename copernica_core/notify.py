@@ -63,6 +63,9 @@ def fingerprint(url: Secret) -> str:
 
 # Generic webhooks: Apprise shows their path, which is often the webhook's only secret.
 _GENERIC_WEBHOOKS = frozenset({"json", "jsons", "form", "forms", "xml", "xmls"})
+# Services whose topic is their only secret (anyone who knows an ntfy topic reads and writes it),
+# shown by Apprise in clear: in the path, or as the host in ntfy.sh's cloud mode (ntfy://topic).
+_TOPIC_SERVICES = frozenset({"ntfy", "ntfys"})
 _URL_PARTS = re.compile(r"[/@:?&=#,]+")
 
 
@@ -101,10 +104,12 @@ def redact(url: str) -> str:
     if plugin is None:
         return f"{urlsplit(url).scheme}://…"
     shown = urlsplit(plugin.url(privacy=True))
-    path = shown.path.rstrip("/")
-    if path and shown.scheme in _GENERIC_WEBHOOKS:
+    path, netloc = shown.path.rstrip("/"), shown.netloc
+    if path and shown.scheme in _GENERIC_WEBHOOKS | _TOPIC_SERVICES:
         path = "/…"
-    return f"{shown.scheme}://{shown.netloc}{path}"
+    if shown.scheme in _TOPIC_SERVICES and (shown.hostname or "") in {t.lower() for t in getattr(plugin, "topics", [])}:
+        netloc = netloc.rsplit("@", 1)[0] + "@…" if "@" in netloc else "…"
+    return f"{shown.scheme}://{netloc}{path}"
 
 
 def _target_url(url: str) -> Secret:

@@ -51,7 +51,7 @@ def test_an_opted_in_client_gets_a_working_reconnect_link_once_per_break(agency,
     body = to_client["message"]
     url = re.search(r"https://connections\.example\.com/\?invite=\S+", body).group(0)
     account = ws.connection(first.connection_id).account
-    assert f"your Copernica account {account.name} (102) has stopped working" in body
+    assert f"your Copernica account “{account.name}” (id 102) has stopped working" in body  # its name quoted
     assert "[connect link]" not in body and "client" not in to_client["title"].casefold()
     assert all("stopped working" not in m["title"] for m in webhook.messages)  # the agency hears its own alert
     assert any("token revoked or invalid" in m["title"] for m in webhook.messages)
@@ -164,3 +164,33 @@ def test_contacts_from_the_command_line(cli_env, capsys, monkeypatch):
     assert run(capsys, "contacts", "--client", CLIENT, "--remove")[1] == f"{CLIENT} has no contact now.\n"
     assert run(capsys, "contacts", "--client", CLIENT)[1] == f"{CLIENT} has no contact.\n"
     assert run(capsys, "contacts")[1] == "No client has a contact yet.\n"
+
+
+def test_ntfy_topics_are_masked_wherever_a_target_or_contact_is_shown(agency, control, capsys, monkeypatch):
+    """An ntfy topic is that target's only secret: not in targets, contacts, events, "sent to",
+    the links' list or the command line's output."""
+    from copernica_core import notify
+
+    from .helpers import run
+
+    assert notify.redact("ntfy://camping-cloud-topic-0123") == "ntfys://…"  # ntfy.sh: the host is the topic
+    assert notify.redact("ntfys://ntfy.example.com/agency-topic-0123") == "ntfys://ntfy.example.com/…"
+    env, ws = agency
+    use(env, ws.invite(client=CLIENT)[0], account="102")
+    ws.add_notify_target("ntfy://127.0.0.1:9/agency-topic-0123456789")
+    ws.set_client_contact(CLIENT, "ntfy://127.0.0.1:9/camping-topic-0123456789", reconnect_links=True)
+    control.post("revoke", account_id="102")
+    ws.check_now()
+    assert ws.apply_alert_rules().reconnect_links == 1
+    shown = [str(t) for t in ws.notify_targets()] + [str(c) for c in ws.client_contacts().values()]
+    shown += [e.detail for e in ws.events()] + [str(d) for d in ws.recent_deliveries()]
+    shown += [str(i) for i in ws.invitations(open_only=False)]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for command in (["contacts", "--json"], ["invitations", "--all"]):
+        code, out, _ = run(capsys, *command)
+        assert code == 0
+        shown.append(out)
+    text = "\n".join(shown)
+    assert "127.0.0.1:9/…" in text and "ntfy://" in text and "sent" in text.casefold()
+    assert "topic-0123456789" not in text

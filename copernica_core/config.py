@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
-from .secret import Secret
+from .secret import Secret, secret_url
 
 DEFAULTS: dict[str, str] = {
     "COPERNICA_DB": "data/copernica.db",
@@ -267,13 +267,17 @@ def text_setting(text: str, *, name: str, limit: int = 200) -> str:
 
 
 def heartbeat_url(text: str) -> Secret:
-    """A monitor's push URL (healthchecks.io, Uptime Kuma, Cronitor): its path is its key."""
+    """A monitor's push URL (healthchecks.io, Uptime Kuma, Cronitor): its path is its key, so
+    every part of it is kept out of the logs, and it never travels in plain http off this machine."""
     text = (text or "").strip()
     parts = urlsplit(text)
     if text and (parts.scheme not in ("http", "https") or not parts.hostname):
         raise ConfigError("COPERNICA_HEARTBEAT_URL must be an http(s) address, such as "
                           "https://hc-ping.com/<uuid>.")  # its value is not echoed: it holds a key
-    return Secret(text)
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError("COPERNICA_HEARTBEAT_URL uses plain http to another machine, which would send its key "
+                          "in clear: use https (plain http only to this machine).")
+    return secret_url(text)
 
 
 def check_redirect_uri(url: str, *, name: str = "Redirect URI") -> str:

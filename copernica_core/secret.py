@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import threading
+from urllib.parse import unquote, urlsplit
 
 # Secrets seen by this process, newest last, so that `scrub` can find them in any text.
 # Bounded: a long-running dashboard meets a new JWT per connection per day.
@@ -70,6 +71,21 @@ class Secret:
 
 _RUN_AT_END = re.compile(rf"[\w\-.~+/=]{{{_MIN_PARTIAL},}}$")
 _RUN_AT_START = re.compile(rf"^[\w\-.~+/=]{{{_MIN_PARTIAL},}}")
+
+
+_URL_PARTS = re.compile(r"[/@:?&=#,;]+")
+
+
+def secret_url(url: str) -> Secret:
+    """A URL whose path or query is a key (a monitor's push URL), as a Secret, with each of its
+    parts but the scheme and host registered too: urllib3 logs only "GET /ping/<key>", and a
+    log line cut anywhere must not keep the key either."""
+    parts = urlsplit(url)
+    rest = unquote(f"{parts.username or ''}:{parts.password or ''}@{parts.path}?{parts.query}")
+    for part in {parts.path, f"{parts.path}?{parts.query}", *_URL_PARTS.split(rest)}:
+        if part and part.strip("/?") and part != parts.hostname:
+            Secret(part)  # registers it (a part too short to register would scrub ordinary words)
+    return Secret(url)
 
 
 def scrub(text: str) -> str:

@@ -55,3 +55,31 @@ def test_scrub_removes_query_parameters_bearer_values_and_jwts():
     for value in ("abc123456", "xyz987654", "abc.def.ghi", "eyJhbGciOi", "tok123456"):
         assert value not in cleaned
     assert "client_id=a" in cleaned
+
+
+def test_a_heartbeat_key_never_reaches_the_debug_log_even_cut(sandbox_env, monitor, caplog):
+    """urllib3 logs only the path ("GET /ping/<key> HTTP/1.1"); a line may also be cut anywhere."""
+    from copernica_core import watch
+    from copernica_core.config import load_settings
+    from copernica_core.secret import install_log_scrubbing
+
+    install_log_scrubbing()
+    caplog.set_level(logging.DEBUG)
+    url = load_settings({**sandbox_env, "COPERNICA_HEARTBEAT_URL": monitor.url()}, secrets_files=[]).heartbeat_url
+    assert watch.ping(url, failed=True) == ""
+    key = "5f1e-monitor-key-0123456789"
+    assert monitor.pings == [f"/ping/{key}/fail"]
+    assert "\"GET ********/fail HTTP/1.1\"" in caplog.text  # urllib3 did log the request, scrubbed
+    assert key not in caplog.text
+    assert key not in scrub(f"monitor said: {key} is unknown, see /ping/{key[:12]}")
+
+
+def test_a_plain_http_heartbeat_is_refused_unless_it_stays_on_this_machine():
+    import pytest
+
+    from copernica_core.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match="plain http to another machine"):
+        load_settings({"COPERNICA_HEARTBEAT_URL": "http://kuma.example.com/api/push/abcdef0123"}, secrets_files=[])
+    assert load_settings({"COPERNICA_HEARTBEAT_URL": "http://127.0.0.1:3001/api/push/abcdef0123"},
+                         secrets_files=[]).heartbeat_url

@@ -271,8 +271,11 @@ def cmd_report(ws: Workspace, args: argparse.Namespace) -> int:
     if args.client is not None and not report.rows:
         raise UsageError(f"no connection has the client {for_terminal(args.client)!r}")
     if args.html:
-        try:
-            Path(args.html).write_text(report_module.as_html(report), encoding="utf-8")
+        try:  # for its owner only: it may hold working reconnect links
+            fd = os.open(args.html, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # a file that was there keeps its mode otherwise
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(report_module.as_html(report))
         except OSError as error:
             raise UsageError(f"cannot write {for_terminal(args.html)}: {error.strerror}") from None
         print(f"Wrote the report of {len(report.rows)} connections to {for_terminal(args.html)}.")

@@ -126,8 +126,11 @@ def test_the_report_of_a_client_as_csv_and_printable_html(cli_env, capsys, tmp_p
                                      "give it again.")  # the client's words: no Inspect page, no token to paste
     assert "client" not in rows[0]  # one client: no Client column
     page = tmp_path / "report.html"
+    page.write_text("an older report, readable by anyone")
+    page.chmod(0o644)
     code, out, _ = run(capsys, "report", "--client", "Acme <b>BV</b>", "--html", str(page))
     html = page.read_text()
+    assert page.stat().st_mode & 0o777 == 0o600  # it may hold a working reconnect link
     assert code == 0 and "Copernica connections of Acme &lt;b&gt;BV&lt;/b&gt;" in html
     assert "Access stopped working" in html and "Bloom" not in html and "http" not in html.split("<body>")[1]
     assert "<th>Client</th>" not in html and "@page { size: A4" in html

@@ -51,12 +51,18 @@ STATUS: dict[Outcome, tuple[str, str, str]] = {  # (label, badge colour, icon); 
 CHART_COLOURS = {"green": "#21c354", "red": "#ff4b4b", "dark red": "#a40e26", "orange": "#ffa421", "yellow": "#faca2b",
                  "violet": "#803df5", "gray": "#a3a8b8"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+# Streamlit's renderer links bare URLs, "www." and e-mail addresses, and draws :material/…:
+# icons, in the text that remains once escapes are resolved, so a backslash cannot stop them:
+# an invisible word joiner (U+2060) after the colon, "www" or "@" does.
+_AUTOLINKED = re.compile(r"(?i):(?=[a-z/])|@(?=\w)|\bwww(?=\.)")
+WORD_JOINER = "\u2060"
 
 
 def text(value: object) -> str:
     """Escape `value` for any element that renders markdown: what users and Copernica
-    typed is shown as text, never as links, images, colours or HTML."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+    typed is shown as text, never as links, images, icons, colours or HTML."""
+    joined = _AUTOLINKED.sub(lambda found: found.group() + WORD_JOINER, str(value))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", joined)
 
 
 _navigation_forced = False
@@ -243,8 +249,8 @@ def alert_list(alerts, *, ws: Workspace | None = None, may_fix: bool, ask: str =
         with st.container(border=True):
             with st.container(horizontal=True, vertical_alignment="center", gap="small"):  # badge beside its label
                 status_badge(conn.status)
-                st.page_link("pages/inspect.py", label=f"{conn.label}" + (f" · client {conn.client}" if conn.client
-                                                                          else ""),
+                st.page_link("pages/inspect.py", label=text(conn.label + (f" · client {conn.client}" if conn.client
+                                                                          else "")),
                              query_params={"connection": str(conn.id)})
             st.caption(text(f"{alert.reason} {advice.what_to_do(conn, may_fix=may_fix, ask=ask)}"))
             if conn.id in sent:

@@ -580,15 +580,16 @@ class Workspace:
                                        redirect_uri=app.redirect_uri, state=state)
 
     def link_account(self, link: invitations.Invitation) -> str:
-        """For the client holding a reconnect link: the account it renews ("Bloom Florists (id
-        102)"), so that it picks that one at Copernica; '' for a new-connection link."""
+        """For the client holding a reconnect link: the account it renews ("“Bloom Florists” (id
+        102)", its name quoted: it is Copernica's, not the agency's words), so that it picks that one
+        at Copernica; '' for a new-connection link."""
         self.actor.ensure(Action.CONNECT_BY_LINK)
         if link.actor != self.actor.who or link.connection_id is None:
             return ""
         conn = store.find_connection_by_id(self.db, link.connection_id)
         if conn is None:
             return ""
-        return f"{conn.account.name} (id {conn.account.id})" if conn.account.name else f"id {conn.account.id}"
+        return f"“{conn.account.name}” (id {conn.account.id})" if conn.account.name else f"id {conn.account.id}"
 
     def link_of_state(self, state: str) -> str | None:
         """The actor of the connect link whose authorization this state is, while it waits to be

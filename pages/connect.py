@@ -20,7 +20,7 @@ renews = ws.link_account(link)
 what = (f"you to renew its read access to your Copernica account {renews}" if link.connection_id is not None
         else "read access to your Copernica account")
 st.markdown(ui.text(f"{agency} asks {what}" + (f" for {link.client}." if link.client else ".")))
-st.caption("You will log in at Copernica, choose " + (f"the account {renews}" if renews else "the account")
+st.caption("You will log in at Copernica, choose " + (f"the account {ui.text(renews)}" if renews else "the account")
            + " and click **Give access**. This link works once.")
 
 

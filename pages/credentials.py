@@ -146,7 +146,8 @@ if isinstance(pasted, PasteAttempt):
                    + f", and storing it would change its {' and '.join(pasted.would_change)}. Nothing was changed. "
                    "If that connection should get this token, paste it again and tick *replace that "
                    "connection's token*.", icon=":material/warning:")
-        st.page_link("pages/inspect.py", label=f"Open {other.label}", query_params={"connection": str(other.id)})
+        st.page_link("pages/inspect.py", label=ui.text(f"Open {other.label}"),
+                     query_params={"connection": str(other.id)})
     else:
         st.error(f"Not added. {ui.text(pasted.result.message)}\n\n{ui.text(pasted.result.hint)}",
                  icon=":material/error:")

@@ -46,8 +46,9 @@ def fix_connection(ws) -> None:
     """A new token for this connection, in place: its label, client and history stay."""
     if conn.application_id is not None:
         st.button("Re-authorize with Copernica", type="primary", icon=":material/login:", key="reauthorize",
-                  on_click=reauthorize, help="Opens Copernica's consent page: someone who can log in to account "
-                                             f"{conn.account.name or conn.account.id} gives access again.")
+                  on_click=reauthorize, help=ui.text("Opens Copernica's consent page: someone who can log in to "
+                                                     f"account {conn.account.name or conn.account.id} gives access "
+                                                     "again."))
         go = st.session_state.pop("inspect_go", None)
         if isinstance(go, str):
             ui.go_to(go, name="Copernica")

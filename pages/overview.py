@@ -81,8 +81,9 @@ def open_client(clients: list[str]) -> None:
 def client_panel(ws: Workspace, client: str) -> None:
     """For one client picked: a link for a new connection of it, and its contact, which can
     get a fresh reconnect link when one of its tokens stops working (opt-in)."""
-    with st.expander(f"{client}: connect link and contact", icon=":material/person:"):
-        if st.button(f"Make a link for a new connection of {client}", icon=":material/share:", key="client_link",
+    with st.expander(ui.text(f"{client}: connect link and contact"), icon=":material/person:"):
+        if st.button(ui.text(f"Make a link for a new connection of {client}"), icon=":material/share:",
+                     key="client_link",
                      help="The client opens it without an account here and gives access at Copernica once. "
                           "It works once, for 7 days."):
             try:
@@ -176,7 +177,7 @@ def fleet_view(ws: Workspace) -> None:
     if summary.duplicates:
         with st.expander(f"Same Copernica account connected more than once ({len(summary.duplicates)})"):
             for alert in summary.duplicates:
-                st.page_link("pages/inspect.py", label=f"{alert.connection.label}: {alert.reason}",
+                st.page_link("pages/inspect.py", label=ui.text(f"{alert.connection.label}: {alert.reason}"),
                              query_params={"connection": str(alert.connection.id)}, icon=":material/content_copy:")
 
     if may_fix and len(chosen) == 1 and chosen[0]:
@@ -210,7 +211,7 @@ def fleet_view(ws: Workspace) -> None:
                + (" or to set their client." if may_fix else "."))
     selected = [shown[i] for i in picked if i < len(shown)]
     if len(selected) == 1:
-        st.page_link("pages/inspect.py", label=f"Open {selected[0].label}", icon=":material/search:",
+        st.page_link("pages/inspect.py", label=ui.text(f"Open {selected[0].label}"), icon=":material/search:",
                      query_params={"connection": str(selected[0].id)})
     if selected and may_fix:
         with st.form("set_client", clear_on_submit=True, border=False):

@@ -71,7 +71,7 @@ def texts(at) -> str:
     """Every text element of an AppTest run, joined."""
     parts = [e.value for kind in ("markdown", "success", "error", "warning", "info", "caption", "title",
                                   "subheader", "header") for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(str(p) for p in parts).replace("\u2060", "")  # text()'s word joiners: invisible
 
 
 def cli_process(env: dict, *args: str, timeout: float = 60):

@@ -1,6 +1,7 @@
 """Two people at once, and no secret anywhere a user or an admin can see."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,42 @@ def test_the_dashboard_makes_no_request_outside_this_machine(page, dashboard):
         expect(page.get_by_role("heading").first).to_be_visible()
         page.wait_for_timeout(500)
     assert hosts - {None} <= {"localhost", "127.0.0.1"}, hosts
+
+
+def test_hostile_names_are_text_in_the_browser_and_the_tables_export_nothing(browser, page, dashboard):
+    """What the page tests read from the protobufs, seen in Chromium: no link to or image from
+    the hosts the names carry, no request to them, the names shown as typed; and the tables'
+    toolbar has no "Download as CSV" (it would write a name like =HYPERLINK(…) as a formula)."""
+    from ..factories import seed_hostile_names
+
+    seeded = seed_hostile_names({**dashboard.env, "COPERNICA_PUBLIC_URL": "https://connections.example.com"})
+    requested: list[str] = []
+    client = browser.new_context(viewport={"width": 390, "height": 844})  # the client, signed out, on a phone
+    link_page = client.new_page()
+    for tab in (page, link_page):
+        tab.on("request", lambda request: requested.append(request.url))
+    link_page.goto(f"{dashboard.url}/?invite={seeded['invite']}")
+    expect(link_page.get_by_role("button", name="Continue to Copernica")).to_be_visible()
+    expect(link_page.get_by_text("outside.example/pixel.png)” (id 102)").first).to_be_visible()
+    shoot(link_page, "hostile-names-link-page")
+    pages = [link_page.content()]
+    client.close()
+    for path in ("", f"inspect?connection={seeded['connections'][0]}", "authorize", "alerts", "activity"):
+        page.goto(f"{dashboard.url}/{path}")
+        expect(page.get_by_role("heading").first).to_be_visible()
+        if not path:
+            expect(page.get_by_role("link", name=re.compile(r"^Bloom \[Log in again here\]\(http:.?.?.?evil"))
+                   ).to_be_visible()  # the alert card: its label as typed, a link to Inspect only
+            table = page.locator(".st-key-connections_table")
+            table.get_by_test_id("stDataFrame").hover()
+            expect(table.get_by_role("button", name="Search")).to_be_visible()  # the toolbar is there
+            expect(page.get_by_role("button", name="Download as CSV")).to_have_count(0)
+            expect(page.get_by_text("**Acme** http").first).to_be_attached()
+        shoot(page, f"hostile-names-{path.split('?')[0] or 'overview'}")
+        pages.append(page.content())
+    for html in pages:
+        link = re.search(r'<a[^>]+href="[^"]*(evil|outside)\.example', html)
+        assert link is None, html[link.start() - 600:link.end() + 300]
+        assert re.search(r'<img[^>]+src="[^"]*(evil|outside)\.example', html) is None
+        assert "<strong>Acme</strong>" not in html and "<b>bold</b>" not in html
+    assert [url for url in requested if "evil.example" in url or "outside.example" in url] == []

@@ -263,7 +263,7 @@ def test_a_client_connects_its_own_account_from_a_link_without_signing_in(browse
     expect(visit.get_by_text(re.compile("This link has expired"))).to_be_visible()
 
     renew = json.loads(cli_process(signed.env, "invite", "--connection", str(conn.id), "--json").stdout)
-    renew_from_link(visit, renew["url"], renews="Northwind Travel (id 103)", choose="Acme Retail")
+    renew_from_link(visit, renew["url"], renews="“Northwind Travel” (id 103)", choose="Acme Retail")
     expect(alert(visit, "You authorized a different account")).to_be_visible()
     assert ws.connection(conn.id).account.id == "103" and len(ws.connections()) == 1
     client.close()
@@ -304,7 +304,7 @@ def test_a_client_whose_token_stopped_working_reconnects_from_the_link_it_was_se
 
     client = browser.new_context(viewport={"width": 1280, "height": 900})  # the client: never signed in
     visit = client.new_page()
-    renew_from_link(visit, url, renews="Bloom Florists (id 102)", choose="Bloom Florists")
+    renew_from_link(visit, url, renews="“Bloom Florists” (id 102)", choose="Bloom Florists")
     expect(alert(visit, "is connected")).to_be_visible()
     expect(visit.get_by_role("link", name="Overview")).to_have_count(0)
     shoot(visit, "reconnect-link-used")

@@ -370,7 +370,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_invite(ws: Workspace, args: argparse.Namespace) -> int:
-    """A connect link for a client: printed once (only its hash is kept)."""
+    """A connect link for a client; for a connection, its one open link (given again while open)."""
     from .config import parse_duration
     try:
         expires = parse_duration(args.expires, name="--expires")
@@ -384,9 +384,10 @@ def cmd_invite(ws: Workspace, args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print(url)
+        again = (f" It is this connection's one open link: asking again gives it again; `invitations --revoke "
+                 f"{link.id}` withdraws it." if link.connection_id is not None else "")
         print(for_terminal(f"Link #{link.id} for {link.client or '(no client)'}, valid until "
-                           f"{link.until}, once. Send it to the client: it is shown "
-                           "only now."), file=sys.stderr)
+                           f"{link.until}, once. Send it to the client.{again}"), file=sys.stderr)
     return EXIT_OK
 
 

@@ -189,7 +189,10 @@ error_log {dir}/error.log;
 pid {dir}/nginx.pid;
 events {{ worker_connections 256; }}
 http {{
-  access_log {dir}/access.log;
+  # The README's access log: paths without their query (links, codes and states are secrets).
+  log_format no_query '$remote_addr - $remote_user [$time_local] "$request_method $uri $server_protocol" '
+                      '$status $body_bytes_sent "$http_user_agent"';
+  access_log {dir}/access.log no_query;
   client_body_temp_path {dir}/body;
   proxy_temp_path {dir}/proxy;
   fastcgi_temp_path {dir}/fastcgi;

@@ -85,3 +85,6 @@ def test_the_readme_deployment_signs_in_and_connects_an_account_through_nginx(
                 page.close()
             [connection] = make_workspace(dashboard.env).connections()
             assert connection.account.id == "102"
+    logged = (tmp_path / "nginx" / "access.log").read_text()
+    assert f"GET {base}/authorize HTTP/1.1" in logged  # Copernica's redirect came through nginx, logged
+    assert "code=" not in logged and "state=" not in logged and "?" not in logged

@@ -234,7 +234,7 @@ def _check_the_seal(conn: sqlite3.Connection, vault: Vault | None, source: Path,
         if unsealed:
             return False
         raise BadInput({"file": f"{source} is not sealed, so nobody can tell whether it was changed since it was "
-                                "made. Backups made before version 13 of the schema are not; if you made this one "
+                                "made. Backups made by versions before sealing were not; if you made this one "
                                 "yourself, restore it with --unsealed. Nothing was changed."})
     if vault is None or not hmac.compare_digest(row[0], seal(conn, vault)):
         raise BadInput({"file": f"{source} was changed after it was made (its seal does not match). Nothing was "

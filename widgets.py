@@ -36,20 +36,11 @@ from copernica_core.errors import Forbidden
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
 from copernica_core.secret import scrub
+from copernica_core.vocabulary import VOCABULARY, words
 from copernica_core.watch import duration_words
 
-STATUS: dict[Outcome, tuple[str, str, str]] = {  # (label, badge colour, icon); a stored status string finds it too
-    Outcome.VALID: ("Valid", "green", ":material/check_circle:"),
-    Outcome.INVALID_TOKEN: ("Invalid token", "red", ":material/key_off:"),
-    Outcome.ACCOUNT_CHANGED: ("Account changed", "red", ":material/warning:"),
-    Outcome.UNAVAILABLE: ("Unavailable", "orange", ":material/cloud_off:"),
-    Outcome.RATE_LIMITED: ("Rate limited", "yellow", ":material/speed:"),
-    Outcome.UNEXPECTED: ("Unexpected answer", "violet", ":material/help:"),
-    Outcome.UNCHECKED: ("Not checked", "gray", ":material/schedule:"),
-}
-# The badge colours as the charts draw them (Streamlit's own palette).
-CHART_COLOURS = {"green": "#21c354", "red": "#ff4b4b", "dark red": "#a40e26", "orange": "#ffa421", "yellow": "#faca2b",
-                 "violet": "#803df5", "gray": "#a3a8b8"}
+# The statuses in the order a reader meets them in a filter or a legend (vocabulary.py holds their words).
+STATUSES = [Outcome(status) for status in VOCABULARY]
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 # Streamlit's renderer links bare URLs, "www." and e-mail addresses, and draws :material/…:
 # icons, in the text that remains once escapes are resolved, so a backslash cannot stop them:
@@ -231,7 +222,7 @@ def refuse_framing() -> None:
 
 
 def status_label(status: str) -> str:
-    return STATUS.get(status, (status,))[0]
+    return words(status).label
 
 
 MAX_ALERTS = 8
@@ -317,8 +308,8 @@ def show_connections_table(table: pd.DataFrame) -> list[int]:
     event = st.dataframe(table, hide_index=True, width="stretch", height=height, on_select="rerun",
                          selection_mode="multi-row", key="connections_table", column_config={
                              "Status": st.column_config.MultiselectColumn(
-                                 width=130, options=[label for label, _, _ in STATUS.values()],
-                                 color=[colour for _, colour, _ in STATUS.values()]),
+                                 width=130, options=[words(s).label for s in STATUSES],
+                                 color=[words(s).colour for s in STATUSES]),
                              "Label": st.column_config.TextColumn(width=230),  # whole at 1280 px
                              "Client": st.column_config.TextColumn(width=130),
                              "Account": st.column_config.TextColumn(width=110),
@@ -356,8 +347,8 @@ def report_downloads(ws: Workspace, clients: list[str]) -> None:
 
 
 def status_badge(status: str) -> None:
-    label, color, icon = STATUS.get(status, (status, "gray", None))
-    st.badge(label, color=color, icon=icon)
+    said = words(status)
+    st.badge(said.label, color=said.colour, icon=said.icon)
 
 
 def ago(moment: str | datetime | None) -> str:
@@ -603,9 +594,8 @@ def status_chart(daily: list[dict], *, first_day: datetime, last_day: datetime) 
     frame = pd.DataFrame(daily)
     frame["outcome"] = frame["outcome"].map(status_label)
     frame["day"] = pd.to_datetime(frame["day"])
-    labels = [label for label, _, _ in STATUS.values()]
-    colours = [CHART_COLOURS["dark red" if status == "account_changed" else colour]  # not the same red
-               for status, (_, colour, _) in STATUS.items()]
+    labels = [words(s).label for s in STATUSES]
+    colours = [words(s).chart for s in STATUSES]
     days = [first_day.strftime("%Y-%m-%d"), (last_day + timedelta(days=1)).strftime("%Y-%m-%d")]
     chart = alt.Chart(frame).mark_bar().encode(
         x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(format="%-d %b", tickCount="day"),

@@ -116,19 +116,8 @@ def evaluate(watched: list[Watched], outage: OutageState, *, now: datetime, aler
 
 
 _HEADINGS = {"broken": "Needs attention", "reminder": "Still broken (reminder)", "recovered": "Working again"}
-_STATUS_WORDS = {
-    Outcome.INVALID_TOKEN: "Invalid token", Outcome.ACCOUNT_CHANGED: "Account changed",
-    Outcome.UNAVAILABLE: "Copernica unavailable", Outcome.RATE_LIMITED: "Rate limited",
-    Outcome.UNEXPECTED: "Unexpected answer", Outcome.VALID: "Valid", Outcome.UNCHECKED: "Not checked",
-}
 
 
-# What happened, in a title's words ("Bloom Florists: token revoked or invalid").
-_TITLE_WORDS = {
-    Outcome.INVALID_TOKEN: "token revoked or invalid", Outcome.ACCOUNT_CHANGED: "token now reaches another account",
-    Outcome.UNAVAILABLE: "Copernica not answering", Outcome.RATE_LIMITED: "rate limited",
-    Outcome.UNEXPECTED: "unexpected answer from Copernica",
-}
 MAX_LISTED = 40  # connections listed in one message; the rest are counted (Slack and Teams cap a message's size)
 
 
@@ -148,9 +137,8 @@ def _title(evaluation: Evaluation) -> str:
     notices = evaluation.notices
     if len(notices) == 1 and not evaluation.outage_notice:
         [n] = notices
-        what = ("working again" if n.kind == "recovered" else
-                f"still {_TITLE_WORDS.get(n.connection.status, 'broken')}" if n.kind == "reminder" else
-                _TITLE_WORDS.get(n.connection.status, "broken"))
+        what = (Outcome.VALID.words.title if n.kind == "recovered" else
+                f"still {n.connection.status.words.title}" if n.kind == "reminder" else n.connection.status.words.title)
         return f"{n.connection.label}: {what}"
     counts = {kind: sum(n.kind == kind for n in notices) for kind in _HEADINGS}
     parts = [f"{counts['broken']} need{'s' if counts['broken'] == 1 else ''} attention" if counts["broken"] else "",
@@ -186,7 +174,7 @@ def compose(evaluation: Evaluation, *, public_url: str = "") -> tuple[str, str]:
         room = max(MAX_LISTED - listed, 0)
         for w in _in_order(group)[:room]:
             line = f"- {w.label}" + (f" (client {w.client})" if w.client else "")
-            line += f" · account {w.account} · {_STATUS_WORDS[w.status]}"
+            line += f" · account {w.account} · {w.status.words.label}"
             if kind != "recovered":
                 line += f" · What to do: {w.advice}"
             if public_url:

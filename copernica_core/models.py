@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .secret import Secret
+from .vocabulary import Words, words
 
 
 class Outcome(StrEnum):
@@ -37,14 +38,19 @@ class Outcome(StrEnum):
         return self in (Outcome.UNAVAILABLE, Outcome.RATE_LIMITED, Outcome.UNEXPECTED)
 
     @property
+    def words(self) -> Words:
+        """Every word, colour and icon of this status (vocabulary.py)."""
+        return words(self)
+
+    @property
     def hint(self) -> str:
         """The general next step; `advice.what_to_do` says it for one connection and reader."""
-        return _HINTS[self]
+        return words(self).hint
 
     @property
     def summary(self) -> str:
         """What this status means, in a marketing user's words (no HTTP, no JWT)."""
-        return _SUMMARIES[self]
+        return words(self).summary
 
     @property
     def retryable(self) -> bool:
@@ -57,33 +63,6 @@ class Outcome(StrEnum):
             return cls(status)
         except ValueError:
             return cls.UNEXPECTED
-
-
-_HINTS = {
-    Outcome.VALID: "Nothing to do.",
-    Outcome.INVALID_TOKEN: "Re-authorize this connection on the Authorize page (or paste a new token).",
-    Outcome.ACCOUNT_CHANGED: "Critical: stop using this connection and check in Copernica who changed it; "
-                             "then re-authorize the right account.",
-    Outcome.UNAVAILABLE: "Retry later; if it persists, check Copernica's status and this machine's network.",
-    Outcome.RATE_LIMITED: "Wait a little and check again; lower the concurrency for large check-alls.",
-    Outcome.UNEXPECTED: "Look at the detail below; if it persists, report it with the detail.",
-    Outcome.UNCHECKED: "Check it now to see whether it works.",
-}
-
-_SUMMARIES = {
-    Outcome.VALID: "This connection works: Copernica accepted its token at the last check.",
-    Outcome.INVALID_TOKEN: "Copernica no longer accepts this connection's token: it was revoked in Copernica, "
-                           "it expired, or it is wrong. Nothing using this connection reaches Copernica now.",
-    Outcome.ACCOUNT_CHANGED: "This connection's token now reaches a different Copernica account than the one "
-                             "it was connected to. Anything using it may read or change the wrong account.",
-    Outcome.UNAVAILABLE: "Copernica could not be reached at the last check. This is usually brief and "
-                         "passes by itself; the token itself is not known to be broken.",
-    Outcome.RATE_LIMITED: "Copernica asked this dashboard to slow down at the last check (too many requests). "
-                          "The token itself is not known to be broken.",
-    Outcome.UNEXPECTED: "Copernica's answer at the last check was not one this dashboard understands, so "
-                        "whether the connection works is not known.",
-    Outcome.UNCHECKED: "This connection has not been checked yet.",
-}
 
 
 @dataclass(frozen=True)

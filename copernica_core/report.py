@@ -15,15 +15,6 @@ from .models import Connection, Outcome, Uptime
 from .neutralise import for_spreadsheet
 from .overview import worst_first
 
-STATUS_WORDS = {
-    Outcome.VALID: "Working", Outcome.INVALID_TOKEN: "Access stopped working (refused by Copernica)",
-    Outcome.ACCOUNT_CHANGED: "Reaches another account", Outcome.UNAVAILABLE: "Copernica unreachable",
-    Outcome.RATE_LIMITED: "Slowed down by Copernica", Outcome.UNEXPECTED: "Unexpected answer",
-    Outcome.UNCHECKED: "Not checked yet",
-}
-_COLOURS = {Outcome.VALID: "#1a7f37", Outcome.INVALID_TOKEN: "#cf222e", Outcome.ACCOUNT_CHANGED: "#cf222e",
-            Outcome.UNAVAILABLE: "#bc4c00", Outcome.RATE_LIMITED: "#9a6700", Outcome.UNEXPECTED: "#8250df",
-            Outcome.UNCHECKED: "#57606a"}
 COLUMNS = ["connection", "client", "account", "status", "last_ok", "uptime_30_days", "what_to_do"]
 
 
@@ -49,18 +40,7 @@ PERIOD = timedelta(days=30)
 def for_the_client(c: Connection, *, agency: str, link: str = "") -> str:
     """What a client reads about one of its connections: what it means for them, and the one
     thing they can do (give access again, from `link`); everything else is the agency's job."""
-    us = agency or "your agency"
-    outcome = c.outcome
-    if outcome is Outcome.VALID:
-        return ""
-    if outcome is Outcome.INVALID_TOKEN:
-        return ("The access you gave has stopped working; use the link below to give it again: " + link if link else
-                f"The access you gave has stopped working; {us} will send you a link to give it again.")
-    if outcome is Outcome.ACCOUNT_CHANGED:
-        return f"The access now reaches another Copernica account than the one you gave; {us} is looking into it."
-    if outcome is Outcome.UNCHECKED:
-        return "Not checked yet; nothing to do for you."
-    return f"Copernica did not answer the last check as expected; nothing to do for you: {us} keeps checking."
+    return c.outcome.words.for_the_client(us=agency or "your agency", link=link)
 
 
 @dataclass(frozen=True)
@@ -151,11 +131,15 @@ def as_html(report: Report) -> str:
         return f'{e(words)}:<br><a href="{e(r.link)}">{e(r.link)}</a>'
 
     show_client = client is None
+
+    def status(c: Connection) -> str:  # a client reads its own words, the agency the badge's
+        return c.outcome.words.label if show_client else c.outcome.words.client_label
+
     body = "\n".join(
         f"<tr><td>{e(r.connection.label)}</td>" + (f"<td>{e(r.connection.client)}</td>" if show_client else "")
         + f"<td>{e(_account(r.connection))}</td>"
-        f'<td><span style="color:{_COLOURS[r.connection.outcome]};font-weight:600">'
-        f"{e(STATUS_WORDS[r.connection.outcome])}</span></td>"
+        f'<td><span style="color:{r.connection.outcome.words.printed};font-weight:600">'
+        f"{e(status(r.connection))}</span></td>"
         f"<td>{e((r.connection.last_ok_at or 'never')[:16].replace('T', ' '))}</td>"
         f"<td>{e(r.uptime_text)}</td><td>{what(r)}</td></tr>" for r in report.rows)
     return f"""<!doctype html>

@@ -196,7 +196,7 @@ def fleet_view(ws: Workspace) -> None:
 
     search = st.text_input("Search", placeholder="Search label, client, account, company or id",
                            label_visibility="collapsed", key="search")
-    statuses = st.pills("Status", list(ui.STATUS), selection_mode="multi", format_func=ui.status_label,
+    statuses = st.pills("Status", ui.STATUSES, selection_mode="multi", format_func=ui.status_label,
                         label_visibility="collapsed", key="status_filter")
     shown = filter_connections(fleet.worst_first, search=search, statuses=statuses, clients=chosen)
     rows = 1000  # worst first: the rows that matter are on top; search or filter reaches the others

@@ -16,6 +16,7 @@ import streamlit as st
 
 from copernica_core import Actor, Role, Settings, Workspace
 from copernica_core.access import is_local_request
+from copernica_core.doorstep import Doorstep
 
 PROVIDER_TIMEOUT = 5  # seconds to wait for the identity provider before saying it is down
 
@@ -64,11 +65,8 @@ def callback_starter(settings: Settings) -> Actor | None:
     state = st.query_params.get("state")
     if not state or not sign_in_configured() or st.user.is_logged_in:
         return None
-    lookup = Workspace(settings, actor=Actor.nobody())
-    try:
-        starter = lookup.authorization_starter(state)
-    finally:
-        lookup.close()
+    with Doorstep(settings) as lookup:
+        starter = lookup.starter_of(state)
     admin = Actor.signed_in(starter or "", admins=settings.admins, viewers=settings.viewers)
     return admin if admin and admin.role is Role.ADMIN else None
 

@@ -32,6 +32,7 @@ from copernica_core import report as report_module
 from copernica_core.access import Role
 from copernica_core.config import load_settings
 from copernica_core.db import parse_iso_or_none
+from copernica_core.doorstep import Doorstep
 from copernica_core.errors import Forbidden
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
@@ -117,16 +118,13 @@ def _connect_link_visitor(settings) -> Actor | None:
     invite, state = st.query_params.get("invite"), st.query_params.get("state")
     if not invite and not state:
         return None
-    lookup = Workspace(settings, actor=Actor.nobody())
-    try:
+    with Doorstep(settings) as lookup:
         if invite:
-            _this_run.link = lookup.link_invitation(invite)
+            _this_run.link = lookup.link(invite)
             return Actor.client_link(_this_run.link.actor if not isinstance(_this_run.link, str)
                                      else invitations.LINK_ACTOR)
         who = lookup.link_of_state(state)
         return Actor.client_link(who) if who else None
-    finally:
-        lookup.close()
 
 
 def nothing_here() -> None:

@@ -174,6 +174,13 @@ def started_by(db: sqlite_utils.Database, state: str, *, now: datetime) -> str |
     return row[0] if row else None
 
 
+def waiting_link(db: sqlite_utils.Database, state: str, *, now: datetime) -> int | None:
+    """The connect link whose authorization this state is, while it waits to be used."""
+    row = db.execute("SELECT invitation_id FROM pending_authorizations WHERE state_hash = ? AND used_at IS NULL "
+                     "AND expires_at > ? AND invitation_id IS NOT NULL", [state_hash(state), iso(now)]).fetchone()
+    return row[0] if row else None
+
+
 def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, acting_as: str,
                   browser: str | None = None) -> Consumed:
     """Mark the state used, atomically, and return its row; or say why it cannot be used.

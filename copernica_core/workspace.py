@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from . import alerts, contacts, imports, invitations, notify, oauth, store, watch
+from . import alerts, contacts, doorstep, imports, invitations, notify, oauth, store, watch
 from . import backup as backup_module
 from . import report as report_module
 from .access import Action, Actor, Role
@@ -537,21 +537,6 @@ class Workspace:
                 raise NotFound(f"There is no open link #{invitation_id} (used, revoked or unknown).")
             self._event("connect link revoked", detail=f"link #{invitation_id}")
 
-    def link_invitation(self, secret: str) -> invitations.Invitation | str:
-        """The connect link behind `secret`, or why it cannot be used (calm words). Always looked
-        up: a 256-bit secret cannot be guessed, and no number of wrong ones may lock out a real
-        one. A refused link's views are recorded at most once an hour."""
-        link = invitations.find(self.db, self.vault, secret) if secret and len(secret) <= 100 else None
-        if link is None:
-            return "This link is not known here. Check that you copied all of it, or ask for a new one."
-        if why := link.refusal(self.clock()):
-            with immediate(self.db):
-                if invitations.note_refusal(self.db, link.id, now=self.clock()):
-                    store.add_event(self.db, actor=link.actor, action="connect link refused", now=self.clock(),
-                                    connection_id=link.connection_id, detail=f"link #{link.id}: {why}")
-            return why
-        return link
-
     def start_link_authorization(self, secret: str, *, browser: str) -> str:
         """For the client holding a connect link: the state, bound to that link and to this
         browser (`browser`: a random value the page keeps in a cookie), and the link to
@@ -559,7 +544,7 @@ class Workspace:
         self.actor.ensure(Action.CONNECT_BY_LINK)
         if not browser or len(browser) > 200:
             raise BadInput({"link": "This browser does not keep cookies for this page, which giving access needs."})
-        link = self.link_invitation(secret)
+        link = doorstep.find_link(self.db, self.vault, secret, now=self.clock())
         if isinstance(link, str):
             raise BadInput({"link": link})
         if link.actor != self.actor.who:
@@ -591,27 +576,11 @@ class Workspace:
             return ""
         return f"“{conn.account.name}” (id {conn.account.id})" if conn.account.name else f"id {conn.account.id}"
 
-    def link_of_state(self, state: str) -> str | None:
-        """The actor of the connect link whose authorization this state is, while it waits to be
-        used ("client via link #7"), else None."""
-        if not state or len(state) > 200:
-            return None
-        row = self.db.execute(
-            "SELECT invitation_id FROM pending_authorizations WHERE state_hash = ? AND used_at IS NULL "
-            "AND expires_at > ? AND invitation_id IS NOT NULL", [oauth.state_hash(state), iso(self.clock())]).fetchone()
-        return f"{invitations.LINK_ACTOR} #{row[0]}" if row else None
-
     def _callback(self, browser: str | None = None) -> oauth.Callback:
         if not self.may(Action.CONNECT_BY_LINK):
             self.actor.ensure(Action.MANAGE)
         return oauth.Callback(self.db, self.vault, self.api_factory(self.settings), self.clock, self._event,
                               self.actor.who, browser)
-
-    def authorization_starter(self, state: str) -> str | None:
-        """Who started the authorization of this state, while it waits to be used: with sign-in
-        on, Copernica's redirect completes for that person even when the sign-in cookie was lost
-        on the way."""
-        return oauth.started_by(self.db, state, now=self.clock()) if state and len(state) <= 200 else None
 
     def complete_authorization_url(self, url: str) -> AuthorizationResult:
         """Finish a flow from the full redirect URL pasted by the user."""

@@ -102,13 +102,14 @@ def use_link(env, url: str, *, account: str, back_in: str = BROWSER):
     as `account`, come back (in the browser whose cookie holds `back_in`). The result, or why
     the link was refused."""
     from copernica_core import Actor
+    from copernica_core.config import load_settings
+    from copernica_core.doorstep import Doorstep
 
     from .conftest import make_workspace
 
     secret = parse_qs(urlsplit(url).query)["invite"][0]
-    lookup = make_workspace(env, actor=Actor.nobody())
-    link = lookup.link_invitation(secret)
-    lookup.close()
+    with Doorstep(load_settings(env, secrets_files=[])) as lookup:
+        link = lookup.link(secret)
     if isinstance(link, str):
         return link
     client = make_workspace(env, actor=Actor.client_link(link.actor))

@@ -145,19 +145,24 @@ def test_a_used_or_expired_state_names_no_starter(sws, sandbox_env):
     """A replayed redirect address must not let a signed-out visitor act as its starter."""
     from datetime import timedelta
 
+    from copernica_core.config import load_settings
+    from copernica_core.doorstep import Doorstep
+
     from .helpers import callback_params, consent
 
     sws = make_workspace(sandbox_env, actor=Actor("ann@agency.example", Role.ADMIN))
     app_id = sws.applications()[0].id
     params = callback_params(consent(sws.start_authorization(app_id), account="101"))
-    assert sws.authorization_starter(params["state"]) == "ann@agency.example"
+    door = Doorstep(load_settings(sandbox_env, secrets_files=[]))
+    assert door.starter_of(params["state"]) == "ann@agency.example"
     assert sws.complete_authorization(**params).ok
-    assert sws.authorization_starter(params["state"]) is None  # used
+    assert door.starter_of(params["state"]) is None  # used
     waiting = callback_params(consent(sws.start_authorization(app_id), account="102"))["state"]
-    clock = sws.clock
-    sws.clock = lambda: clock() + timedelta(minutes=11)
-    assert sws.authorization_starter(waiting) is None  # expired
-    assert sws.authorization_starter("forged-" * 8) is None
+    clock = door.clock
+    door.clock = lambda: clock() + timedelta(minutes=11)
+    assert door.starter_of(waiting) is None  # expired
+    assert door.starter_of("forged-" * 8) is None
+    door.close()
 
 
 def test_an_authorization_completes_only_for_the_person_who_started_it(sws, sandbox_env):

@@ -1,0 +1,80 @@
+"""What is looked up before anyone is known: the connect link a visitor opened, the link or the
+person a Copernica redirect belongs to. A run of the dashboard asks here to decide who acts;
+only then does it open a `Workspace` for that person (docs/architecture.md, "Connect links").
+
+Nothing here needs a role, so nothing here reveals more than its caller already holds: a link's
+own row for its secret, and who started an authorization for its state. The one write is the
+record of a refused link, at most once an hour per link (`invitations.note_refusal`)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+
+from . import invitations, oauth, store
+from .config import Settings
+from .crypto import Keyring
+from .db import immediate, open_database, utcnow
+from .errors import ConfigError
+
+UNKNOWN_LINK = "This link is not known here. Check that you copied all of it, or ask for a new one."
+
+
+def find_link(db, vault, secret: str, *, now: datetime) -> invitations.Invitation | str:
+    """The connect link behind `secret`, or why it cannot be used (calm words). Always looked
+    up: a 256-bit secret cannot be guessed, and no number of wrong ones may lock out a real
+    one. A refused link's views are recorded at most once an hour."""
+    link = invitations.find(db, vault, secret) if secret and len(secret) <= 100 else None
+    if link is None:
+        return UNKNOWN_LINK
+    if why := link.refusal(now):
+        with immediate(db):
+            if invitations.note_refusal(db, link.id, now=now):
+                store.add_event(db, actor=link.actor, action="connect link refused", now=now,
+                                connection_id=link.connection_id, detail=f"link #{link.id}: {why}")
+        return why
+    return link
+
+
+class Doorstep:
+    """The database and its key, for the look-ups made before anyone is known. Close it."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
+        try:
+            self.db = open_database(settings.db_path)
+        except sqlite3.DatabaseError as error:
+            raise ConfigError(f"The database {settings.db_path} cannot be opened: {error}.") from None
+        try:
+            self.vault = Keyring(self.db, settings)
+        except BaseException:
+            self.db.close()
+            raise
+        self.clock = clock
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Doorstep:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def link(self, secret: str) -> invitations.Invitation | str:
+        """The connect link a visitor opened (`?invite=`), or why it cannot be used."""
+        return find_link(self.db, self.vault, secret, now=self.clock())
+
+    def link_of_state(self, state: str) -> str | None:
+        """The actor of the connect link whose authorization this state is, while it waits to be
+        used ("client via link #7"), else None."""
+        if not state or len(state) > 200:
+            return None
+        invitation_id = oauth.waiting_link(self.db, state, now=self.clock())
+        return f"{invitations.LINK_ACTOR} #{invitation_id}" if invitation_id is not None else None
+
+    def starter_of(self, state: str) -> str | None:
+        """Who started the authorization of this state, while it waits to be used: with sign-in
+        on, Copernica's redirect completes for that person even when the sign-in cookie was lost
+        on the way."""
+        return oauth.started_by(self.db, state, now=self.clock()) if state and len(state) <= 200 else None

@@ -168,12 +168,13 @@ def cmd_watch(ws: Workspace, args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if args.once:
-            run = ws.watch_once(every=every, cancel=cancel,
-                                on_note=lambda note: print(for_terminal(note), file=sys.stderr, flush=True))
+            run = watch.Watcher(ws).once(every=every, cancel=cancel,
+                                         on_note=lambda note: print(for_terminal(note), file=sys.stderr, flush=True))
             say(run)
             return EXIT_OK if run.all_valid else EXIT_FAILED
         print(f"Watching every {format_duration(every)}; stop with Ctrl-C.", flush=True)
-        ws.watch(every=every, stop=stop, cancel=cancel, on_run=say, on_note=lambda note: print(note, flush=True))
+        watch.Watcher(ws).run(every=every, stop=stop, cancel=cancel, on_run=say,
+                              on_note=lambda note: print(note, flush=True))
         return EXIT_OK
     finally:
         for sig, handler in previous.items():

@@ -10,22 +10,30 @@ twice in one period: calls are billed.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import sqlite_utils
 
+from .access import Action
 from .db import immediate, iso, open_database, parse_iso_or_none, utcnow
-from .errors import LeaseLost
+from .errors import Busy, LeaseLost
 from .models import Outcome, StatusChange
 from .secret import Secret
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 # The lease outlives a missed heartbeat or two, not more: a killed watcher's standby takes
 # over within the lease of its last heartbeat (COPERNICA_WATCH_LEASE; tests shorten it).
@@ -279,3 +287,89 @@ def ping_beside(url: Secret, *, failed: bool, on_problem: Callable[[str], None])
     thread = threading.Thread(target=beat, name="watch-heartbeat-ping", daemon=True)
     thread.start()
     return thread
+
+
+class Watcher:
+    """The watcher's loop over a workspace: the lease, the schedule, the heartbeat and the runs.
+    Each run checks every connection and applies the alert rules through the workspace, so the
+    acting person's right to check is checked there too."""
+
+    def __init__(self, ws: Workspace) -> None:
+        ws.actor.ensure(Action.CHECK)
+        self.ws = ws
+        self.db, self.settings, self.clock = ws.db, ws.settings, ws.clock
+
+    def once(self, *, every: timedelta, cancel: threading.Event | None = None,
+             on_note: Callable[[str], None] = log.warning) -> WatchRun:
+        """One scheduled run now (cron, systemd timers): check everything, apply the alert
+        rules, record the run, ping the heartbeat monitor. Busy when another watcher holds
+        the lease."""
+        holder = new_holder()
+        if not try_lease(self.db, holder, now=self.clock(), every=every, lease=self.settings.watch_lease):
+            raise Busy("another watcher is active on this database; it checks on its own schedule")
+        failed = True
+        try:
+            run = self._scheduled_run(holder, every, cancel or threading.Event())
+            failed = False
+            return run
+        finally:
+            release(self.db, holder)
+            beat = ping_beside(self.settings.heartbeat_url, failed=failed, on_problem=on_note)
+            if beat:
+                beat.join()  # this process ends next: the ping must go out first
+
+    def run(self, *, every: timedelta, stop: threading.Event, cancel: threading.Event,
+            on_run: Callable[[WatchRun], None], on_note: Callable[[str], None]) -> None:
+        """Run on the schedule until `stop` is set, as the one watcher of this database: a
+        standby while another holds the lease, taking over when it stops renewing it.
+        `cancel` ends a run in progress after the batch in hand. After each run the heartbeat
+        monitor (COPERNICA_HEARTBEAT_URL) is pinged; a run the database stopped pings `/fail`
+        (at most once per interval) and the watcher goes on."""
+        holder, standby, lease = new_holder(), False, self.settings.watch_lease
+        last_failure: datetime | None = None
+        try:
+            while not stop.is_set():
+                try:
+                    standby = self._step(holder, every, cancel, standby=standby, on_run=on_run, on_note=on_note)
+                except sqlite3.DatabaseError as error:  # locked for longer than the busy timeout, disk full, …
+                    now = self.clock()
+                    if last_failure is None or now - last_failure >= every:
+                        last_failure = now
+                        on_note(f"This run could not check: the database {self.settings.db_path} answered "
+                                f"“{error}”. The watcher goes on and tries again.")
+                        ping_beside(self.settings.heartbeat_url, failed=True, on_problem=on_note)
+                stop.wait(min(heartbeat_every(lease), every).total_seconds())
+        finally:
+            release(self.db, holder)
+
+    def _step(self, holder: str, every: timedelta, cancel: threading.Event, *, standby: bool,
+              on_run: Callable[[WatchRun], None], on_note: Callable[[str], None]) -> bool:
+        """Renew or take the lease and run when due; returns whether this watcher is a standby."""
+        if not try_lease(self.db, holder, now=self.clock(), every=every, lease=self.settings.watch_lease):
+            if not standby:
+                on_note("Standby: another watcher is active on this database; waiting to take over.")
+            return True
+        if standby:
+            on_note("Took over: the other watcher stopped renewing its lease.")
+        if run_due(self.db, holder, now=self.clock(), every=every):
+            try:
+                on_run(self._scheduled_run(holder, every, cancel))
+            except LeaseLost:  # paused or too slow: the watcher that took over goes on
+                on_note("Lost the lease mid-run (this watcher was paused or too slow); another "
+                        "watcher took over, so this one sends nothing and waits as a standby.")
+                cancel.clear()
+                return True
+            ping_beside(self.settings.heartbeat_url, failed=False, on_problem=on_note)
+        return False
+
+    def _scheduled_run(self, holder: str, every: timedelta, cancel: threading.Event) -> WatchRun:
+        # The heartbeat runs through the checks and the sending: a slow target must not cost the lease.
+        with Heartbeat(self.settings.db_path, holder, every, lost=cancel, clock=self.clock,
+                       lease=self.settings.watch_lease):
+            run = self.ws.check(cancel=cancel)
+            if cancel.is_set():
+                ensure_holds(self.db, holder, now=self.clock())  # stopped, or the lease is gone
+            report = self.ws.apply_alert_rules(holder=holder)
+        finished = WatchRun([c.result.outcome for c in run], report, self.clock(), run.changes)
+        run_finished(self.db, now=finished.finished_at, summary=finished.summary, holder=holder)
+        return finished

@@ -23,7 +23,7 @@ from .api import CopernicaAPI
 from .config import Settings, load_settings
 from .crypto import Keyring, keys_at_hand
 from .db import immediate, iso, open_database, utcnow
-from .errors import BadInput, Busy, ConfigError, DamagedSecret, LeaseLost, NotFound
+from .errors import BadInput, ConfigError, DamagedSecret, NotFound
 from .fleet import FinishedCheck, Progress, check_many
 from .inspection import inspect_token
 from .models import Application, Check, Connection, Event, Outcome, StatusChange, Uptime, Verdict
@@ -873,85 +873,6 @@ class Workspace:
     def recent_deliveries(self, *, limit: int = 50) -> list[notify.Delivery]:
         self.actor.ensure(Action.READ)
         return notify.recent_deliveries(self.db, limit=limit)
-
-    def watch_once(self, *, every: timedelta, cancel: threading.Event | None = None,
-                   on_note: Callable[[str], None] = log.warning) -> watch.WatchRun:
-        """One scheduled run now (cron, systemd timers): check everything, apply the alert
-        rules, record the run, ping the heartbeat monitor. Busy when another watcher holds
-        the lease."""
-        self.actor.ensure(Action.CHECK)
-        holder = watch.new_holder()
-        if not watch.try_lease(self.db, holder, now=self.clock(), every=every, lease=self.settings.watch_lease):
-            raise Busy("another watcher is active on this database; it checks on its own schedule")
-        failed = True
-        try:
-            run = self._scheduled_run(holder, every, cancel or threading.Event())
-            failed = False
-            return run
-        finally:
-            watch.release(self.db, holder)
-            beat = watch.ping_beside(self.settings.heartbeat_url, failed=failed, on_problem=on_note)
-            if beat:
-                beat.join()  # this process ends next: the ping must go out first
-
-    def watch(self, *, every: timedelta, stop: threading.Event, cancel: threading.Event,
-              on_run: Callable[[watch.WatchRun], None], on_note: Callable[[str], None]) -> None:
-        """Run on the schedule until `stop` is set, as the one watcher of this database: a
-        standby while another holds the lease, taking over when it stops renewing it.
-        `cancel` ends a run in progress after the batch in hand. After each run the heartbeat
-        monitor (COPERNICA_HEARTBEAT_URL) is pinged; a run the database stopped pings `/fail`
-        (at most once per interval) and the watcher goes on."""
-        self.actor.ensure(Action.CHECK)
-        holder, standby, lease = watch.new_holder(), False, self.settings.watch_lease
-        last_failure: datetime | None = None
-        try:
-            while not stop.is_set():
-                try:
-                    standby = self._watch_step(holder, every, cancel, standby=standby, on_run=on_run,
-                                               on_note=on_note)
-                except sqlite3.DatabaseError as error:  # locked for longer than the busy timeout, disk full, …
-                    now = self.clock()
-                    if last_failure is None or now - last_failure >= every:
-                        last_failure = now
-                        on_note(f"This run could not check: the database {self.settings.db_path} answered "
-                                f"“{error}”. The watcher goes on and tries again.")
-                        watch.ping_beside(self.settings.heartbeat_url, failed=True, on_problem=on_note)
-                stop.wait(min(watch.heartbeat_every(lease), every).total_seconds())
-        finally:
-            watch.release(self.db, holder)
-
-    def _watch_step(self, holder: str, every: timedelta, cancel: threading.Event, *, standby: bool,
-                    on_run: Callable[[watch.WatchRun], None], on_note: Callable[[str], None]) -> bool:
-        """Renew or take the lease and run when due; returns whether this watcher is a standby."""
-        lease = self.settings.watch_lease
-        if not watch.try_lease(self.db, holder, now=self.clock(), every=every, lease=lease):
-            if not standby:
-                on_note("Standby: another watcher is active on this database; waiting to take over.")
-            return True
-        if standby:
-            on_note("Took over: the other watcher stopped renewing its lease.")
-        if watch.run_due(self.db, holder, now=self.clock(), every=every):
-            try:
-                on_run(self._scheduled_run(holder, every, cancel))
-            except LeaseLost:  # paused or too slow: the watcher that took over goes on
-                on_note("Lost the lease mid-run (this watcher was paused or too slow); another "
-                        "watcher took over, so this one sends nothing and waits as a standby.")
-                cancel.clear()
-                return True
-            watch.ping_beside(self.settings.heartbeat_url, failed=False, on_problem=on_note)
-        return False
-
-    def _scheduled_run(self, holder: str, every: timedelta, cancel: threading.Event) -> watch.WatchRun:
-        # The heartbeat runs through the checks and the sending: a slow target must not cost the lease.
-        with watch.Heartbeat(self.settings.db_path, holder, every, lost=cancel, clock=self.clock,
-                             lease=self.settings.watch_lease):
-            run = self.check(cancel=cancel)
-            if cancel.is_set():
-                watch.ensure_holds(self.db, holder, now=self.clock())  # stopped, or the lease is gone
-            report = self.apply_alert_rules(holder=holder)
-        finished = watch.WatchRun([c.result.outcome for c in run], report, self.clock(), run.changes)
-        watch.run_finished(self.db, now=finished.finished_at, summary=finished.summary, holder=holder)
-        return finished
 
     def watcher_status(self) -> watch.WatcherStatus:
         self.actor.ensure(Action.READ)

@@ -135,7 +135,7 @@ def test_a_run_the_database_stopped_pings_fail_and_a_slow_monitor_holds_nothing_
 
     ws.check = locked
     with pytest.raises(sqlite3.OperationalError):
-        ws.watch_once(every=timedelta(minutes=15))
+        watch.Watcher(ws).once(every=timedelta(minutes=15))
     assert monitor.pings == ["/ping/5f1e-monitor-key-0123456789/fail"]
     ws.close()
 

@@ -125,6 +125,15 @@ def open_reconnect_link(db: sqlite_utils.Database, connection_id: int, *, now: d
     return _invitation(rows[0]) if rows else None
 
 
+def open_link_of(db: sqlite_utils.Database, vault: Vault, connection_id: int, *, now: datetime
+                 ) -> tuple[str, Invitation] | None:
+    """The secret and row of the open link that renews this connection, to give it again (None
+    when there is none, or it was made before secrets were kept)."""
+    link = open_reconnect_link(db, connection_id, now=now)
+    secret = secret_of(db, vault, link.id) if link is not None else None
+    return (secret, link) if secret else None
+
+
 def mark_sent(db: sqlite_utils.Database, invitation_id: int, *, sent_to: str) -> None:
     db.execute("UPDATE invitations SET sent_to = ? WHERE id = ?", [sent_to, invitation_id])
 

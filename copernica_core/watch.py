@@ -202,7 +202,7 @@ class WatchRun:
     """One scheduled run: what the checks found, and what the alert rules sent."""
 
     outcomes: list[Outcome]
-    alerts: Any  # workspace.AlertReport
+    alerts: Any  # messages.AlertReport
     finished_at: datetime
     changes: list[StatusChange] = field(default_factory=list)
 

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from . import alerts, contacts, doorstep, imports, invitations, notify, oauth, store, watch
 from . import backup as backup_module
+from . import contacts, doorstep, imports, invitations, messages, notify, oauth, store, watch
 from . import report as report_module
 from .access import Action, Actor, Role
-from .advice import what_to_do, who_to_ask
+from .advice import who_to_ask
 from .api import CopernicaAPI
 from .config import Settings, load_settings
 from .crypto import Keyring, keys_at_hand
@@ -96,6 +96,11 @@ class Workspace:
 
     def close(self) -> None:
         self.db.close()
+
+    @property
+    def _messages(self) -> messages.Messenger:
+        """Composing and sending what leaves, as this workspace's acting person."""
+        return messages.Messenger(self.db, self.vault, self.settings, self.clock, self._event, self.actor.who)
 
     @property
     def actor(self) -> Actor:
@@ -498,10 +503,11 @@ class Workspace:
         elif store.get_application(self.db, application_id) is None:
             raise BadInput({"application": f"There is no application #{application_id}."})
         with immediate(self.db):
-            if connection_id is not None:
-                given = self._renewal_link(connection_id)
-                if given is not None:
-                    return given
+            if connection_id is not None and (given := invitations.open_link_of(
+                    self.db, self.vault, connection_id, now=self.clock())):
+                secret, link = given
+                self._event("connect link shown again", connection_id=connection_id, detail=f"link #{link.id}")
+                return self._messages.link_url(secret), link
             secret, link = invitations.make(self.db, self.vault, application_id=application_id, client=client,
                                             connection_id=connection_id, made_by=self.actor.who, now=self.clock(),
                                             expires=expires, allow_replace=allow_replace)
@@ -509,22 +515,7 @@ class Workspace:
                         detail=f"link #{link.id} for {client or '(no client)'}"
                         + (f", reconnecting #{connection_id}" if connection_id else ", a new connection")
                         + f", until {link.until}")
-        return self._link_url(secret), link
-
-    def _renewal_link(self, connection_id: int) -> tuple[str, invitations.Invitation] | None:
-        """The open link that renews this connection, given again (None when there is none). In a
-        write transaction."""
-        link = invitations.open_reconnect_link(self.db, connection_id, now=self.clock())
-        if link is None:
-            return None
-        secret = invitations.secret_of(self.db, self.vault, link.id)
-        if secret is None:  # a link from before secrets were kept (migrations withdraw those)
-            return None
-        self._event("connect link shown again", connection_id=connection_id, detail=f"link #{link.id}")
-        return self._link_url(secret), link
-
-    def _link_url(self, secret: str) -> str:
-        return f"{self.settings.public_url}/?invite={secret}"
+        return self._messages.link_url(secret), link
 
     def invitations(self, *, open_only: bool = True) -> list[invitations.Invitation]:
         self.actor.ensure(Action.MANAGE)
@@ -594,23 +585,8 @@ class Workspace:
         result = self._callback(browser).complete(code=code, state=state, error=error,
                                                   error_description=error_description)
         if self.actor.role is Role.CLIENT_LINK and result.ok and not result.replayed:
-            self._tell_of_link_use(result)
+            self._messages.tell_of_link_use(result)
         return result
-
-    def _tell_of_link_use(self, result: AuthorizationResult) -> None:
-        conn = store.find_connection_by_id(self.db, result.connection_id)
-        if conn is None:
-            return
-        who = conn.client or conn.account.name or f"account {conn.account.id}"
-        title = f"{who} {'reconnected' if result.replaced else 'connected'} its Copernica account through a link"
-        body = (f"{title}: account {conn.account.name} (id {conn.account.id}), connection #{conn.id} “{conn.label}”."
-                + (f" {self.settings.public_url}/inspect?connection={conn.id}" if self.settings.public_url else ""))
-        targets = self._targets()
-        with immediate(self.db):
-            notify.enqueue(self.db, targets, kind="link used", title=title, body=body, now=self.clock(),
-                           notify_type="success", fields={"connection_id": conn.id, "client": conn.client or None,
-                                                          "account_id": conn.account.id, "event": "connected by link"})
-        notify.deliver_pending(self.db, targets + self._contact_targets(), now=self.clock, vault=self.vault)
 
     # -- checks -----------------------------------------------------------------------------
 
@@ -727,114 +703,31 @@ class Workspace:
 
     # -- watching and alerts ----------------------------------------------------------------
 
-    def apply_alert_rules(self, *, holder: str | None = None) -> AlertReport:
-        """Evaluate the alert rules on every connection's current status, record what they
-        say in the outbox (with the new alert states, in one transaction), then send every
-        pending delivery, this run's and any an earlier run could not send. For a watcher
-        (`holder`), every write is fenced by its lease (LeaseLost once it is gone)."""
+    def apply_alert_rules(self, *, holder: str | None = None) -> messages.AlertReport:
+        """Evaluate the alert rules and send what they say (`messages.Messenger.apply_alert_rules`);
+        a watcher (`holder`) writes only while it holds its lease."""
         self.actor.ensure(Action.CHECK)
-        now = self.clock()
-        targets = self._targets()
-        with immediate(self.db):
-            watch.ensure_holds(self.db, holder, now=now)
-            connections = store.list_connections(self.db, stale_before=self._stale_before)
-            states = store.alert_states(self.db)
-            watched = [_watched(c, states.get(c.id, alerts.AlertState())) for c in connections]
-            evaluation = alerts.evaluate(watched, store.outage_state(self.db), now=now,
-                                         alert_after=self.settings.alert_after,
-                                         remind_every=self.settings.remind_every)
-            store.save_alert_states(self.db, evaluation.states, evaluation.outage)
-            stopped = watch.stop_to_tell(self.db, now=now) if holder is None else None
-            if stopped is not None:  # `check --notify` from cron, the fallback while no watcher runs
-                stop_title, stop_body = watch.stopped_message(stopped, now=now)
-                notify.enqueue(self.db, targets, kind="watcher stopped", title=stop_title, body=stop_body, now=now,
-                               notify_type="failure", fields={"watcher": "stopped"})
-            sent = self._send_reconnect_links(evaluation, connections, now)
-            title = ""
-            if evaluation.anything_to_say:
-                title, body = alerts.compose(evaluation, public_url=self.settings.public_url)
-                notify.enqueue(self.db, targets, kind="alert", title=title, body=body, now=now,
-                               notify_type=alerts.notify_type(evaluation),
-                               fields=alerts.fields(evaluation, public_url=self.settings.public_url))
-        deliveries = notify.deliver_pending(self.db, targets + self._contact_targets(), now=self.clock,
-                                            holder=holder, vault=self.vault)
-        return AlertReport(evaluation, title, deliveries, sent)
-
-    def _send_reconnect_links(self, evaluation: alerts.Evaluation, connections: list[Connection], now: datetime
-                              ) -> int:
-        """A fresh reconnect link for the contact of each client that opted in, for each of its
-        connections whose token stopped working in this run (an invalid token: not an outage,
-        not another account). Inside the alert rules' transaction: sent once per break."""
-        broken = [n.connection.connection_id for n in evaluation.notices
-                  if n.kind == "broken" and n.connection.status is Outcome.INVALID_TOKEN]
-        if not broken or not self.settings.public_url:
-            return 0
-        by_id = {c.id: c for c in connections}
-        reachable = {name: c for name, c in contacts.listed(self.db, self.vault,
-                                                            mail_url=self.settings.mail_url.reveal()).items()
-                     if c.reconnect_links and c.target is not None}
-        sent = 0
-        for conn in (by_id[i] for i in broken):
-            contact = reachable.get(conn.client)
-            if contact is None or conn.application_id is None:
-                continue
-            given = self._renewal_link(conn.id)  # the one open link, if there is one, sent again
-            if given is not None:
-                url, link = given
-                invitations.mark_sent(self.db, link.id, sent_to=contact.shown)
-            else:
-                secret, link = invitations.make(self.db, self.vault, application_id=conn.application_id,
-                                                client=conn.client, connection_id=conn.id, made_by=self.actor.who,
-                                                now=now, expires=invitations.DEFAULT_EXPIRES, sent_to=contact.shown)
-                url = self._link_url(secret)
-            title, body = contacts.reconnect_message(conn, agency=self.settings.agency_name,
-                                                     agency_contact=self.settings.contact, expires_at=link.expires_at)
-            notify.enqueue(self.db, [contact.target], kind="reconnect link", title=title, body=body, now=now,
-                           notify_type="warning", link_enc=self.vault.encrypt(Secret(url)),
-                           fields={"event": "reconnect link", "client": conn.client, "account_id": conn.account.id})
-            self._event("reconnect link sent", connection_id=conn.id, application_id=conn.application_id,
-                        detail=f"link #{link.id} to {contact.shown}, until {link.until}")
-            sent += 1
-        return sent
-
-    def _targets(self) -> list[notify.Target]:
-        """Where alerts go: the agency's own targets (clients' contacts never get them)."""
-        return notify.env_targets(self.settings.notify.reveal()) + notify.stored_targets(self.db, self.vault)
-
-    def _contact_targets(self) -> list[notify.Target]:
-        return [c.target for c in contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal()
-                                                  ).values() if c.target is not None]
+        return self._messages.apply_alert_rules(holder=holder, stale_before=self._stale_before)
 
     def notify_targets(self) -> list[notify.Target]:
         """Every target: from COPERNICA_NOTIFY and from the dashboard (shown redacted only)."""
         self.actor.ensure(Action.MANAGE)
-        return self._targets()
+        return self._messages.agency_targets()
 
     def notify_target_labels(self) -> list[str]:
         """Where alerts go, by label only (for every reader: no address, no redacted URL)."""
         self.actor.ensure(Action.READ)
-        return [t.label for t in self._targets()]
+        return [t.label for t in self._messages.agency_targets()]
 
-    def add_notify_target(self, url: str, *, label: str = "") -> AddedTarget:
-        """Store a target, and tell it at once what is broken now: the alerts it missed would
-        otherwise reach it only with the next daily reminder."""
+    def add_notify_target(self, url: str, *, label: str = "") -> messages.AddedTarget:
+        """Store a target, and tell it at once what is broken now (`Messenger.brief`)."""
         self.actor.ensure(Action.MANAGE)
         refuse_problems(url=notify.url_problem(url), label=text_problem(label, name="Label", required=False))
         with immediate(self.db):
             target = notify.add_target(self.db, self.vault, label=label.strip() or notify.redact(url), url=url,
                                        now=self.clock())
             self._event("notification target added", detail=target.redacted)
-        broken = [c for c in store.list_connections(self.db, stale_before=self._stale_before)
-                  if c.outcome.needs_a_person or c.outcome.other_problem]
-        if not broken:
-            return AddedTarget(target)
-        evaluation = alerts.Evaluation(
-            [alerts.Notice("broken", _watched(c)) for c in broken], {}, alerts.OutageState())
-        title, body = alerts.compose(evaluation, public_url=self.settings.public_url)
-        error = self._send_now(target, kind="briefing", title=f"Already broken when this target was added: {title}",
-                               body=body, notify_type=alerts.notify_type(evaluation),
-                               fields=alerts.fields(evaluation, public_url=self.settings.public_url))
-        return AddedTarget(target, len(broken), error)
+        return self._messages.brief(target, store.list_connections(self.db, stale_before=self._stale_before))
 
     def delete_notify_target(self, target_id: int) -> None:
         self.actor.ensure(Action.MANAGE)
@@ -846,28 +739,13 @@ class Workspace:
     def send_test_notification(self, target_key: str) -> str:
         """Send a test message to one target now; '' if it was accepted, else why not."""
         self.actor.ensure(Action.MANAGE)
-        target = next((t for t in self._targets() if t.key == target_key), None)
+        target = next((t for t in self._messages.agency_targets() if t.key == target_key), None)
         if target is None:
             raise NotFound("This notification target no longer exists.")
-        error = self._send_now(target, kind="test", title="Copernica Connections: test notification",
-                               body=f"A test from Copernica Connections, sent by {self.actor.who}. Alerts will arrive "
-                                    "here.")
+        error = self._messages.send_test(target)
         with immediate(self.db):
             self._event("test notification sent", detail=f"{target.label}: " + (f"not delivered: {error}" if error
                                                                                  else "delivered"))
-        return error
-
-    def _send_now(self, target: notify.Target, *, kind: str, title: str, body: str, notify_type: str = "info",
-                  fields: dict | None = None) -> str:
-        """One message to one target now, recorded in the outbox; '' if it was accepted, else why not."""
-        claimant = f"{kind}:{self.actor.who}"  # claimed as it is written: no watcher sends it too
-        with immediate(self.db):
-            notification_id = notify.enqueue(self.db, [target], kind=kind, title=title, body=body, now=self.clock(),
-                                             claimed_by=claimant, notify_type=notify_type, fields=fields)
-        error = notify.send(target, title=title, body=body, notify_type=notify_type, fields=fields)
-        with immediate(self.db):
-            notify.record_attempt(self.db, notification_id, target.key, error=error, now=self.clock(), final=True,
-                                  label=target.label, claimant=claimant)
         return error
 
     def recent_deliveries(self, *, limit: int = 50) -> list[notify.Delivery]:
@@ -884,35 +762,6 @@ class Workspace:
         now = self.clock()
         return (store.calls_since(self.db, iso(now)[:10]),
                 store.calls_since(self.db, iso(now - timedelta(days=29))[:10]))
-
-
-def _watched(c: Connection, state: alerts.AlertState | None = None) -> alerts.Watched:
-    """A connection as the alert rules see it."""
-    # "Acme Retail · account 101", not "Acme Retail · account Acme Retail (101)"
-    account = c.account.id if c.account.name == c.label else f"{c.account.name or '?'} ({c.account.id})"
-    return alerts.Watched(c.id, c.label, account, c.outcome,
-                          what_to_do(c, may_fix=True), state or alerts.AlertState(), client=c.client or "",
-                          account_id=c.account.id or "")
-
-
-@dataclass(frozen=True)
-class AddedTarget:
-    """A new notification target, and the connections it was told are broken now (`error`:
-    why that message did not go out)."""
-
-    target: notify.Target
-    briefed: int = 0
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class AlertReport:
-    """What applying the alert rules did: what it said, and how each delivery went."""
-
-    evaluation: alerts.Evaluation
-    title: str = ""
-    deliveries: list[notify.Delivery] = field(default_factory=list)
-    reconnect_links: int = 0  # sent to clients' contacts
 
 
 def open_workspace(env: Mapping[str, str] | None = None, *, actor: Actor, **kwargs) -> Workspace:

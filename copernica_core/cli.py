@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import exports, watch
 from . import report as report_module
-from . import watch
 from .access import Actor
 from .config import load_settings, watch_every
 from .crypto import new_key
@@ -215,7 +215,7 @@ def cmd_history(ws: Workspace, args: argparse.Namespace) -> int:
     labels = {c.id: c.label for c in ws.connections()}
     checks = (c for c in ws.iter_history(since=since) if ids is None or c.connection_id in ids)
     if args.csv:
-        ws.write_history_csv(sys.stdout, checks=checks, labels=labels)
+        exports.write_history_csv(sys.stdout, checks, labels=labels)
     elif args.json:
         print_json([{"check_id": c.id, "connection_id": c.connection_id, "label": labels.get(c.connection_id),
                      "checked_at": c.checked_at, "outcome": c.outcome, "http_status": c.http_status,

@@ -7,15 +7,15 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .api import CopernicaAPI
 from .config import Settings
 from .inspection import CachedJwt, inspect_token
-from .models import Outcome, Verdict
+from .models import Outcome, StatusChange, Verdict
 from .store import TokenRow
 
 log = logging.getLogger("copernica_core")
@@ -173,3 +173,18 @@ def _run_one(workers: _Workers, row: TokenRow, stop: threading.Event, max_attemp
         failed = Verdict(Outcome.UNEXPECTED, f"This check could not be completed ({type(error).__name__}).")
         done.put(FinishedCheck(row.connection_id, row.label, failed, None, datetime.now(UTC), 1,
                                account_id=row.account_id))
+
+
+@dataclass
+class CheckRun:
+    """What a check of several connections did: each finished check, and each connection's
+    status before and after. Iterating it gives the finished checks."""
+
+    finished: list[FinishedCheck]
+    changes: list[StatusChange] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[FinishedCheck]:
+        return iter(self.finished)
+
+    def __len__(self) -> int:
+        return len(self.finished)

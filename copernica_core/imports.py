@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 
 from .errors import BadInput
+from .models import Connection, Verdict
 from .neutralise import for_terminal
 from .validation import TOKEN_MAX, credential_problem, text_problem
 
@@ -66,3 +67,31 @@ def read_token_csv(text: str, *, name: str = "the file") -> list[TokenRow]:
 def summary(results: list[RowResult]) -> str:
     """'3 imported, 1 updated, 2 refused'."""
     return ", ".join(f"{sum(r.verb == verb for r in results)} {verb}" for verb in ("imported", "updated", "refused"))
+
+
+@dataclass(frozen=True)
+class PasteAttempt:
+    """A pasted token's verification: the connection if Copernica accepted it and it was
+    stored, else why not (`result`, or `conflict`: the connection it would have taken over)."""
+
+    result: Verdict
+    connection: Connection | None = None
+    replaced: bool = False
+    conflict: Connection | None = None
+    would_change: tuple[str, ...] = ()  # what storing it would have changed in `conflict`
+
+
+def row_result(row: TokenRow, attempt: PasteAttempt) -> RowResult:
+    """What importing a row did, in a sentence, from its paste attempt."""
+    if attempt.conflict is not None:
+        other = attempt.conflict
+        return RowResult(row, "refused", (
+            f"not imported: this token reaches account {other.account.name} (id {other.account.id}), already "
+            f"connected as #{other.id} “{other.label}”" + (f" (client {other.client})" if other.client else "")
+            + f"; it would change its {' and '.join(attempt.would_change)}: allow replacing to do that"))
+    if attempt.connection is None:
+        return RowResult(row, "refused", f"not imported: {attempt.result.outcome.value}: {attempt.result.message}")
+    c = attempt.connection
+    verb = "updated" if attempt.replaced else "imported"
+    return RowResult(row, verb, f"{verb} #{c.id} “{c.label}” → account {c.account.name} (id {c.account.id})"
+                                + (f", client {c.client}" if c.client else ""), c.id)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import threading
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -146,3 +147,20 @@ def filter_connections(
     return rows
 
 
+# The latest Snapshot in this process, by database name: (its key, the snapshot).
+_SNAPSHOTS: dict[str, tuple[object, Snapshot]] = {}
+_SNAPSHOTS_LOCK = threading.Lock()
+
+
+def shared_snapshot(database: str, key: object, load: Callable[[], list[Connection]]) -> Snapshot:
+    """The snapshot of `database` as of `key` (its change counter and the minute), shared by
+    every run and session of this process; made from `load()` when the key moved."""
+    with _SNAPSHOTS_LOCK:
+        cached = _SNAPSHOTS.get(database)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    snapshot = Snapshot(load())
+    with _SNAPSHOTS_LOCK:
+        _SNAPSHOTS.clear()  # one database per process in practice: keep only the latest
+        _SNAPSHOTS[database] = (key, snapshot)
+    return snapshot

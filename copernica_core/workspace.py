@@ -3,19 +3,16 @@ checked against the acting person's role before it does anything."""
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TextIO
 
 from . import backup as backup_module
-from . import contacts, doorstep, imports, invitations, messages, notify, oauth, store, watch
+from . import contacts, doorstep, exports, imports, invitations, messages, notify, oauth, store, watch
 from . import report as report_module
 from .access import Action, Actor, Role
 from .advice import who_to_ask
@@ -24,52 +21,15 @@ from .config import Settings, load_settings
 from .crypto import Keyring, keys_at_hand
 from .db import immediate, iso, open_database, utcnow
 from .errors import BadInput, ConfigError, DamagedSecret, NotFound
-from .fleet import FinishedCheck, Progress, check_many
+from .fleet import CheckRun, FinishedCheck, Progress, check_many
 from .inspection import inspect_token
-from .models import Application, Check, Connection, Event, Outcome, StatusChange, Uptime, Verdict
-from .neutralise import for_spreadsheet
+from .models import Application, Check, Connection, Event, Outcome, StatusChange, Uptime
 from .oauth import AuthorizationResult
-from .overview import Snapshot, filter_connections
+from .overview import Snapshot, filter_connections, shared_snapshot
 from .secret import Secret
 from .validation import TOKEN_MAX, credential_problem, refuse_problems, text_problem, url_problem
 
 log = logging.getLogger(__name__)
-
-HISTORY_COLUMNS = ["check_id", "connection_id", "checked_at", "outcome", "http_status",
-                   "latency_ms", "account_seen", "detail"]
-
-# The latest Snapshot in this process, by database name: ((changes, stale_before), snapshot);
-# see Workspace.snapshot.
-_SNAPSHOTS: dict[str, tuple[tuple[int, datetime], Snapshot]] = {}
-_SNAPSHOTS_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class PasteAttempt:
-    """A pasted token's verification: the connection if Copernica accepted it and it was
-    stored, else why not (`result`, or `conflict`: the connection it would have taken over)."""
-
-    result: Verdict
-    connection: Connection | None = None
-    replaced: bool = False
-    conflict: Connection | None = None
-    would_change: tuple[str, ...] = ()  # what storing it would have changed in `conflict`
-
-
-@dataclass
-class CheckRun:
-    """What a check of several connections did: each finished check, and each connection's
-    status before and after. Iterating it gives the finished checks."""
-
-    finished: list[FinishedCheck]
-    changes: list[StatusChange] = field(default_factory=list)
-
-    def __iter__(self) -> Iterator[FinishedCheck]:
-        return iter(self.finished)
-
-    def __len__(self) -> int:
-        return len(self.finished)
-
 
 class Workspace:
     """One database, its key and Copernica's endpoints, used by one acting person. Open one
@@ -250,15 +210,8 @@ class Workspace:
         self.actor.ensure(Action.READ)
         database, changes = store.fleet_version(self.db)
         stale_before = self._stale_before.replace(second=0, microsecond=0)
-        with _SNAPSHOTS_LOCK:
-            cached = _SNAPSHOTS.get(database)
-        if cached is not None and cached[0] == (changes, stale_before):
-            return cached[1]
-        snapshot = Snapshot(store.list_connections(self.db, stale_before=stale_before))
-        with _SNAPSHOTS_LOCK:
-            _SNAPSHOTS.clear()  # one database per process in practice: keep only the latest
-            _SNAPSHOTS[database] = ((changes, stale_before), snapshot)
-        return snapshot
+        return shared_snapshot(database, (changes, stale_before),
+                               lambda: store.list_connections(self.db, stale_before=stale_before))
 
     def connection(self, connection_id: int) -> Connection:
         self.actor.ensure(Action.READ)
@@ -321,22 +274,10 @@ class Workspace:
                                      record=False)
         except BadInput as refused:
             return imports.RowResult(row, "refused", f"not imported: {refused.message}")
-        if attempt.conflict is not None:
-            other = attempt.conflict
-            return imports.RowResult(row, "refused", (
-                f"not imported: this token reaches account {other.account.name} (id {other.account.id}), already "
-                f"connected as #{other.id} “{other.label}”" + (f" (client {other.client})" if other.client else "")
-                + f"; it would change its {' and '.join(attempt.would_change)}: allow replacing to do that"))
-        if attempt.connection is None:
-            return imports.RowResult(row, "refused",
-                                     f"not imported: {attempt.result.outcome.value}: {attempt.result.message}")
-        c = attempt.connection
-        verb = "updated" if attempt.replaced else "imported"
-        return imports.RowResult(row, verb, f"{verb} #{c.id} “{c.label}” → account {c.account.name} (id "
-                                            f"{c.account.id})" + (f", client {c.client}" if c.client else ""), c.id)
+        return imports.row_result(row, attempt)
 
     def add_token(self, token: str, *, label: str | None = None, client: str | None = None,
-                  replace: bool = False, connection_id: int | None = None, record: bool = True) -> PasteAttempt:
+                  replace: bool = False, connection_id: int | None = None, record: bool = True) -> imports.PasteAttempt:
         """Add a connection from an access token made by hand in Copernica, verified first;
         BadInput for a token or label that cannot be one.
 
@@ -357,7 +298,7 @@ class Workspace:
                                    expected_account_id=target.account.id if target else None)
         result = inspection.result
         if result.outcome is not Outcome.VALID:
-            return PasteAttempt(result)
+            return imports.PasteAttempt(result)
         label = (label or "").strip() or None
         with immediate(self.db):
             existing = target or store.find_connection_by_id(
@@ -367,7 +308,7 @@ class Workspace:
                 ("label", bool(label) and label != existing.label),
                 ("client", bool((client or "").strip()) and (client or "").strip() != existing.client)) if differs)
             if changes:
-                return PasteAttempt(result, conflict=existing, would_change=changes)
+                return imports.PasteAttempt(result, conflict=existing, would_change=changes)
             connection_id, replaced = store.save_connection(
                 self.db, self.vault, application_id=existing.application_id if existing else None,
                 account=result.account, token=secret, label=label, result=result, new_jwt=inspection.new_jwt,
@@ -376,7 +317,7 @@ class Workspace:
             if record:  # an import records one event for all its rows
                 self._event("token replaced" if replaced else "token pasted", connection_id=connection_id,
                             detail=f"account {result.account.id}, token {secret.fingerprint()}")
-        return PasteAttempt(result, self.connection(connection_id), replaced)
+        return imports.PasteAttempt(result, self.connection(connection_id), replaced)
 
     def set_client(self, connection_ids: list[int], client: str) -> int:
         """Give these connections a client (blank: none); returns how many were changed."""
@@ -631,22 +572,9 @@ class Workspace:
         self.actor.ensure(Action.READ)
         return store.iter_history(self.db, connection_id=connection_id, since=since)
 
-    def write_history_csv(self, out: TextIO, connection_id: int | None = None, *,
-                          since: datetime | None = None, checks: Iterable[Check] | None = None,
-                          labels: Mapping[int, str] | None = None) -> None:
-        """Stream matching checks (or `checks`) as CSV, oldest first, without holding them in
-        memory; with `labels`, each row names its connection."""
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(HISTORY_COLUMNS[:2] + (["label"] if labels is not None else []) + HISTORY_COLUMNS[2:])
-        for c in checks if checks is not None else self.iter_history(connection_id, since=since):
-            named = [labels.get(c.connection_id, "")] if labels is not None else []
-            writer.writerow([for_spreadsheet(v) for v in (
-                c.id, c.connection_id, *named, c.checked_at, c.outcome, c.http_status,
-                None if c.latency_ms is None else round(c.latency_ms, 1), c.account_seen, c.detail)])
-
     def history_csv(self, connection_id: int | None = None, *, since: datetime | None = None) -> str:
         out = io.StringIO()
-        self.write_history_csv(out, connection_id, since=since)
+        exports.write_history_csv(out, self.iter_history(connection_id, since=since))
         return out.getvalue()
 
     def history_count(self, connection_id: int, *, since: datetime | None = None) -> int:

@@ -4,9 +4,8 @@ import streamlit as st
 
 import widgets as ui
 from copernica_core import Action, BadInput
-from copernica_core.imports import read_token_csv, summary
+from copernica_core.imports import PasteAttempt, read_token_csv, summary
 from copernica_core.report import counted
-from copernica_core.workspace import PasteAttempt
 
 ui.require(Action.MANAGE, "Credentials")
 ws = ui.workspace()

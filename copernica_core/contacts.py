@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlite_utils
 
-from . import notify
+from . import invitations, notify
+from .config import Settings
 from .crypto import Keyring
-from .db import iso, parse_iso
-from .errors import DamagedSecret
+from .db import immediate, iso, parse_iso
+from .errors import BadInput, DamagedSecret
 from .models import Connection
 from .secret import Secret
+from .validation import refuse_problems, text_problem
 
 _EMAIL = re.compile(r"[^@\s/:?&=]+@[^@\s/:?&=]+\.[^@\s/:?&=.]+")
 
@@ -87,6 +90,53 @@ def stored(db: sqlite_utils.Database, vault: Keyring, client: str) -> str | None
     """A client's contact as entered (None when it has none); DamagedSecret when it cannot be read."""
     row = db.execute("SELECT contact_enc FROM client_contacts WHERE client = ?", [client]).fetchone()
     return vault.decrypt(row[0]).reveal() if row else None
+
+
+def set_contact(db: sqlite_utils.Database, vault: Keyring, settings: Settings, *, client: str, contact: str | None,
+                reconnect_links: bool, who: str, now: datetime, record_event: Callable[..., None]) -> str:
+    """Set, keep (`contact` None: to turn reconnect links on or off) or remove (blank) a client's
+    contact; BadInput says what is wrong. Links sent to the contact it had lose their reason
+    when it changes, is removed, or its reconnect links are turned off: they are withdrawn.
+    Returns the client's name as stored."""
+    client = (client or "").strip()
+    refuse_problems(client=text_problem(client, name="Client"))
+    if contact is not None and not contact.strip():
+        with immediate(db):
+            if remove(db, client):
+                record_event("client contact removed", detail=client)
+                _withdraw_sent_links(db, client, why="the client's contact was removed", now=now,
+                                     record_event=record_event)
+        return client
+    try:
+        before = stored(db, vault, client)
+    except DamagedSecret:
+        before = ""
+    if contact is None:
+        contact = before
+        if not contact:
+            raise BadInput({"contact": f"Enter the contact of {client} first."})
+    refuse_problems(contact=contact_problem(contact, settings.mail_url.reveal()))
+    if reconnect_links and not settings.public_url:
+        raise BadInput({"reconnect_links": "Set COPERNICA_PUBLIC_URL to the dashboard's address first: the "
+                                           "reconnect link a client gets lives there."})
+    with immediate(db):
+        save(db, vault, client=client, contact=contact, reconnect_links=reconnect_links, who=who, now=now)
+        record_event("client contact set", detail=f"{client}: {shown(contact)}"
+                     + (", reconnect links on" if reconnect_links else ", reconnect links off"))
+        if not reconnect_links:
+            why = "the client's reconnect links were turned off"
+        elif (before or "").strip() != contact.strip():
+            why = "the client's contact changed"
+        else:
+            return client
+        _withdraw_sent_links(db, client, why=why, now=now, record_event=record_event)
+    return client
+
+
+def _withdraw_sent_links(db: sqlite_utils.Database, client: str, *, why: str, now: datetime,
+                         record_event: Callable[..., None]) -> None:
+    if withdrawn := invitations.withdraw_sent_to_client(db, client, now=now, why=why):
+        record_event("connect link revoked", detail=f"{why}: link " + ", ".join(f"#{i}" for i in withdrawn))
 
 
 def remove(db: sqlite_utils.Database, client: str) -> bool:

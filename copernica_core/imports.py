@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import BadInput
 from .models import Connection, Verdict
 from .neutralise import for_terminal
+from .secret import Secret
 from .validation import TOKEN_MAX, credential_problem, text_problem
 
 
@@ -79,6 +81,26 @@ class PasteAttempt:
     replaced: bool = False
     conflict: Connection | None = None
     would_change: tuple[str, ...] = ()  # what storing it would have changed in `conflict`
+
+
+def would_change(existing: Connection, *, token: Secret, label: str | None, client: str | None) -> tuple[str, ...]:
+    """What storing a token (with a label and client) would change in the connection it reaches."""
+    client = (client or "").strip()
+    return tuple(name for name, differs in (
+        ("token", token.fingerprint() != existing.token_fingerprint),
+        ("label", bool(label) and label != existing.label),
+        ("client", bool(client) and client != existing.client)) if differs)
+
+
+def import_row(row: TokenRow, paste: Callable[..., PasteAttempt]) -> RowResult:
+    """One row imported by `paste` (Workspace.add_token), and what it did in a sentence."""
+    if row.problem:
+        return RowResult(row, "refused", f"not imported: {row.problem}")
+    try:
+        attempt = paste(row.token, label=row.label or None, client=row.client or None)
+    except BadInput as refused:
+        return RowResult(row, "refused", f"not imported: {refused.message}")
+    return row_result(row, attempt)
 
 
 def row_result(row: TokenRow, attempt: PasteAttempt) -> RowResult:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from . import alerts, contacts, invitations, notify, store, watch
+from . import alerts, contacts, invitations, links, notify, store, watch
 from .advice import what_to_do
 from .config import Settings
 from .crypto import Keyring
@@ -74,9 +74,6 @@ class Messenger:
     def contact_targets(self) -> list[notify.Target]:
         return [c.target for c in contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal()
                                                   ).values() if c.target is not None]
-
-    def link_url(self, secret: str) -> str:
-        return f"{self.settings.public_url}/?invite={secret}"
 
     # -- the alert rules --------------------------------------------------------------------
 
@@ -140,8 +137,9 @@ class Messenger:
                                                 now=now, expires=invitations.DEFAULT_EXPIRES, sent_to=contact.shown)
             title, body = contacts.reconnect_message(conn, agency=self.settings.agency_name,
                                                      agency_contact=self.settings.contact, expires_at=link.expires_at)
+            sealed_link = self.vault.encrypt(Secret(links.address(self.settings, secret)))  # until it is delivered
             notify.enqueue(self.db, [contact.target], kind="reconnect link", title=title, body=body, now=now,
-                           notify_type="warning", link_enc=self.vault.encrypt(Secret(self.link_url(secret))),
+                           notify_type="warning", link_enc=sealed_link,
                            fields={"event": "reconnect link", "client": conn.client, "account_id": conn.account.id})
             self.record_event("reconnect link sent", connection_id=conn.id, application_id=conn.application_id,
                               detail=f"link #{link.id} to {contact.shown}, until {link.until}")

@@ -3,6 +3,7 @@ checked against the acting person's role before it does anything."""
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import sqlite3
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import backup as backup_module
-from . import contacts, doorstep, exports, imports, invitations, messages, notify, oauth, store, watch
+from . import contacts, exports, imports, invitations, links, messages, notify, oauth, store, watch
 from . import report as report_module
 from .access import Action, Actor, Role
 from .advice import who_to_ask
@@ -20,7 +21,7 @@ from .api import CopernicaAPI
 from .config import Settings, load_settings
 from .crypto import Keyring, keys_at_hand
 from .db import immediate, iso, open_database, utcnow
-from .errors import BadInput, ConfigError, DamagedSecret, NotFound
+from .errors import BadInput, ConfigError, NotFound
 from .fleet import CheckRun, FinishedCheck, Progress, check_many
 from .inspection import inspect_token
 from .models import Application, Check, Connection, Event, Outcome, StatusChange, Uptime
@@ -56,6 +57,10 @@ class Workspace:
 
     def close(self) -> None:
         self.db.close()
+
+    @property
+    def _links(self) -> links.Links:
+        return links.Links(self.db, self.vault, self.settings, self.clock, self._event, self.actor.who)
 
     @property
     def _messages(self) -> messages.Messenger:
@@ -260,21 +265,12 @@ class Workspace:
         """Each row verified and stored as `add_token` would, recorded as one event whose
         detail lists every row's result."""
         self.actor.ensure(Action.MANAGE)
-        results = [self._import_row(row, replace=replace) for row in rows]
+        paste = functools.partial(self.add_token, replace=replace, record=False)
+        results = [imports.import_row(row, paste) for row in rows]
         with immediate(self.db):
             self._event("tokens imported", detail=f"{source}: {imports.summary(results)}\n"
                                                   + "\n".join(r.line for r in results))
         return results
-
-    def _import_row(self, row: imports.TokenRow, *, replace: bool) -> imports.RowResult:
-        if row.problem:
-            return imports.RowResult(row, "refused", f"not imported: {row.problem}")
-        try:
-            attempt = self.add_token(row.token, label=row.label or None, client=row.client or None, replace=replace,
-                                     record=False)
-        except BadInput as refused:
-            return imports.RowResult(row, "refused", f"not imported: {refused.message}")
-        return imports.row_result(row, attempt)
 
     def add_token(self, token: str, *, label: str | None = None, client: str | None = None,
                   replace: bool = False, connection_id: int | None = None, record: bool = True) -> imports.PasteAttempt:
@@ -303,10 +299,8 @@ class Workspace:
         with immediate(self.db):
             existing = target or store.find_connection_by_id(
                 self.db, store.find_connection(self.db, application_id=None, account_id=result.account.id) or 0)
-            changes = () if target or replace or not existing else tuple(name for name, differs in (
-                ("token", secret.fingerprint() != existing.token_fingerprint),
-                ("label", bool(label) and label != existing.label),
-                ("client", bool((client or "").strip()) and (client or "").strip() != existing.client)) if differs)
+            changes = () if target or replace or not existing else imports.would_change(
+                existing, token=secret, label=label, client=client)
             if changes:
                 return imports.PasteAttempt(result, conflict=existing, would_change=changes)
             connection_id, replaced = store.save_connection(
@@ -343,43 +337,12 @@ class Workspace:
                            ) -> contacts.Contact | None:
         """Where `client` hears of its own connections, and whether it gets a reconnect link
         when one of its tokens stops working (opt-in). None keeps the contact it has (to turn
-        reconnect links on or off); a blank one removes it."""
+        reconnect links on or off); a blank one removes it (`contacts.set_contact`)."""
         self.actor.ensure(Action.MANAGE)
-        client = (client or "").strip()
-        refuse_problems(client=text_problem(client, name="Client"))
-        if contact is not None and not contact.strip():
-            with immediate(self.db):
-                if contacts.remove(self.db, client):
-                    self._event("client contact removed", detail=client)
-                    self._withdraw_sent_links(client, why="the client's contact was removed")
-            return None
-        try:
-            before = contacts.stored(self.db, self.vault, client)
-        except DamagedSecret:
-            before = ""
-        if contact is None:
-            contact = before
-            if not contact:
-                raise BadInput({"contact": f"Enter the contact of {client} first."})
-        refuse_problems(contact=contacts.contact_problem(contact, self.settings.mail_url.reveal()))
-        if reconnect_links and not self.settings.public_url:
-            raise BadInput({"reconnect_links": "Set COPERNICA_PUBLIC_URL to the dashboard's address first: the "
-                                               "reconnect link a client gets lives there."})
-        with immediate(self.db):
-            contacts.save(self.db, self.vault, client=client, contact=contact, reconnect_links=reconnect_links,
-                          who=self.actor.who, now=self.clock())
-            self._event("client contact set", detail=f"{client}: {contacts.shown(contact)}"
-                        + (", reconnect links on" if reconnect_links else ", reconnect links off"))
-            if not reconnect_links:
-                self._withdraw_sent_links(client, why="the client's reconnect links were turned off")
-            elif (before or "").strip() != contact.strip():
-                self._withdraw_sent_links(client, why="the client's contact changed")
-        return self.client_contacts(client)[client]
-
-    def _withdraw_sent_links(self, client: str, *, why: str) -> None:
-        """Links sent to a client's contact lose their reason with that contact (in a transaction)."""
-        if withdrawn := invitations.withdraw_sent_to_client(self.db, client, now=self.clock(), why=why):
-            self._event("connect link revoked", detail=f"{why}: link " + ", ".join(f"#{i}" for i in withdrawn))
+        client = contacts.set_contact(self.db, self.vault, self.settings, client=client, contact=contact,
+                                      reconnect_links=reconnect_links, who=self.actor.who, now=self.clock(),
+                                      record_event=self._event)
+        return self.client_contacts(client).get(client)
 
     def reconnect_links_sent(self) -> dict[int, invitations.Invitation]:
         """The latest reconnect link sent to a client's contact, by connection."""
@@ -417,46 +380,11 @@ class Workspace:
     def invite(self, *, client: str = "", connection_id: int | None = None, application_id: int | None = None,
                expires: timedelta = invitations.DEFAULT_EXPIRES, allow_replace: bool = False,
                ) -> tuple[str, invitations.Invitation]:
-        """A connect link for a client: a new connection of `client`, or the link that renews
-        `connection_id`. A connection has one open link, given again while it is open (so what
-        was already sent keeps working; withdraw it for a new one). Returns the link and its row."""
+        """A connect link for a client: a new connection of `client`, or the one open link that
+        renews `connection_id` (`links.Links.give`). Returns the link and its row."""
         self.actor.ensure(Action.MANAGE)
-        if not self.settings.public_url:
-            raise BadInput({"public_url": "Set COPERNICA_PUBLIC_URL to the dashboard's address first: the link "
-                                          "a client opens lives there."})
-        if not timedelta(minutes=5) <= expires <= timedelta(days=90):
-            raise BadInput({"expires": "A link lasts between 5 minutes and 90 days."})
-        refuse_problems(client=text_problem(client, name="Client", required=False))
-        client = (client or "").strip()
-        if connection_id is not None:
-            conn = self.connection(connection_id)
-            if conn.application_id is None:
-                raise BadInput({"connection": f"#{conn.id} “{conn.label}” was made from a pasted token, which a "
-                                              "link cannot renew: paste a new token on its Inspect page."})
-            application_id, client = conn.application_id, conn.client
-        elif application_id is None:
-            apps = self.applications()
-            if len(apps) != 1:
-                raise BadInput({"application": "Choose the application the link authorizes (there are "
-                                               f"{len(apps)})." if apps else
-                                               "Add your Copernica application on the Credentials page first."})
-            application_id = apps[0].id
-        elif store.get_application(self.db, application_id) is None:
-            raise BadInput({"application": f"There is no application #{application_id}."})
-        with immediate(self.db):
-            if connection_id is not None and (given := invitations.open_link_of(
-                    self.db, self.vault, connection_id, now=self.clock())):
-                secret, link = given
-                self._event("connect link shown again", connection_id=connection_id, detail=f"link #{link.id}")
-                return self._messages.link_url(secret), link
-            secret, link = invitations.make(self.db, self.vault, application_id=application_id, client=client,
-                                            connection_id=connection_id, made_by=self.actor.who, now=self.clock(),
-                                            expires=expires, allow_replace=allow_replace)
-            self._event("connect link made", connection_id=connection_id, application_id=application_id,
-                        detail=f"link #{link.id} for {client or '(no client)'}"
-                        + (f", reconnecting #{connection_id}" if connection_id else ", a new connection")
-                        + f", until {link.until}")
-        return self._messages.link_url(secret), link
+        return self._links.give(client=client, connection_id=connection_id, application_id=application_id,
+                                expires=expires, allow_replace=allow_replace)
 
     def invitations(self, *, open_only: bool = True) -> list[invitations.Invitation]:
         self.actor.ensure(Action.MANAGE)
@@ -470,43 +398,15 @@ class Workspace:
             self._event("connect link revoked", detail=f"link #{invitation_id}")
 
     def start_link_authorization(self, secret: str, *, browser: str) -> str:
-        """For the client holding a connect link: the state, bound to that link and to this
-        browser (`browser`: a random value the page keeps in a cookie), and the link to
-        Copernica's consent page."""
+        """For the client holding a connect link: the address of Copernica's consent page, its
+        state bound to the link and to this browser (`links.Links.start`)."""
         self.actor.ensure(Action.CONNECT_BY_LINK)
-        if not browser or len(browser) > 200:
-            raise BadInput({"link": "This browser does not keep cookies for this page, which giving access needs."})
-        link = doorstep.find_link(self.db, self.vault, secret, now=self.clock())
-        if isinstance(link, str):
-            raise BadInput({"link": link})
-        if link.actor != self.actor.who:
-            raise BadInput({"link": "This page was opened for another link."})
-        app = store.get_application(self.db, link.application_id)
-        expected = None
-        if link.connection_id is not None:
-            conn = store.find_connection_by_id(self.db, link.connection_id)
-            if conn is None:
-                raise BadInput({"link": "The connection this link renews no longer exists. Ask for a new link."})
-            expected = conn.account.id
-        with immediate(self.db):
-            state = oauth.issue_state(
-                self.db, application_id=app.id, redirect_uri=app.redirect_uri, now=self.clock(),
-                started_by=link.actor, connection_id=link.connection_id, expected_account_id=expected,
-                client=link.client or None, invitation_id=link.id, browser=browser)
-        return oauth.authorization_url(self.settings.authorize_url, client_key=app.client_key,
-                                       redirect_uri=app.redirect_uri, state=state)
+        return self._links.start(secret, browser=browser)
 
     def link_account(self, link: invitations.Invitation) -> str:
-        """For the client holding a reconnect link: the account it renews ("“Bloom Florists” (id
-        102)", its name quoted: it is Copernica's, not the agency's words), so that it picks that one
-        at Copernica; '' for a new-connection link."""
+        """For the client holding a reconnect link: the account it renews; '' for a new connection."""
         self.actor.ensure(Action.CONNECT_BY_LINK)
-        if link.actor != self.actor.who or link.connection_id is None:
-            return ""
-        conn = store.find_connection_by_id(self.db, link.connection_id)
-        if conn is None:
-            return ""
-        return f"“{conn.account.name}” (id {conn.account.id})" if conn.account.name else f"id {conn.account.id}"
+        return self._links.account_of(link)
 
     def _callback(self, browser: str | None = None) -> oauth.Callback:
         if not self.may(Action.CONNECT_BY_LINK):

@@ -415,7 +415,9 @@ class Workspace:
                               self.actor.who, browser)
 
     def complete_authorization_url(self, url: str) -> AuthorizationResult:
-        """Finish a flow from the full redirect URL pasted by the user."""
+        """Finish a flow from the full redirect URL pasted on the Authorize page (admins only: a
+        link's page has no such field)."""
+        self.actor.ensure(Action.MANAGE)
         return self._callback().complete_url(url)
 
     def complete_authorization(self, *, code: str | None, state: str | None, error: str | None = None,

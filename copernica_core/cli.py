@@ -494,16 +494,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="print only connections whose status changed (for cron)")
 
     p = sub.add_parser("connections", help="list connections and their status")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
     p.add_argument("--client", metavar="NAME", help="only this client's connections")
 
     p = sub.add_parser("history", help="print stored checks, oldest first")
-    p.add_argument("--connection", type=connection_id, metavar="ID")
-    p.add_argument("--since", metavar="ISO")
+    p.add_argument("--connection", type=connection_id, metavar="ID", help="only this connection's checks")
+    p.add_argument("--since", metavar="ISO", help="only checks from this moment on (2026-12-01 or a full ISO time)")
     p.add_argument("--client", metavar="NAME", help="only this client's connections")
     fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--csv", action="store_true")
-    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true", help="print CSV (cells neutralised for spreadsheets)")
+    fmt.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = sub.add_parser("import-tokens", help="add access tokens from a CSV file with header label,token[,client]")
     p.add_argument("file", help="CSV file (comma or semicolon separated), or - for standard input")
@@ -513,31 +513,32 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="a status report per client: CSV, or a printable HTML page")
     p.add_argument("--client", metavar="NAME", help="only this client's connections")
     fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--html", metavar="FILE", help="write a printable HTML page")
-    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--html", metavar="FILE", help="write a printable HTML page (readable by its owner only)")
+    fmt.add_argument("--csv", action="store_true", help="print CSV")
 
     p = sub.add_parser("export", help="export connections (no secrets)")
     p.add_argument("--client", metavar="NAME", help="only this client's connections")
     fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--csv", action="store_true")
-    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true", help="print CSV (the default)")
+    fmt.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = sub.add_parser("prune", help="fold old checks into daily totals (uptime keeps working)")
-    p.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    p.add_argument("--older-than", type=int, required=True, metavar="DAYS",
+                   help="keep this many days of checks in full, fold older ones")
 
     p = sub.add_parser("sandbox", help="run the local Copernica stand-in in the foreground")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--latency-ms", type=float, default=0.0)
+    p.add_argument("--port", type=int, default=8765, help="port on loopback (default 8765)")
+    p.add_argument("--latency-ms", type=float, default=0.0, help="delay every answer by this much")
 
     p = sub.add_parser("demo", help="run the sandbox and the dashboard wired to it")
     p.add_argument("--port", type=int, default=8501, help="dashboard port")
-    p.add_argument("--sandbox-port", type=int, default=8765)
+    p.add_argument("--sandbox-port", type=int, default=8765, help="sandbox port")
     p.add_argument("--db", type=Path, help="demo database (default data/demo/copernica.db)")
 
     p = sub.add_parser("events", help="the activity log: who did what, newest first")
-    p.add_argument("--connection", type=connection_id, metavar="ID")
-    p.add_argument("--limit", type=int, default=200, metavar="N")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--connection", type=connection_id, metavar="ID", help="only this connection's events")
+    p.add_argument("--limit", type=int, default=200, metavar="N", help="at most N events (default 200)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = sub.add_parser("watch", help="check every connection on a schedule and send alerts")
     p.add_argument("--every", metavar="DURATION", help="30s, 15m, 1h (default: COPERNICA_WATCH_EVERY, 15m)")
@@ -551,12 +552,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expires", default="7d", metavar="DURATION", help="how long the link works (default 7d)")
     p.add_argument("--allow-replace", action="store_true",
                    help="let a new connection take over an account already connected for another client")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the link and its row as JSON")
 
     p = sub.add_parser("invitations", help="the open connect links (--all: every one), or --revoke ID")
-    p.add_argument("--all", action="store_true")
-    p.add_argument("--revoke", type=connection_id, metavar="ID")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help="also used, withdrawn and expired links")
+    p.add_argument("--revoke", type=connection_id, metavar="ID", help="withdraw this open link")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = sub.add_parser("contacts", help="clients' contacts (for reconnect links): list, or set one with --client")
     p.add_argument("--client", metavar="NAME", help="the client whose contact to set or remove")
@@ -564,10 +565,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reconnect-links", choices=("on", "off"),
                    help="send the contact a fresh reconnect link when one of its tokens stops working")
     p.add_argument("--remove", action="store_true", help="forget the client's contact")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser("health", help="for monitors: exit 0 when the database, key and watcher are fine, else 1")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print what was found as JSON")
     p.add_argument("--quiet", action="store_true", help="print nothing when healthy (for cron)")
 
     p = sub.add_parser("backup", help="copy the database to a new file, consistent while others write")

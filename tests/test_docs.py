@@ -41,6 +41,17 @@ def test_every_command_and_option_is_in_the_readme(command):
     assert not missing, f"`{command}` has options the README's table does not name: {missing}"
 
 
+@pytest.mark.parametrize("command", sorted(commands()))
+def test_every_command_and_argument_has_help(command):
+    """`python -m copernica_core COMMAND --help` explains each option, as the README does."""
+    [sub] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert {a.dest: a.help for a in sub._choices_actions}.get(command), f"`{command}` has no help line"
+    parser = commands()[command]
+    silent = [a.option_strings or a.dest for a in parser._actions
+              if not isinstance(a, argparse._HelpAction) and not a.help]
+    assert silent == [], f"`{command}` has arguments without help text: {silent}"
+
+
 def test_the_readme_names_no_command_that_does_not_exist():
     assert set(command_table()) <= set(commands())
 

@@ -30,8 +30,8 @@ from copernica_core import (
 )
 from copernica_core import report as report_module
 from copernica_core.access import Role
+from copernica_core.clock import parse_iso_or_none
 from copernica_core.config import load_settings
-from copernica_core.db import parse_iso_or_none
 from copernica_core.doorstep import Doorstep
 from copernica_core.errors import Forbidden
 from copernica_core.models import Connection, Outcome

@@ -35,11 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from copernica_core import store  # noqa: E402
 from copernica_core.access import Actor, Role  # noqa: E402
+from copernica_core.clock import iso  # noqa: E402
 from copernica_core.config import load_settings  # noqa: E402
-from copernica_core.db import immediate, iso  # noqa: E402
 from copernica_core.models import Account, Outcome, Verdict  # noqa: E402
 from copernica_core.overview import summarize  # noqa: E402
 from copernica_core.secret import Secret  # noqa: E402
+from copernica_core.store import immediate  # noqa: E402
 from copernica_core.workspace import Workspace  # noqa: E402
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from . import exports, watch
 from . import report as report_module
 from .access import Actor
+from .clock import iso
 from .config import load_settings, watch_every
 from .crypto import new_key
-from .db import iso
 from .errors import BadInput, ConfigError, CopernicaError
 from .fleet import FinishedCheck
 from .imports import read_token_csv

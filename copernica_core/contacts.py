@@ -15,12 +15,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import sqlite_utils
 
 from . import invitations, notify
+from .clock import iso, parse_iso
 from .config import Settings
 from .crypto import Keyring
-from .db import immediate, iso, parse_iso
 from .errors import BadInput, DamagedSecret
 from .models import Connection
 from .secret import Secret
+from .store import immediate
 from .validation import refuse_problems, text_problem
 
 _EMAIL = re.compile(r"[^@\s/:?&=]+@[^@\s/:?&=]+\.[^@\s/:?&=.]+")

@@ -23,9 +23,9 @@ import sqlite_utils
 from cryptography.fernet import Fernet, InvalidToken
 
 from .config import Settings
-from .db import immediate
 from .errors import ConfigError, DamagedSecret
 from .secret import Secret
+from .store import immediate
 
 KEY_ID = "key_id"
 _OPENED_MAX = 20_000  # as many as `secret` keeps for scrubbing

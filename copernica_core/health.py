@@ -16,10 +16,11 @@ from datetime import datetime
 import sqlite_utils
 
 from . import watch
+from .clock import iso
 from .config import Settings
 from .crypto import SECRET_COLUMNS, keys_at_hand, recorded_key_id
-from .db import MIGRATIONS, has_column, iso
 from .errors import ConfigError
+from .store import MIGRATIONS, has_column
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from .api import CopernicaAPI
-from .db import iso
+from .clock import iso
 from .models import CachedJwt, Outcome, Verdict
 from .secret import Secret
 

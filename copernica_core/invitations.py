@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from .clock import iso, parse_iso
 from .crypto import Vault
-from .db import iso, parse_iso
 from .secret import Secret
 
 SECRET_BYTES = 32

@@ -14,8 +14,8 @@ import sqlite_utils
 from . import doorstep, invitations, oauth, store
 from .config import Settings
 from .crypto import Keyring
-from .db import immediate
 from .errors import BadInput
+from .store import immediate
 from .validation import refuse_problems, text_problem
 
 SHORTEST, LONGEST = timedelta(minutes=5), timedelta(days=90)

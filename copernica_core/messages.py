@@ -20,10 +20,10 @@ from . import alerts, contacts, invitations, links, notify, store, watch
 from .advice import what_to_do
 from .config import Settings
 from .crypto import Keyring
-from .db import immediate
 from .models import Connection, Outcome
 from .oauth import AuthorizationResult
 from .secret import Secret
+from .store import immediate
 
 
 @dataclass(frozen=True)

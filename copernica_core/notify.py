@@ -21,10 +21,11 @@ from urllib.parse import unquote, urlsplit
 import sqlite_utils
 
 from . import watch
+from .clock import iso
 from .crypto import Keyring
-from .db import immediate, iso
 from .errors import BadInput, DamagedSecret
 from .secret import Secret, excerpt, scrub
+from .store import immediate
 
 log = logging.getLogger("copernica_core")
 MAX_ATTEMPTS = 20

@@ -19,13 +19,14 @@ from requests_oauthlib import OAuth2Session
 
 from . import invitations, store
 from .api import CopernicaAPI
+from .clock import iso, parse_iso
 from .config import allow_oauthlib_http_if_loopback
 from .crypto import Keyring
-from .db import immediate, iso, parse_iso
 from .errors import DamagedSecret
 from .inspection import inspect_token
 from .models import Account, Outcome, Verdict
 from .secret import Secret
+from .store import immediate
 from .validation import credential_problem, text_problem, url_problem
 
 STATE_TTL = timedelta(minutes=10)

@@ -25,10 +25,11 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from .access import Action
-from .db import immediate, iso, open_database, parse_iso_or_none, utcnow
+from .clock import iso, parse_iso_or_none, utcnow
 from .errors import Busy, LeaseLost
 from .models import Outcome, StatusChange
 from .secret import Secret
+from .store import immediate, open_database
 
 if TYPE_CHECKING:
     from .workspace import Workspace

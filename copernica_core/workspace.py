@@ -18,9 +18,9 @@ from . import report as report_module
 from .access import Action, Actor, Role
 from .advice import who_to_ask
 from .api import CopernicaAPI
+from .clock import iso, utcnow
 from .config import Settings, load_settings
 from .crypto import Keyring, keys_at_hand
-from .db import immediate, iso, open_database, utcnow
 from .errors import BadInput, ConfigError, NotFound
 from .fleet import CheckRun, FinishedCheck, Progress, check_many
 from .inspection import inspect_token
@@ -28,6 +28,7 @@ from .models import Application, Check, Connection, Event, Outcome, StatusChange
 from .oauth import AuthorizationResult
 from .overview import Snapshot, filter_connections, shared_snapshot
 from .secret import Secret
+from .store import immediate, open_database
 from .validation import TOKEN_MAX, credential_problem, refuse_problems, text_problem, url_problem
 
 log = logging.getLogger(__name__)

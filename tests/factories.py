@@ -8,9 +8,9 @@ import json
 import time
 
 from copernica_core import store
-from copernica_core.db import immediate
 from copernica_core.models import Account, Outcome, Verdict
 from copernica_core.secret import Secret
+from copernica_core.store import immediate
 from copernica_core.workspace import Workspace
 
 

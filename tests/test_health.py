@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from copernica_core import Actor, Role
+from copernica_core.clock import iso
 from copernica_core.config import load_settings
-from copernica_core.db import iso
 from copernica_core.health import health
 
 from .conftest import make_workspace

@@ -11,7 +11,7 @@ import pytest
 import sqlite_utils
 
 from copernica_core import notify
-from copernica_core.db import MIGRATIONS, open_database
+from copernica_core.store import MIGRATIONS, open_database
 
 from .conftest import make_workspace
 

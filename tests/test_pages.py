@@ -613,7 +613,7 @@ def test_the_overview_makes_links_from_an_alert_card_and_keeps_a_picked_clients_
     from datetime import timedelta
 
     from copernica_core import invitations
-    from copernica_core.db import utcnow
+    from copernica_core.clock import utcnow
 
     app_id, cid = broken_authorized_connection(page_env, monkeypatch)
     ws = make_workspace(page_env)

@@ -6,8 +6,8 @@ import pytest
 
 from copernica_core import store
 from copernica_core.config import ConfigError
-from copernica_core.db import MIGRATIONS, open_database, schema_version
 from copernica_core.models import Outcome, Verdict
+from copernica_core.store import MIGRATIONS, open_database, schema_version
 
 from .conftest import make_workspace
 from .factories import seed_connection
@@ -109,7 +109,7 @@ def test_an_older_schema_is_migrated_without_losing_rows(env):
 
     import sqlite_utils
 
-    from copernica_core.db import MIGRATIONS
+    from copernica_core.store import MIGRATIONS
 
     path = env["COPERNICA_DB"]
     os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -59,7 +59,7 @@ def test_when_scheduled_checks_stop_every_page_says_so(page, dashboard):
     """A watcher ran and died: whoever opens any page learns that statuses may be old."""
     from datetime import UTC, datetime, timedelta
 
-    from copernica_core.db import iso
+    from copernica_core.clock import iso
 
     ws = workspace(dashboard)
     [token] = dashboard.control("tokens", account_id="101")["tokens"]

@@ -1,91 +1,12 @@
-"""The SQLite database: connection settings, versioned migrations, transactions."""
+"""The schema, as versioned migrations (append only, `PRAGMA user_version`): each one moves the
+database one version forward in its own transaction (`engine.migrate`)."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable
 
 import sqlite_utils
-
-from .config import ConfigError
-
-BUSY_TIMEOUT_MS = 30_000
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """Timestamps are stored as fixed-width UTC ISO text so that text order is time order."""
-    m = moment.astimezone(UTC)
-    # not strftime: its %Y does not pad years before 1000, which would break text order
-    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}Z"
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def parse_iso_or_none(text: str | None) -> datetime | None:
-    """A stored timestamp, or None when there is none or it cannot be read (a row written by
-    an older version must not break a page or a run)."""
-    try:
-        return parse_iso(text) if text else None
-    except (ValueError, TypeError):
-        return None
-
-
-def has_column(conn: sqlite3.Connection | sqlite_utils.Database, table: str, column: str) -> bool:
-    """Whether `table` has `column` (a database of an older schema may not)."""
-    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
-
-
-def open_database(path: Path | str) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate the database at `path`."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    # Autocommit mode: transactions are explicit (see `immediate`), so that a
-    # read-then-write step holds the write lock from its first read.
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    _use_wal(conn)
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    db = sqlite_utils.Database(conn)
-    migrate(db)
-    return db
-
-
-def _use_wal(conn: sqlite3.Connection) -> None:
-    """Switch to WAL. On a new file several openers race for this switch, and SQLite answers
-    "database is locked" at once (without the busy handler) to all but one: wait for it."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
-
-
-@contextmanager
-def immediate(db: sqlite_utils.Database) -> Iterator[None]:
-    """A write transaction that takes the write lock at once (BEGIN IMMEDIATE)."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def _v1_tables(db: sqlite_utils.Database) -> None:
@@ -369,25 +290,3 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients, _v7_change_counter,
     _v8_forget_leaky_redactions, _v9_delivery_claims, _v10_message_fields, _v11_invitations,
     _v12_client_contacts, _v13_keyed_links]
-
-
-def schema_version(db: sqlite_utils.Database) -> int:
-    return db.execute("PRAGMA user_version").fetchone()[0]
-
-
-def migrate(db: sqlite_utils.Database) -> int:
-    """Apply the migrations this database has not had yet, each in its own transaction."""
-    if schema_version(db) == len(MIGRATIONS):
-        return len(MIGRATIONS)  # the usual case: no write lock needed to find out
-    while True:
-        with immediate(db):
-            version = schema_version(db)
-            if version > len(MIGRATIONS):
-                raise ConfigError(
-                    f"The database is at schema version {version}, newer than this program "
-                    f"knows ({len(MIGRATIONS)}). Upgrade the program."
-                )
-            if version == len(MIGRATIONS):
-                return version
-            MIGRATIONS[version](db)
-            db.execute(f"PRAGMA user_version = {version + 1}")

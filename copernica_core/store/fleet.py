@@ -1,5 +1,5 @@
-"""Reading and writing the tables: the SQL of the application's data (the key's bookkeeping
-is in crypto.py, the states' in oauth.py). Decisions live in the callers."""
+"""The fleet's tables: applications, connections, their checks and daily totals, events, what
+the alert rules said, and the calls billed per day. Decisions live in the callers."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from .crypto import Vault
-from .db import immediate, iso, parse_iso_or_none
-from .errors import DamagedSecret
-from .models import (
+from ..clock import iso, parse_iso_or_none
+from ..errors import DamagedSecret
+from ..models import (
     Account,
     AlertState,
     Application,
@@ -27,8 +27,12 @@ from .models import (
     Uptime,
     Verdict,
 )
-from .secret import Secret
-from .validation import bounded_extra, clean_label
+from ..secret import Secret
+from ..validation import bounded_extra, clean_label
+from .engine import immediate
+
+if TYPE_CHECKING:  # crypto.py keeps its own rows through this package: no import at run time
+    from ..crypto import Vault
 
 _CONNECTION_SELECT = """
 SELECT c.id, c.application_id, c.label, c.client, c.account_id, c.account_name, c.account_description,

@@ -25,7 +25,6 @@ from copernica_core import (
     NotFound,
     Workspace,
     advice,
-    invitations,
     open_workspace,
 )
 from copernica_core import report as report_module
@@ -37,6 +36,7 @@ from copernica_core.errors import Forbidden
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
 from copernica_core.secret import scrub
+from copernica_core.store import invitations
 from copernica_core.vocabulary import VOCABULARY, words
 from copernica_core.watch import duration_words
 

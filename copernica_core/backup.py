@@ -22,12 +22,11 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import invitations
 from .clock import iso, parse_iso_or_none
 from .config import Settings
 from .crypto import SECRET_COLUMNS, Vault, keys_at_hand, recorded_key_id
 from .errors import BadInput, Busy, DamagedSecret
-from .store import MIGRATIONS, has_column, immediate, open_database
+from .store import MIGRATIONS, has_column, immediate, invitations, open_database
 
 SEAL = "backup_seal"  # the name of the seal's row in the backup's `meta`
 

@@ -14,14 +14,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlite_utils
 
-from . import invitations, notify
+from . import notify
 from .clock import iso, parse_iso
 from .config import Settings
 from .crypto import Keyring
 from .errors import BadInput, DamagedSecret
 from .models import Connection
 from .secret import Secret
-from .store import immediate
+from .store import immediate, invitations
 from .validation import refuse_problems, text_problem
 
 _EMAIL = re.compile(r"[^@\s/:?&=]+@[^@\s/:?&=]+\.[^@\s/:?&=.]+")

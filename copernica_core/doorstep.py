@@ -12,12 +12,12 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-from . import invitations, oauth, store
+from . import oauth, store
 from .clock import utcnow
 from .config import Settings
 from .crypto import Keyring
 from .errors import ConfigError
-from .store import immediate, open_database
+from .store import immediate, invitations, open_database
 
 UNKNOWN_LINK = "This link is not known here. Check that you copied all of it, or ask for a new one."
 

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from . import doorstep, invitations, oauth, store
+from . import doorstep, oauth, store
 from .config import Settings
 from .crypto import Keyring
 from .errors import BadInput
-from .store import immediate
+from .store import immediate, invitations
 from .validation import refuse_problems, text_problem
 
 SHORTEST, LONGEST = timedelta(minutes=5), timedelta(days=90)

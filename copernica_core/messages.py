@@ -16,14 +16,14 @@ from datetime import datetime
 
 import sqlite_utils
 
-from . import alerts, contacts, invitations, links, notify, store, watch
+from . import alerts, contacts, links, notify, store, watch
 from .advice import what_to_do
 from .config import Settings
 from .crypto import Keyring
 from .models import Connection, Outcome
 from .oauth import AuthorizationResult
 from .secret import Secret
-from .store import immediate
+from .store import immediate, invitations
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import sqlite_utils
 from requests_oauthlib import OAuth2Session
 
-from . import invitations, store
+from . import store
 from .api import CopernicaAPI
 from .clock import iso, parse_iso
 from .config import allow_oauthlib_http_if_loopback
@@ -26,7 +26,7 @@ from .errors import DamagedSecret
 from .inspection import inspect_token
 from .models import Account, Outcome, Verdict
 from .secret import Secret
-from .store import immediate
+from .store import immediate, invitations
 from .validation import credential_problem, text_problem, url_problem
 
 STATE_TTL = timedelta(minutes=10)

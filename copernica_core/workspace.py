@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import backup as backup_module
-from . import contacts, exports, imports, invitations, links, messages, notify, oauth, store, watch
+from . import contacts, exports, imports, links, messages, notify, oauth, store, watch
 from . import report as report_module
 from .access import Action, Actor, Role
 from .advice import who_to_ask
@@ -28,7 +28,7 @@ from .models import Application, Check, Connection, Event, Outcome, StatusChange
 from .oauth import AuthorizationResult
 from .overview import Snapshot, filter_connections, shared_snapshot
 from .secret import Secret
-from .store import immediate, open_database
+from .store import immediate, invitations, open_database
 from .validation import TOKEN_MAX, credential_problem, refuse_problems, text_problem, url_problem
 
 log = logging.getLogger(__name__)

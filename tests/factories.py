@@ -66,7 +66,7 @@ def seed_hostile_names(env: dict[str, str]) -> dict:
     events. Returns the connections' ids and a reconnect link's secret."""
     from datetime import timedelta
 
-    from copernica_core import invitations
+    from copernica_core.store import invitations
 
     from .conftest import make_workspace
 

@@ -612,8 +612,8 @@ def test_the_authorize_page_makes_lists_and_withdraws_client_links(page_env, mon
 def test_the_overview_makes_links_from_an_alert_card_and_keeps_a_picked_clients_contact(page_env, monkeypatch):
     from datetime import timedelta
 
-    from copernica_core import invitations
     from copernica_core.clock import utcnow
+    from copernica_core.store import invitations
 
     app_id, cid = broken_authorized_connection(page_env, monkeypatch)
     ws = make_workspace(page_env)

@@ -1,9 +1,10 @@
-"""Connect links: an admin makes a link; the client opens it without signing in, goes to
-Copernica's consent once, and its account is connected (docs/architecture.md, "Connect
-links"). The link's secret is 32 random bytes. It is found by a keyed hash (HMAC with a key of
-the database's own, itself stored encrypted), so a row written by someone without the key
-opens nothing; the secret itself is kept encrypted, so that a connection's one open link can
-be shown and sent again. A link is single use, expires, and can be withdrawn."""
+"""The rows of connect links (table `invitations`): an admin makes a link; the client opens it
+without signing in, goes to Copernica's consent once, and its account is connected
+(docs/architecture.md, "Connect links"). A link's secret is 32 random bytes. It is found by a
+keyed hash (HMAC with a key of the database's own, itself stored encrypted), so a row written by
+someone without the key opens nothing; the secret itself is kept encrypted, so that a
+connection's one open link can be shown and sent again. A link is single use, expires, and can
+be withdrawn."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from .clock import iso, parse_iso
-from .crypto import Vault
-from .secret import Secret
+from ..clock import iso, parse_iso
+from ..secret import Secret
+
+if TYPE_CHECKING:
+    from ..crypto import Vault
 
 SECRET_BYTES = 32
 DEFAULT_EXPIRES = timedelta(days=7)

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .clock import iso, parse_iso_or_none
+from . import watch
+from .clock import iso
 from .config import Settings
-from .crypto import SECRET_COLUMNS, Vault, keys_at_hand, recorded_key_id
+from .crypto import SECRET_COLUMNS, Vault, keys_at_hand
 from .errors import BadInput, Busy, DamagedSecret
-from .store import MIGRATIONS, has_column, immediate, invitations, open_database
+from .store import MIGRATIONS, immediate, invitations, keys, lease, open_database, states, whole
 
 SEAL = "backup_seal"  # the name of the seal's row in the backup's `meta`
 
@@ -51,13 +52,12 @@ class Contents:
 
 
 def contents(conn: sqlite3.Connection) -> Contents:
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = set(whole.table_names(conn))
 
     def count(table: str) -> int:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if table in tables else 0
+        return whole.row_count(conn, table) if table in tables else 0
 
-    key = recorded_key_id(sqlite_utils.Database(conn)) if "meta" in tables else None
-    return Contents(conn.execute("PRAGMA user_version").fetchone()[0], key,
+    return Contents(whole.schema_version(conn), whole.meta_value(conn, keys.KEY_ID),
                     count("applications"), count("connections"), count("notify_targets"))
 
 
@@ -65,20 +65,14 @@ def seal(conn: sqlite3.Connection, vault: Vault) -> str:
     """The HMAC of a database's schema and rows (its own seal left out), keyed from `vault`'s key."""
     key = hmac.new(vault.key.reveal().encode(), b"copernica-connections backup seal", hashlib.sha256).digest()
     mac = hmac.new(key, digestmod=hashlib.sha256)
-    for row in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"):
+    for row in whole.everything(conn, leave_out_meta=SEAL):
         mac.update(repr(row).encode() + b"\n")
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-    for table in tables:
-        mac.update(f"table {table}\n".encode())
-        rest = f" WHERE name != '{SEAL}'" if table == "meta" else ""
-        for row in conn.execute(f'SELECT * FROM "{table}"{rest}'):
-            mac.update(repr(row).encode() + b"\n")
     return mac.hexdigest()
 
 
-def backup(db: sqlite_utils.Database, destination: Path, *, keys: list[Vault], sealed: bool = True) -> Contents:
+def backup(db: sqlite_utils.Database, destination: Path, *, at_hand: list[Vault], sealed: bool = True) -> Contents:
     """Copy the database to `destination`, a new file (never replaced), readable by its owner
-    only, sealed with the key it records (one of `keys`; unless not `sealed`, when that key is
+    only, sealed with the key it records (one of `at_hand`; unless not `sealed`, when that key is
     not at hand) and complete before it appears under its name."""
     destination = Path(destination)
     if destination.exists():
@@ -91,14 +85,13 @@ def backup(db: sqlite_utils.Database, destination: Path, *, keys: list[Vault], s
     try:
         fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
+        whole.copy(db.conn, partial)  # all pages in one step: one consistent read of the source
         copy = sqlite3.connect(partial, isolation_level=None)
         try:
-            db.conn.backup(copy)  # all pages in one step: one consistent read of the source
-            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
             made = contents(copy)
-            vault = next((k for k in keys if k.id == made.key_id), None)
+            vault = next((k for k in at_hand if k.id == made.key_id), None)
             if vault is not None:
-                copy.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", [SEAL, seal(copy, vault)])
+                whole.set_meta(copy, SEAL, seal(copy, vault))
             elif sealed:
                 raise BadInput({"key": "The key at hand is not the one this database records, so the backup "
                                        "cannot be sealed. Nothing was written."})
@@ -149,7 +142,7 @@ def restore(settings: Settings, source: Path, *, replace: bool, now: datetime, u
     if not source.is_file():
         raise BadInput({"file": f"There is no file {source}."})
     try:
-        backup_conn = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+        backup_conn = whole.open_read_only(source)
     except sqlite3.Error as error:
         raise BadInput({"file": f"{source} cannot be opened ({error})."}) from None
     try:
@@ -160,20 +153,15 @@ def restore(settings: Settings, source: Path, *, replace: bool, now: datetime, u
         kept_aside = _make_room(settings, replace=replace, now=now)
         target_path = settings.db_path
         target_path.parent.mkdir(parents=True, exist_ok=True)
-        target = sqlite3.connect(target_path, isolation_level=None)
-        try:
-            backup_conn.backup(target)
-        finally:
-            target.close()
+        whole.copy_into(backup_conn, target_path)
     finally:
         backup_conn.close()
     restored = open_database(target_path)  # the program's journal mode, and migrations of an older backup
     try:
         with immediate(restored):
             withdrawn = invitations.withdraw_all_open(restored, now=now, why="a backup was restored")
-            # An authorization under way belongs to the database that was replaced.
-            restored.execute("UPDATE pending_authorizations SET used_at = ? WHERE used_at IS NULL", [iso(now)])
-            restored.execute("DELETE FROM meta WHERE name = ?", [SEAL])
+            states.end_all_waiting(restored, at=iso(now))  # they belong to the database that was replaced
+            whole.forget_meta(restored, SEAL)
     finally:
         restored.close()
     return Restored(held, kept_aside, withdrawn, sealed)
@@ -181,15 +169,14 @@ def restore(settings: Settings, source: Path, *, replace: bool, now: datetime, u
 
 def _sound_backup(conn: sqlite3.Connection, source: Path) -> Contents:
     try:
-        if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+        if not whole.quick_check(conn):
             raise BadInput({"file": f"{source} is damaged (SQLite's quick_check fails); nothing was changed. "
                                     "Use another backup."})
         held = contents(conn)
     except sqlite3.DatabaseError as error:
         raise BadInput({"file": f"{source} is not a Copernica Connections backup ({error}); nothing was "
                                 "changed."}) from None
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not {"applications", "connections"} <= tables:
+    if not {"applications", "connections"} <= set(whole.table_names(conn)):
         raise BadInput({"file": f"{source} is an SQLite file but not a Copernica Connections backup; nothing "
                                 "was changed."})
     if held.schema > len(MIGRATIONS):
@@ -205,20 +192,16 @@ def _known_objects(version: int) -> set[tuple]:
         db = sqlite_utils.Database(conn)
         for step in MIGRATIONS[:version]:
             step(db)
-        return _objects(conn)
+        return whole.objects(conn)
     finally:
         conn.close()
-
-
-def _objects(conn: sqlite3.Connection) -> set[tuple]:
-    return set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
 
 
 def _known_objects_only(conn: sqlite3.Connection, version: int, source: Path) -> None:
     """Refuse a backup holding a table, index, trigger or view that this program's migrations
     of its version do not create, or one of theirs in another form: a trigger added with
     `sqlite3` could make a single-use link work twice, or erase events as they are written."""
-    unknown = sorted(_objects(conn) - _known_objects(version), key=lambda o: (o[0], o[1]))
+    unknown = sorted(whole.objects(conn) - _known_objects(version), key=lambda o: (o[0], o[1]))
     if unknown:
         named = ", ".join(f"{kind} {name}" for kind, name, _, _ in unknown[:5])
         raise BadInput({"file": f"{source} holds what this program never creates ({named}): it was changed "
@@ -228,15 +211,14 @@ def _known_objects_only(conn: sqlite3.Connection, version: int, source: Path) ->
 def _check_the_seal(conn: sqlite3.Connection, vault: Vault | None, source: Path, *, unsealed: bool) -> bool:
     """Whether the backup is sealed (and the seal matches: else refused); an unsealed one
     only when `unsealed` says so."""
-    row = conn.execute("SELECT value FROM meta WHERE name = ?", [SEAL]).fetchone() if has_column(
-        conn, "meta", "value") else None
-    if row is None:
+    sealed = whole.meta_value(conn, SEAL)
+    if sealed is None:
         if unsealed:
             return False
         raise BadInput({"file": f"{source} is not sealed, so nobody can tell whether it was changed since it was "
                                 "made. Backups made by versions before sealing were not; if you made this one "
                                 "yourself, restore it with --unsealed. Nothing was changed."})
-    if vault is None or not hmac.compare_digest(row[0], seal(conn, vault)):
+    if vault is None or not hmac.compare_digest(sealed, seal(conn, vault)):
         raise BadInput({"file": f"{source} was changed after it was made (its seal does not match). Nothing was "
                                 "changed; use another backup."})
     return True
@@ -246,16 +228,15 @@ def _check_the_key(conn: sqlite3.Connection, held: Contents, settings: Settings,
     """The key at hand that the backup records (needed whenever it records one, secrets or
     not: the restored database opens with that key only), and every secret opens with it.
     None for a backup that records no key and holds no secret."""
-    ciphertexts = [row[0] for table, column in SECRET_COLUMNS if has_column(conn, table, column)
-                   for row in conn.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")]
+    ciphertexts = [row[1] for table, column in SECRET_COLUMNS for row in keys.ciphertexts(conn, table, column)]
     if not ciphertexts and held.key_id is None:
         return None
-    keys = keys_at_hand(settings)
+    found_keys = keys_at_hand(settings)
     where = "COPERNICA_SECRET_KEY" if settings.secret_key else str(settings.key_file)
-    vault = _matching(keys, held.key_id, ciphertexts)
+    vault = _matching(found_keys, held.key_id, ciphertexts)
     if vault is None:
         needs = f"the key with id {held.key_id}" if held.key_id else "the key it was written with"
-        at_hand = (f"the key at hand ({where}) has id {', '.join(k.id for k in keys)}" if keys
+        at_hand = (f"the key at hand ({where}) has id {', '.join(k.id for k in found_keys)}" if found_keys
                    else f"there is no key here (neither COPERNICA_SECRET_KEY nor {settings.key_file})")
         raise BadInput({"key": f"{source} needs {needs}, but {at_hand}. Put that key in COPERNICA_SECRET_KEY "
                                f"or {settings.key_file}, then restore again. Nothing was changed."})
@@ -271,10 +252,10 @@ def _check_the_key(conn: sqlite3.Connection, held: Contents, settings: Settings,
     return vault
 
 
-def _matching(keys: list[Vault], key_id: str | None, ciphertexts: list[str]) -> Vault | None:
+def _matching(candidates: list[Vault], key_id: str | None, ciphertexts: list[str]) -> Vault | None:
     if key_id is not None:
-        return next((k for k in keys if k.id == key_id), None)
-    return next((k for k in keys if any(k.can_decrypt(c) for c in ciphertexts[:5])), None)  # before key ids
+        return next((k for k in candidates if k.id == key_id), None)
+    return next((k for k in candidates if any(k.can_decrypt(c) for c in ciphertexts[:5])), None)  # before key ids
 
 
 def _make_room(settings: Settings, *, replace: bool, now: datetime) -> Path | None:
@@ -285,17 +266,16 @@ def _make_room(settings: Settings, *, replace: bool, now: datetime) -> Path | No
     db = open_database(path)
     try:
         now_held = contents(db.conn)
-        watcher = list(db.query("SELECT holder, expires_at FROM watcher WHERE id = 1"))
-        if watcher and watcher[0]["holder"] and (parse_iso_or_none(watcher[0]["expires_at"]) or now) > now:
-            raise Busy(f"A watcher ({watcher[0]['holder']}) is running on {path}: stop it, then restore. "
-                       "Nothing was changed.")
+        found = lease.holder_and_expiry(db)
+        if watch.lease_holds(found, None, now=now):
+            raise Busy(f"A watcher ({found[0]}) is running on {path}: stop it, then restore. Nothing was changed.")
         if now_held.empty:
             return None
         if not replace:
             raise BadInput({"file": f"{path} already holds {now_held}. Give --replace to put the backup in its "
                                     "place (the database there now is kept aside first). Nothing was changed."})
         aside = path.with_name(f"{path.name}.before-restore-{iso(now)[:19].replace(':', '')}")
-        backup(db, aside, keys=keys_at_hand(settings), sealed=False)  # its key may not be at hand
+        backup(db, aside, at_hand=keys_at_hand(settings), sealed=False)  # its key may not be at hand
         return aside
     finally:
         db.close()

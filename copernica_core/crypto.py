@@ -25,9 +25,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from .config import Settings
 from .errors import ConfigError, DamagedSecret
 from .secret import Secret
-from .store import immediate
+from .store import immediate, keys
 
-KEY_ID = "key_id"
 _OPENED_MAX = 20_000  # as many as `secret` keeps for scrubbing
 # Every (table, column) that holds a ciphertext.
 SECRET_COLUMNS = (("applications", "client_secret_enc"), ("connections", "token_enc"), ("connections", "jwt_enc"),
@@ -149,22 +148,11 @@ def rotation_lock(key_file: Path, *, wait: bool) -> Iterator[bool]:
         os.close(fd)  # releases the lock
 
 
-def recorded_key_id(db: sqlite_utils.Database) -> str | None:
-    row = db.execute("SELECT value FROM meta WHERE name = ?", [KEY_ID]).fetchone()
-    return row[0] if row else None
+recorded_key_id = keys.recorded_key_id
 
 
 def _record_key_id(db: sqlite_utils.Database, vault: Vault) -> None:
-    db.execute("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-               [KEY_ID, vault.id])
-
-
-def _sample_ciphertexts(db: sqlite_utils.Database) -> list[str]:
-    """A few stored ciphertexts: a key is right if it opens any of them (one damaged row must
-    not look like a wrong key)."""
-    return [r[0] for r in db.execute(
-        "SELECT client_secret_enc FROM applications UNION ALL SELECT token_enc FROM connections "
-        "UNION ALL SELECT url_enc FROM notify_targets LIMIT 5")]
+    keys.record_key_id(db, vault.id)
 
 
 def keys_at_hand(settings: Settings) -> list[Vault]:
@@ -247,7 +235,7 @@ class Keyring:
             self._finish_interrupted_rotation(vault)
             return vault
         # A database written before keys were recorded, or a new one.
-        samples = _sample_ciphertexts(self.db)
+        samples = keys.sample_ciphertexts(self.db)
         candidates = self._candidates()
         if samples:
             vault = next((v for v in candidates if any(v.can_decrypt(c) for c in samples)), None)
@@ -345,15 +333,13 @@ class Keyring:
         with immediate(self.db):
             old = self._current()
             for table, column in SECRET_COLUMNS:
-                for row_id, ciphertext in self.db.execute(
-                        f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL").fetchall():
+                for row_id, ciphertext in keys.ciphertexts(self.db, table, column):
                     try:
                         plain = old.decrypt(ciphertext)
                     except DamagedSecret:
                         raise ConfigError(f"{table} row {row_id} cannot be decrypted ({column}); nothing "
                                           "was changed. Repair or delete that row first.") from None
-                    self.db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?",
-                                    [new_vault.encrypt(plain), row_id])
+                    keys.replace_ciphertext(self.db, table, column, row_id, new_vault.encrypt(plain))
                     count += 1
             _record_key_id(self.db, new_vault)
             if on_event:

@@ -18,9 +18,9 @@ import sqlite_utils
 from . import watch
 from .clock import iso
 from .config import Settings
-from .crypto import SECRET_COLUMNS, keys_at_hand, recorded_key_id
+from .crypto import SECRET_COLUMNS, keys_at_hand
 from .errors import ConfigError
-from .store import MIGRATIONS, has_column
+from .store import MIGRATIONS, keys, whole
 
 
 @dataclass
@@ -46,20 +46,20 @@ def health(settings: Settings, *, now: datetime) -> Health:
         found.problems.append(f"there is no database at {path} (COPERNICA_DB)")
         return found
     try:
-        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+        conn = whole.open_read_only(path)
     except sqlite3.Error as error:
         found.problems.append(f"the database {path} cannot be opened ({error})")
         return found
     try:
         db = sqlite_utils.Database(conn)
-        tables = set(db.table_names())
+        tables = set(whole.table_names(conn))
         if "connections" not in tables or "watcher" not in tables:
             found.problems.append(f"{path} is not a Copernica Connections database, or an old one: open it once "
                                   "with this version")
             return found
-        if db.execute("PRAGMA user_version").fetchone()[0] > len(MIGRATIONS):
+        if whole.schema_version(conn) > len(MIGRATIONS):
             found.problems.append(f"{path} was written by a newer version of this program")
-        found.connections = db.execute("SELECT count(*) FROM connections").fetchone()[0]
+        found.connections = whole.row_count(conn, "connections")
         _check_the_key(db, settings, found)
         _check_the_watcher(db, settings, found, now)
     except sqlite3.Error as error:
@@ -72,21 +72,21 @@ def health(settings: Settings, *, now: datetime) -> Health:
 def _check_the_key(db: sqlite_utils.Database, settings: Settings, found: Health) -> None:
     """The key at hand opens what the dashboard opens: the key the database records (secrets
     or not: the dashboard refuses any other), and a stored secret."""
-    sample = next((row[0] for table, column in SECRET_COLUMNS if has_column(db, table, column)
-                   for row in db.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL LIMIT 1")), None)
-    recorded = recorded_key_id(db)
+    sample = next((row[1] for table, column in SECRET_COLUMNS for row in keys.ciphertexts(db, table, column, limit=1)),
+                  None)
+    recorded = keys.recorded_key_id(db)
     if sample is None and recorded is None:
         return  # nothing encrypted yet and no key chosen: any key will do
     try:
-        keys = keys_at_hand(settings)
+        found_keys = keys_at_hand(settings)
     except ConfigError as error:
         found.problems.append(str(error))
         return
-    usable = [k for k in keys if recorded is None or k.id == recorded]
+    usable = [k for k in found_keys if recorded is None or k.id == recorded]
     if not usable or (sample is not None and not any(k.can_decrypt(sample) for k in usable)):
         where = "COPERNICA_SECRET_KEY" if settings.secret_key else str(settings.key_file)
-        found.problems.append(f"the key at hand ({where}) does not open the stored secrets"
-                              if keys else f"there is no key (neither COPERNICA_SECRET_KEY nor {settings.key_file})")
+        found.problems.append(f"the key at hand ({where}) does not open the stored secrets" if found_keys
+                              else f"there is no key (neither COPERNICA_SECRET_KEY nor {settings.key_file})")
 
 
 def _check_the_watcher(db: sqlite_utils.Database, settings: Settings, found: Health, now: datetime) -> None:

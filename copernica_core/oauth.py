@@ -26,7 +26,7 @@ from .errors import DamagedSecret
 from .inspection import inspect_token
 from .models import Account, Outcome, Verdict
 from .secret import Secret
-from .store import immediate, invitations
+from .store import immediate, invitations, states
 from .validation import credential_problem, text_problem, url_problem
 
 STATE_TTL = timedelta(minutes=10)
@@ -139,15 +139,10 @@ def issue_state(
     """A fresh single-use state, remembering who started it (and, for a connect link, in which
     browser); only its hash is stored."""
     state = secrets.token_urlsafe(STATE_BYTES)
-    db.execute(
-        "INSERT INTO pending_authorizations (state_hash, application_id, redirect_uri, connection_id, "
-        "expected_account_id, created_at, expires_at, started_by, client, invitation_id, browser_hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [state_hash(state), application_id, redirect_uri, connection_id, expected_account_id,
-         iso(now), iso(now + STATE_TTL), started_by, client, invitation_id, browser_hash(browser) if browser else None],
-    )
-    # Expired states are useless; keep the table small.
-    db.execute("DELETE FROM pending_authorizations WHERE expires_at < ?", [iso(now - timedelta(days=7))])
+    states.insert(db, state_hash=state_hash(state), application_id=application_id, redirect_uri=redirect_uri,
+                  connection_id=connection_id, expected_account_id=expected_account_id, created_at=iso(now),
+                  expires_at=iso(now + STATE_TTL), started_by=started_by, client=client, invitation_id=invitation_id,
+                  browser_hash=browser_hash(browser) if browser else None, forget_before=iso(now - timedelta(days=7)))
     return state
 
 
@@ -170,16 +165,14 @@ def started_by(db: sqlite_utils.Database, state: str, *, now: datetime) -> str |
     """Who started the authorization this state belongs to (holding the state proves it was
     handed to that person's browser), while it waits to be used: None for an unknown, used or
     expired state, whose replayed address must show nobody anything."""
-    row = db.execute("SELECT started_by FROM pending_authorizations WHERE state_hash = ? AND used_at IS NULL "
-                     "AND expires_at > ?", [state_hash(state), iso(now)]).fetchone()
-    return row[0] if row else None
+    row = states.waiting(db, state_hash(state), now=iso(now))
+    return row["started_by"] if row else None
 
 
 def waiting_link(db: sqlite_utils.Database, state: str, *, now: datetime) -> int | None:
     """The connect link whose authorization this state is, while it waits to be used."""
-    row = db.execute("SELECT invitation_id FROM pending_authorizations WHERE state_hash = ? AND used_at IS NULL "
-                     "AND expires_at > ? AND invitation_id IS NOT NULL", [state_hash(state), iso(now)]).fetchone()
-    return row[0] if row else None
+    row = states.waiting(db, state_hash(state), now=iso(now))
+    return row["invitation_id"] if row else None
 
 
 def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, acting_as: str,
@@ -188,17 +181,15 @@ def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, actin
     A state started by someone else, or through a connect link in another browser, is refused
     and left for its owner."""
     with immediate(db):
-        rows = list(db.query(
-            "SELECT * FROM pending_authorizations WHERE state_hash = ?", [state_hash(state)]
-        ))
-        if not rows:
+        row = states.get(db, state_hash(state))
+        if row is None:
             return Consumed(problem=refused(
                 "This authorization link is not ours",
                 "The state in the address does not belong to any authorization started here. "
                 "It may be forged, or it was started on another dashboard or database.",
                 f"{START_AGAIN}.",
             ))
-        pending = PendingAuthorization(**rows[0])
+        pending = PendingAuthorization(**row)
         if pending.started_by and pending.started_by != acting_as:
             return Consumed(problem=refused(
                 "This authorization was started by someone else",
@@ -231,14 +222,12 @@ def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, actin
                 "minutes of following the link.",
                 f"{START_AGAIN}.",
             ))
-        db.execute("UPDATE pending_authorizations SET used_at = ? WHERE state_hash = ?",
-                   [iso(now), pending.state_hash])
+        states.mark_used(db, pending.state_hash, at=iso(now))
         return Consumed(pending)
 
 
 def finish_state(db: sqlite_utils.Database, pending: PendingAuthorization, result: AuthorizationResult) -> None:
-    db.execute("UPDATE pending_authorizations SET result = ? WHERE state_hash = ?",
-               [result.to_json(), pending.state_hash])
+    states.set_result(db, pending.state_hash, result.to_json())
 
 
 def callback_params(url: str) -> dict[str, str]:

@@ -30,6 +30,7 @@ from .errors import Busy, LeaseLost
 from .models import Outcome, StatusChange
 from .secret import Secret
 from .store import immediate, open_database
+from .store import lease as store_lease
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -104,11 +105,6 @@ class WatcherStatus:
 
 
 
-def _row(db: sqlite_utils.Database) -> dict:
-    db.execute("INSERT OR IGNORE INTO watcher (id) VALUES (1)")
-    return next(db.query("SELECT * FROM watcher WHERE id = 1"))
-
-
 def stopped_message(status: WatcherStatus, *, now: datetime) -> tuple[str, str]:
     """The one message sent when scheduled checks have stopped (title, body)."""
     stopped = status.stopped_for(now)
@@ -127,18 +123,16 @@ def stop_to_tell(db: sqlite_utils.Database, *, now: datetime) -> WatcherStatus |
     found = status(db, now=now)
     if found.stopped_for(now) is None:
         return None
-    told = db.execute("SELECT stop_told_for FROM watcher WHERE id = 1").fetchone()
-    if told and told[0] == iso(found.last_run_at):
+    if store_lease.stop_told_for(db) == iso(found.last_run_at):
         return None
-    db.execute("UPDATE watcher SET stop_told_for = ? WHERE id = 1", [iso(found.last_run_at)])
+    store_lease.tell_stop(db, iso(found.last_run_at))
     return found
 
 
 def status(db: sqlite_utils.Database, *, now: datetime) -> WatcherStatus:
-    rows = list(db.query("SELECT * FROM watcher WHERE id = 1"))
-    if not rows:
+    row = store_lease.read(db)
+    if row is None:
         return WatcherStatus(None, False, None, None, None, "")
-    row = rows[0]
     expires = parse_iso_or_none(row["expires_at"])
     every = timedelta(seconds=row["every_seconds"]) if row["every_seconds"] else None
     return WatcherStatus(row["holder"], expires is not None and expires > now, every,
@@ -150,39 +144,45 @@ def try_lease(db: sqlite_utils.Database, holder: str, *, now: datetime, every: t
               lease: timedelta = LEASE) -> bool:
     """Take or renew the lease: free, expired, or already ours. One transaction."""
     with immediate(db):
-        row = _row(db)
+        row = store_lease.row(db)
         expires = parse_iso_or_none(row["expires_at"])
         if row["holder"] not in (None, holder) and expires is not None and expires > now:
             return False
-        db.execute("UPDATE watcher SET holder = ?, expires_at = ?, heartbeat_at = ?, every_seconds = ? WHERE id = 1",
-                   [holder, iso(now + lease), iso(now), every.total_seconds()])
+        store_lease.take(db, holder, expires_at=iso(now + lease), heartbeat_at=iso(now),
+                         every_seconds=every.total_seconds())
         return True
 
 
 def release(db: sqlite_utils.Database, holder: str) -> None:
     """Give the lease up; the holder stays recorded as the last watcher (for `health`)."""
     with immediate(db):
-        db.execute("UPDATE watcher SET expires_at = NULL WHERE id = 1 AND holder = ?", [holder])
+        store_lease.release(db, holder)
 
 
 def run_due(db: sqlite_utils.Database, holder: str, *, now: datetime, every: timedelta) -> bool:
     """Whether a run is due, and if so mark it started (only the lease holder may)."""
     with immediate(db):
-        row = _row(db)
+        row = store_lease.row(db)
         if row["holder"] != holder:
             return False
         last = parse_iso_or_none(row["last_run_started_at"])
         if last is not None and last <= now and now - last < every:
             return False
-        db.execute("UPDATE watcher SET last_run_started_at = ? WHERE id = 1", [iso(now)])
+        store_lease.run_started(db, iso(now))
         return True
 
 
 def holds(db: sqlite_utils.Database, holder: str, *, now: datetime) -> bool:
     """Whether `holder` still holds an unexpired lease; call inside the transaction whose
     writes it fences."""
-    row = db.execute("SELECT holder, expires_at FROM watcher WHERE id = 1").fetchone()
-    return bool(row) and row[0] == holder and (parse_iso_or_none(row[1]) or now) > now
+    found = store_lease.holder_and_expiry(db)
+    return lease_holds(found, holder, now=now)
+
+
+def lease_holds(found: tuple[str | None, str | None] | None, holder: str | None, *, now: datetime) -> bool:
+    """Whether a lease row (`holder_and_expiry`) is `holder`'s (anyone's, for None) and unexpired."""
+    return bool(found) and found[0] is not None and holder in (None, found[0]) and (
+        parse_iso_or_none(found[1]) or now) > now
 
 
 def ensure_holds(db: sqlite_utils.Database, holder: str | None, *, now: datetime) -> None:
@@ -194,8 +194,7 @@ def ensure_holds(db: sqlite_utils.Database, holder: str | None, *, now: datetime
 def run_finished(db: sqlite_utils.Database, *, now: datetime, summary: str, holder: str) -> None:
     with immediate(db):
         ensure_holds(db, holder, now=now)
-        db.execute("UPDATE watcher SET last_run_finished_at = ?, last_run_summary = ? WHERE id = 1",
-                   [iso(now), summary])
+        store_lease.run_finished(db, iso(now), summary)
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ class Workspace:
         """A consistent copy of the database in a new file, taken while others write; it holds
         the secrets encrypted, so it needs the same rights as revealing them."""
         self.actor.ensure(Action.REVEAL)
-        made = backup_module.backup(self.db, destination, keys=keys_at_hand(self.settings))
+        made = backup_module.backup(self.db, destination, at_hand=keys_at_hand(self.settings))
         self._event("backup made", detail=f"{Path(destination).name}: {made}; key id {made.key_id}")
         return made
 

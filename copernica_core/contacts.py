@@ -21,6 +21,7 @@ from .crypto import Keyring
 from .errors import BadInput, DamagedSecret
 from .models import Connection
 from .secret import Secret
+from .store import contacts as store_contacts
 from .store import immediate, invitations
 from .validation import refuse_problems, text_problem
 
@@ -79,18 +80,14 @@ class Contact:
 def save(db: sqlite_utils.Database, vault: Keyring, *, client: str, contact: str, reconnect_links: bool, who: str,
          now: datetime) -> None:
     """Set a client's contact; call inside a transaction."""
-    db.execute(
-        "INSERT INTO client_contacts (client, contact_enc, shown, reconnect_links, updated_by, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (client) DO UPDATE SET contact_enc = excluded.contact_enc, "
-        "shown = excluded.shown, reconnect_links = excluded.reconnect_links, updated_by = excluded.updated_by, "
-        "updated_at = excluded.updated_at",
-        [client, vault.encrypt(Secret(contact.strip())), shown(contact), int(reconnect_links), who, iso(now)])
+    store_contacts.save(db, client=client, contact_enc=vault.encrypt(Secret(contact.strip())), shown=shown(contact),
+                        reconnect_links=reconnect_links, who=who, at=iso(now))
 
 
 def stored(db: sqlite_utils.Database, vault: Keyring, client: str) -> str | None:
     """A client's contact as entered (None when it has none); DamagedSecret when it cannot be read."""
-    row = db.execute("SELECT contact_enc FROM client_contacts WHERE client = ?", [client]).fetchone()
-    return vault.decrypt(row[0]).reveal() if row else None
+    ciphertext = store_contacts.ciphertext_of(db, client)
+    return vault.decrypt(ciphertext).reveal() if ciphertext else None
 
 
 def set_contact(db: sqlite_utils.Database, vault: Keyring, settings: Settings, *, client: str, contact: str | None,
@@ -103,7 +100,7 @@ def set_contact(db: sqlite_utils.Database, vault: Keyring, settings: Settings, *
     refuse_problems(client=text_problem(client, name="Client"))
     if contact is not None and not contact.strip():
         with immediate(db):
-            if remove(db, client):
+            if store_contacts.remove(db, client):
                 record_event("client contact removed", detail=client)
                 _withdraw_sent_links(db, client, why="the client's contact was removed", now=now,
                                      record_event=record_event)
@@ -140,17 +137,12 @@ def _withdraw_sent_links(db: sqlite_utils.Database, client: str, *, why: str, no
         record_event("connect link revoked", detail=f"{why}: link " + ", ".join(f"#{i}" for i in withdrawn))
 
 
-def remove(db: sqlite_utils.Database, client: str) -> bool:
-    return db.execute("DELETE FROM client_contacts WHERE client = ?", [client]).rowcount > 0
-
-
 def listed(db: sqlite_utils.Database, vault: Keyring, *, mail_url: str, client: str | None = None
            ) -> dict[str, Contact]:
     """Every client's contact (or only `client`'s), with the target that reaches it (None
     when it cannot)."""
     contacts = {}
-    where, params = (" WHERE client = ?", [client]) if client is not None else ("", [])
-    for row in db.query("SELECT * FROM client_contacts" + where + " ORDER BY client", params):
+    for row in store_contacts.rows(db, client=client):
         target, problem = None, ""
         try:
             contact = vault.decrypt(row["contact_enc"]).reveal()

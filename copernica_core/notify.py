@@ -25,7 +25,7 @@ from .clock import iso
 from .crypto import Keyring
 from .errors import BadInput, DamagedSecret
 from .secret import Secret, excerpt, scrub
-from .store import immediate
+from .store import immediate, outbox
 
 log = logging.getLogger("copernica_core")
 MAX_ATTEMPTS = 20
@@ -156,7 +156,7 @@ def env_targets(value: str) -> list[Target]:
 
 def stored_targets(db: sqlite_utils.Database, vault: Keyring) -> list[Target]:
     targets = []
-    for row in db.query("SELECT * FROM notify_targets ORDER BY label, id"):
+    for row in outbox.targets(db):
         try:
             url = _target_url(vault.decrypt(row["url_enc"]).reveal())
         except DamagedSecret:
@@ -170,16 +170,15 @@ def add_target(db: sqlite_utils.Database, vault: Keyring, *, label: str, url: st
     """Store a target, encrypted; call inside a transaction."""
     secret = _target_url(url.strip())
     key = fingerprint(secret)
-    if db.execute("SELECT 1 FROM notify_targets WHERE fingerprint = ?", [key]).fetchone():
+    if outbox.target_exists(db, key):
         raise BadInput({"url": "This target is already there."})
-    cursor = db.execute(
-        "INSERT INTO notify_targets (label, url_enc, redacted, fingerprint, created_at) VALUES (?, ?, ?, ?, ?)",
-        [label, vault.encrypt(secret), redact(url), key, iso(now)])
-    return Target(f"db:{key}", label, redact(url), secret, cursor.lastrowid)
+    target_id = outbox.add_target(db, label=label, url_enc=vault.encrypt(secret), redacted=redact(url),
+                                  fingerprint=key, at=iso(now))
+    return Target(f"db:{key}", label, redact(url), secret, target_id)
 
 
 def delete_target(db: sqlite_utils.Database, target_id: int) -> bool:
-    return db.execute("DELETE FROM notify_targets WHERE id = ?", [target_id]).rowcount > 0
+    return outbox.delete_target(db, target_id)
 
 
 def enqueue(db: sqlite_utils.Database, targets: list[Target], *, kind: str, title: str, body: str,
@@ -189,15 +188,11 @@ def enqueue(db: sqlite_utils.Database, targets: list[Target], *, kind: str, titl
     sends it at once); call inside the transaction that records what the message says.
     `fields`: what it is about as data, for JSON receivers. `link_enc`: a connect link, put
     in the body's LINK_PLACEHOLDER when sent; it is kept encrypted, and only until delivered."""
-    notification_id = db.execute(
-        "INSERT INTO notifications (created_at, kind, title, body, notify_type, fields, link_enc) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [iso(now), kind, title, body, notify_type, json.dumps(fields) if fields else None, link_enc]).lastrowid
+    notification_id = outbox.add_message(db, at=iso(now), kind=kind, title=title, body=body, notify_type=notify_type,
+                                         fields=json.dumps(fields) if fields else None, link_enc=link_enc)
     for target in targets:
-        db.execute(
-            "INSERT INTO deliveries (notification_id, target, redacted, status, updated_at, claimed_by) "
-            "VALUES (?, ?, ?, ?, ?, ?)", [notification_id, target.key, target.redacted,
-                                          "sending" if claimed_by else "pending", iso(now), claimed_by])
+        outbox.add_delivery(db, notification_id, target=target.key, redacted=target.redacted, at=iso(now),
+                            claimed_by=claimed_by)
     return notification_id
 
 
@@ -272,16 +267,7 @@ def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, ho
     claimant = holder or f"sender:{uuid.uuid4().hex[:8]}"
     with immediate(db):
         watch.ensure_holds(db, holder, now=now())
-        stale = iso(now() - CLAIM_EXPIRES)
-        rows = list(db.query(
-            "SELECT d.*, n.title, n.body, n.notify_type, n.fields, n.link_enc FROM deliveries d "
-            "JOIN notifications n ON n.id = d.notification_id "
-            "WHERE d.status IN ('pending', 'failed') OR (d.status = 'sending' AND d.updated_at < ?) "
-            "ORDER BY d.notification_id, d.target", [stale]))
-        for row in rows:
-            db.execute("UPDATE deliveries SET status = 'sending', claimed_by = ?, updated_at = ? "
-                       "WHERE notification_id = ? AND target = ?", [claimant, iso(now()), row["notification_id"],
-                                                                    row["target"]])
+        rows = outbox.claim(db, claimant, claimed_before=iso(now() - CLAIM_EXPIRES), at=iso(now()))
 
     def body(row) -> str:
         if not row["link_enc"]:
@@ -326,16 +312,9 @@ def record_attempt(db: sqlite_utils.Database, notification_id: int, target: str,
     status = status or ("sent" if not error else "gave up" if final else "failed")
     if error:
         log.warning("notification %s to %s: %s", notification_id, label or "a removed target", error)
-    db.execute("UPDATE deliveries SET status = ?, attempts = attempts + 1, error = ?, updated_at = ?, "
-               "claimed_by = NULL WHERE notification_id = ? AND target = ? AND (? IS NULL OR claimed_by = ?)",
-               [status, error, iso(now), notification_id, target, claimant, claimant])
-    db.execute("UPDATE notifications SET link_enc = NULL WHERE id = ? AND link_enc IS NOT NULL AND NOT EXISTS ("
-               "SELECT 1 FROM deliveries WHERE notification_id = ? AND status IN ('pending', 'failed', 'sending'))",
-               [notification_id, notification_id])  # delivered or given up: the link is kept nowhere
+    outbox.record_attempt(db, notification_id, target, status=status, error=error, at=iso(now),
+                          claimant=claimant)  # delivered or given up: the link it carried is kept nowhere
 
 
 def recent_deliveries(db: sqlite_utils.Database, *, limit: int = 50) -> list[Delivery]:
-    return [Delivery(**{k: r[k] for k in Delivery.__dataclass_fields__}) for r in db.query(
-        "SELECT d.notification_id, n.created_at, n.kind, n.title, d.target, d.redacted, d.status, d.attempts, "
-        "d.error, d.updated_at FROM deliveries d JOIN notifications n ON n.id = d.notification_id "
-        "ORDER BY d.notification_id DESC, d.target LIMIT ?", [limit])]
+    return [Delivery(**{k: r[k] for k in Delivery.__dataclass_fields__}) for r in outbox.recent(db, limit=limit)]

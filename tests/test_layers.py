@@ -5,6 +5,7 @@ interface)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,26 @@ def test_the_library_never_imports_streamlit():
     paths = [*CORE.glob("*.py"), *STORAGE.glob("*.py")]
     assert len(paths) > 20
     assert [p.name for p in paths if "streamlit" in imports(p)] == []
+
+
+SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|PRAGMA|BEGIN|COMMIT|ROLLBACK|WITH|REPLACE)\b"
+                 r"|\b(FROM|INTO|SET|WHERE)\b.*\b(FROM|VALUES|WHERE|ORDER BY|GROUP BY)\b")
+
+
+def sql_literals(path: Path) -> list[str]:
+    """The string literals in `path` (f-strings' parts too) that read as SQL."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+            found.append(f"{path.name}:{node.lineno}: {node.value.strip()[:60]}")
+    return found
+
+
+def test_every_sql_statement_lives_in_the_storage_package():
+    """One home for SQL (docs/architecture.md, "Data"): the seam where a second engine plugs in."""
+    root = CORE.parent
+    outside = [*CORE.glob("*.py"), root / "dashboard.py", root / "signin.py", root / "widgets.py",
+               *(root / "pages").glob("*.py")]
+    inside = sorted(STORAGE.glob("*.py"))
+    assert sum(len(sql_literals(p)) for p in inside) > 100  # the rule sees SQL where it is
+    assert [found for p in outside for found in sql_literals(p)] == []

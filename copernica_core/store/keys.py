@@ -1,7 +1,10 @@
 """The key's bookkeeping (table `meta`: which key the secrets are written with) and the secret
 columns read and rewritten as a whole (a rotation, a restore's check, `health`). Which columns
 hold ciphertexts is crypto.py's `SECRET_COLUMNS`; these functions take the column they work on.
-Each runs inside the caller's transaction; a rotation rewrites every secret in one."""
+Each runs inside the caller's transaction; a rotation rewrites every secret in one. Every
+encryption reads the recorded key id inside its write transaction (crypto.Keyring): SQLite's
+write lock keeps a rotation from committing between that read and the write; another engine
+needs that row locked (`SELECT … FOR UPDATE`)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import threading
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 # Secrets seen by this process, newest last, so that `scrub` can find them in any text.
@@ -114,6 +115,15 @@ def excerpt(text: str, limit: int) -> str:
     if len(clean) <= limit:
         return clean
     return _RUN_AT_END.sub("", clean[:limit]).rstrip() + "…"
+
+
+class Cipher(Protocol):
+    """What encrypts and decrypts secrets at rest (crypto.Vault and crypto.Keyring): storage
+    takes one without knowing keys."""
+
+    def encrypt(self, secret: Secret) -> str: ...
+
+    def decrypt(self, ciphertext: str) -> Secret: ...
 
 
 class ScrubbingFilter(logging.Filter):

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -31,9 +31,6 @@ from .models import Outcome, StatusChange
 from .secret import Secret
 from .store import immediate, open_database
 from .store import lease as store_lease
-
-if TYPE_CHECKING:
-    from .workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -289,12 +286,27 @@ def ping_beside(url: Secret, *, failed: bool, on_problem: Callable[[str], None])
     return thread
 
 
+class Checking(Protocol):
+    """What the watcher needs of a workspace (workspace.Workspace): its database, settings,
+    clock and acting person, a check of every connection and the alert rules."""
+
+    db: sqlite_utils.Database
+    settings: Any
+    actor: Any
+
+    def clock(self) -> datetime: ...
+
+    def check(self, ids: list[int] | None = None, *, cancel: threading.Event | None = None) -> Any: ...
+
+    def apply_alert_rules(self, *, holder: str | None = None) -> Any: ...
+
+
 class Watcher:
     """The watcher's loop over a workspace: the lease, the schedule, the heartbeat and the runs.
     Each run checks every connection and applies the alert rules through the workspace, so the
     acting person's right to check is checked there too."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Checking) -> None:
         ws.actor.ensure(Action.CHECK)
         self.ws = ws
         self.db, self.settings, self.clock = ws.db, ws.settings, ws.clock

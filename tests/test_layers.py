@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 CORE = Path(__file__).resolve().parent.parent / "copernica_core"
-# What storage may build on: records, secrets and their encryption, validation, errors.
-BELOW_STORAGE = {"clock", "crypto", "errors", "models", "secret", "validation", "config"}
+# What storage may build on: records, the clock, secrets (and what encrypts them, as a protocol), validation, errors.
+BELOW_STORAGE = {"clock", "errors", "models", "secret", "validation", "config"}
 
 
 STORAGE = CORE / "store"

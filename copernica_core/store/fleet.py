@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import sqlite_utils
 
@@ -27,12 +26,9 @@ from ..models import (
     Uptime,
     Verdict,
 )
-from ..secret import Secret
+from ..secret import Cipher, Secret
 from ..validation import bounded_extra, clean_label
 from .engine import immediate
-
-if TYPE_CHECKING:  # crypto.py keeps its own rows through this package: no import at run time
-    from ..crypto import Vault
 
 _CONNECTION_SELECT = """
 SELECT c.id, c.application_id, c.label, c.client, c.account_id, c.account_name, c.account_description,
@@ -99,7 +95,7 @@ def find_application_by_key(db: sqlite_utils.Database, client_key: str) -> Appli
     return _application(rows[0]) if rows else None
 
 
-def application_secret(db: sqlite_utils.Database, vault: Vault, application_id: int) -> Secret:
+def application_secret(db: sqlite_utils.Database, vault: Cipher, application_id: int) -> Secret:
     row = db.execute(
         "SELECT client_secret_enc FROM applications WHERE id = ?", [application_id]
     ).fetchone()
@@ -107,7 +103,7 @@ def application_secret(db: sqlite_utils.Database, vault: Vault, application_id: 
 
 
 def insert_application(
-    db: sqlite_utils.Database, vault: Vault, *, label: str, client_key: str,
+    db: sqlite_utils.Database, vault: Cipher, *, label: str, client_key: str,
     client_secret: Secret, redirect_uri: str, now: datetime,
 ) -> int:
     cursor = db.execute(
@@ -119,7 +115,7 @@ def insert_application(
 
 
 def update_application(
-    db: sqlite_utils.Database, vault: Vault, application_id: int, *, label: str,
+    db: sqlite_utils.Database, vault: Cipher, application_id: int, *, label: str,
     client_key: str, client_secret: Secret | None, redirect_uri: str, now: datetime,
 ) -> None:
     db.execute(
@@ -185,7 +181,7 @@ def find_connection_by_id(db: sqlite_utils.Database, connection_id: int) -> Conn
     return rows[0] if rows else None
 
 
-def connection_token(db: sqlite_utils.Database, vault: Vault, connection_id: int) -> Secret:
+def connection_token(db: sqlite_utils.Database, vault: Cipher, connection_id: int) -> Secret:
     row = db.execute("SELECT token_enc FROM connections WHERE id = ?", [connection_id]).fetchone()
     return vault.decrypt(row[0])
 
@@ -199,20 +195,20 @@ class TokenRow:
     cached_jwt: CachedJwt | None
 
 
-def _decrypt_or_none(vault: Vault, ciphertext: str | None) -> Secret | None:
+def _decrypt_or_none(vault: Cipher, ciphertext: str | None) -> Secret | None:
     try:
         return vault.decrypt(ciphertext) if ciphertext else None
     except DamagedSecret:
         return None
 
 
-def _cached_jwt(vault: Vault, ciphertext: str | None, expires_at: str | None) -> CachedJwt | None:
+def _cached_jwt(vault: Cipher, ciphertext: str | None, expires_at: str | None) -> CachedJwt | None:
     expires = parse_iso_or_none(expires_at)
     jwt = _decrypt_or_none(vault, ciphertext) if expires else None
     return CachedJwt(jwt, expires) if jwt else None
 
 
-def token_rows(db: sqlite_utils.Database, vault: Vault, ids: list[int]) -> list[TokenRow]:
+def token_rows(db: sqlite_utils.Database, vault: Cipher, ids: list[int]) -> list[TokenRow]:
     """Everything needed to check these connections, decrypted, in the order of `ids`."""
     rows = {}
     for start in range(0, len(ids), 500):
@@ -237,7 +233,7 @@ def find_connection(
 
 
 def save_connection(
-    db: sqlite_utils.Database, vault: Vault, *, application_id: int | None, account: Account,
+    db: sqlite_utils.Database, vault: Cipher, *, application_id: int | None, account: Account,
     token: Secret, label: str | None, result: Verdict, new_jwt: CachedJwt | None,
     now: datetime, client: str | None = None, connection_id: int | None = None,
 ) -> tuple[int, bool]:
@@ -296,7 +292,7 @@ Finished = tuple[int, Verdict, "CachedJwt | None", datetime, bool]  # id, verdic
 
 
 def record_check(
-    db: sqlite_utils.Database, vault: Vault, connection_id: int, result: Verdict, *,
+    db: sqlite_utils.Database, vault: Cipher, connection_id: int, result: Verdict, *,
     new_jwt: CachedJwt | None, now: datetime, drop_jwt: bool = False,
 ) -> Outcome:
     """One check row plus the connection's current status, which it returns (see
@@ -307,7 +303,7 @@ def record_check(
     return Outcome.of(statuses[connection_id]) if before else result.outcome
 
 
-def record_checks(db: sqlite_utils.Database, vault: Vault, results: list[Finished]) -> list[StatusChange]:
+def record_checks(db: sqlite_utils.Database, vault: Cipher, results: list[Finished]) -> list[StatusChange]:
     """Write a batch of finished checks in one transaction, and return each connection's
     status before and after it; a connection deleted meanwhile is skipped."""
     if not results:
@@ -320,7 +316,7 @@ def record_checks(db: sqlite_utils.Database, vault: Vault, results: list[Finishe
         return _write_checks(db, vault, [r for r in results if r[0] in statuses], statuses)
 
 
-def _write_checks(db: sqlite_utils.Database, vault: Vault, results: list[Finished], statuses: dict[int, str]
+def _write_checks(db: sqlite_utils.Database, vault: Cipher, results: list[Finished], statuses: dict[int, str]
                   ) -> list[StatusChange]:
     """Check rows plus each connection's current status (`statuses`, by id, is read and kept up
     to date), a statement per kind of write for the whole batch. The cached JWT is replaced by

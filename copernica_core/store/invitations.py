@@ -13,15 +13,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from ..clock import iso, parse_iso
-from ..secret import Secret
-
-if TYPE_CHECKING:
-    from ..crypto import Vault
+from ..secret import Cipher, Secret
 
 SECRET_BYTES = 32
 DEFAULT_EXPIRES = timedelta(days=7)
@@ -30,7 +26,7 @@ REFUSAL_TOLD_EVERY = timedelta(hours=1)  # a refused link's views are recorded a
 HASH_KEY_PURPOSE = "connect links"
 
 
-def _hash_key(db: sqlite_utils.Database, vault: Vault, *, create: bool) -> bytes | None:
+def _hash_key(db: sqlite_utils.Database, vault: Cipher, *, create: bool) -> bytes | None:
     """The database's own key for link hashes (32 random bytes, stored encrypted); made on
     first use when `create` (inside a write transaction)."""
     row = db.execute("SELECT key_enc FROM hash_keys WHERE purpose = ?", [HASH_KEY_PURPOSE]).fetchone()
@@ -102,7 +98,7 @@ def _invitation(row: dict) -> Invitation:
                          "allow_replace": bool(row["allow_replace"])})
 
 
-def make(db: sqlite_utils.Database, vault: Vault, *, application_id: int, client: str, connection_id: int | None,
+def make(db: sqlite_utils.Database, vault: Cipher, *, application_id: int, client: str, connection_id: int | None,
          made_by: str, now: datetime, expires: timedelta, allow_replace: bool = False, sent_to: str | None = None
          ) -> tuple[str, Invitation]:
     """A new link's secret (stored only encrypted and as a keyed hash) and its row; call inside
@@ -116,7 +112,7 @@ def make(db: sqlite_utils.Database, vault: Vault, *, application_id: int, client
     return secret, get(db, cursor.lastrowid)
 
 
-def secret_of(db: sqlite_utils.Database, vault: Vault, invitation_id: int) -> str | None:
+def secret_of(db: sqlite_utils.Database, vault: Cipher, invitation_id: int) -> str | None:
     """The secret of a link, to show or send it again (None for a link made before secrets were kept)."""
     row = db.execute("SELECT secret_enc FROM invitations WHERE id = ?", [invitation_id]).fetchone()
     return vault.decrypt(row[0]).reveal() if row and row[0] else None
@@ -129,7 +125,7 @@ def open_reconnect_link(db: sqlite_utils.Database, connection_id: int, *, now: d
     return _invitation(rows[0]) if rows else None
 
 
-def open_link_of(db: sqlite_utils.Database, vault: Vault, connection_id: int, *, now: datetime
+def open_link_of(db: sqlite_utils.Database, vault: Cipher, connection_id: int, *, now: datetime
                  ) -> tuple[str, Invitation] | None:
     """The secret and row of the open link that renews this connection, to give it again (None
     when there is none, or it was made before secrets were kept)."""
@@ -147,7 +143,7 @@ def get(db: sqlite_utils.Database, invitation_id: int) -> Invitation | None:
     return _invitation(rows[0]) if rows else None
 
 
-def find(db: sqlite_utils.Database, vault: Vault, secret: str) -> Invitation | None:
+def find(db: sqlite_utils.Database, vault: Cipher, secret: str) -> Invitation | None:
     key = _hash_key(db, vault, create=False)
     if key is None:  # no link was ever made here
         return None

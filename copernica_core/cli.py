@@ -17,11 +17,11 @@ from pathlib import Path
 from . import exports, watch
 from . import report as report_module
 from .access import Actor
+from .batch import FinishedCheck
 from .clock import iso
 from .config import load_settings, watch_every
 from .crypto import new_key
 from .errors import BadInput, ConfigError, CopernicaError
-from .fleet import FinishedCheck
 from .imports import read_token_csv
 from .imports import summary as imports_summary
 from .models import Connection, Outcome

@@ -17,7 +17,7 @@ from .validation import TOKEN_MAX, credential_problem, text_problem
 
 
 @dataclass(frozen=True)
-class TokenRow:
+class ImportRow:
     number: int  # the line in the file (the header is line 1)
     label: str
     token: str
@@ -35,7 +35,7 @@ class TokenRow:
 class RowResult:
     """What importing one row did: `verb` is imported, updated or refused."""
 
-    row: TokenRow
+    row: ImportRow
     verb: str
     message: str
     connection_id: int | None = None
@@ -45,7 +45,7 @@ class RowResult:
         return f"row {self.row.number}: {self.message}"
 
 
-def read_token_csv(text: str, *, name: str = "the file") -> list[TokenRow]:
+def read_token_csv(text: str, *, name: str = "the file") -> list[ImportRow]:
     """Every row of the file; BadInput (nothing read) when it has no `label,token` header or is
     not CSV. A byte-order mark and a Dutch Excel's semicolons are fine."""
     text = text.removeprefix("\ufeff")
@@ -58,7 +58,7 @@ def read_token_csv(text: str, *, name: str = "the file") -> list[TokenRow]:
             raise BadInput({"file": f"{for_terminal(name)} has no header `label,token` (found: "
                                     f"{for_terminal(', '.join(fields)) or 'nothing'}); nothing was imported."})
         reader.fieldnames = fields
-        return [TokenRow(number, (r.get("label") or "").strip(), (r.get("token") or "").strip(),
+        return [ImportRow(number, (r.get("label") or "").strip(), (r.get("token") or "").strip(),
                          (r.get("client") or "").strip())
                 for number, r in enumerate(reader, start=2)]
     except csv.Error as error:  # a field over csv's size limit, say
@@ -92,7 +92,7 @@ def would_change(existing: Connection, *, token: Secret, label: str | None, clie
         ("client", bool(client) and client != existing.client)) if differs)
 
 
-def import_row(row: TokenRow, paste: Callable[..., PasteAttempt]) -> RowResult:
+def import_row(row: ImportRow, paste: Callable[..., PasteAttempt]) -> RowResult:
     """One row imported by `paste` (Workspace.add_token), and what it did in a sentence."""
     if row.problem:
         return RowResult(row, "refused", f"not imported: {row.problem}")
@@ -103,7 +103,7 @@ def import_row(row: TokenRow, paste: Callable[..., PasteAttempt]) -> RowResult:
     return row_result(row, attempt)
 
 
-def row_result(row: TokenRow, attempt: PasteAttempt) -> RowResult:
+def row_result(row: ImportRow, attempt: PasteAttempt) -> RowResult:
     """What importing a row did, in a sentence, from its paste attempt."""
     if attempt.conflict is not None:
         other = attempt.conflict

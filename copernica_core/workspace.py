@@ -18,11 +18,11 @@ from . import report as report_module
 from .access import Action, Actor, Role
 from .advice import who_to_ask
 from .api import CopernicaAPI
+from .batch import CheckRun, FinishedCheck, Progress, check_many
 from .clock import iso, utcnow
 from .config import Settings, load_settings
 from .crypto import Keyring, keys_at_hand
 from .errors import BadInput, ConfigError, NotFound
-from .fleet import CheckRun, FinishedCheck, Progress, check_many
 from .inspection import inspect_token
 from .models import Application, Check, Connection, Event, Outcome, StatusChange, Uptime
 from .oauth import AuthorizationResult
@@ -261,7 +261,7 @@ class Workspace:
             self._event("token revealed", connection_id=connection_id)
         return token
 
-    def import_tokens(self, rows: list[imports.TokenRow], *, replace: bool = False,
+    def import_tokens(self, rows: list[imports.ImportRow], *, replace: bool = False,
                       source: str = "a CSV file") -> list[imports.RowResult]:
         """Each row verified and stored as `add_token` would, recorded as one event whose
         detail lists every row's result."""

@@ -14,7 +14,7 @@ from .helpers import callback_params, consent
 
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch):
-    monkeypatch.setattr("copernica_core.fleet.BACKOFF_BASE", 0.01)
+    monkeypatch.setattr("copernica_core.batch.BACKOFF_BASE", 0.01)
 
 
 @pytest.fixture

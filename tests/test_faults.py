@@ -80,7 +80,7 @@ def test_tls_to_a_plain_port_is_unavailable(fast_env, sandbox, control):
 
 
 def test_check_all_through_an_outage_loses_no_connection_and_no_check(fast_env, control, monkeypatch):
-    monkeypatch.setattr("copernica_core.fleet.BACKOFF_BASE", 0.01)
+    monkeypatch.setattr("copernica_core.batch.BACKOFF_BASE", 0.01)
     ws = make_workspace(fast_env)
     for account in ("101", "102", "103"):
         [token] = control.tokens(account)

@@ -125,7 +125,7 @@ def test_a_csv_field_over_the_size_limit_exits_2(cli_env, capsys, tmp_path):
 def test_a_database_that_cannot_be_written_exits_2_with_a_message(cli_env, control, capsys, tmp_path,
                                                                    monkeypatch, fault, command):
     from copernica_core import workspace as workspace_module
-    from copernica_core.store import fleet
+    from copernica_core.store import connections
 
     ws = make_workspace(cli_env)
     [token] = control.tokens("101")
@@ -144,7 +144,7 @@ def test_a_database_that_cannot_be_written_exits_2_with_a_message(cli_env, contr
         def full(*args, **kwargs):
             raise sqlite3.OperationalError("database or disk is full")
 
-        monkeypatch.setattr(fleet, "_write_checks", full)  # every write of a check goes through it
+        monkeypatch.setattr(connections, "_write_checks", full)  # every write of a check goes through it
     [more] = control.tokens("102")
     argv = ["check"] if command == "check" else [
         "import-tokens", write_csv(tmp_path / "t.csv", f"label,token\nB,{more}\n")]

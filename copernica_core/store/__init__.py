@@ -4,11 +4,11 @@ What it offers is re-exported here: callers write `store.list_connections(...)`.
 
 - engine: opening a database, migrating it, the write transaction (`immediate`)
 - schema: the migrations
-- fleet: applications, connections, their checks, events, alert states, billed calls
+- connections: applications, connections, their checks, events, alert states, billed calls
 """
 
+from .connections import *  # noqa: F403 (the family's functions, as store.NAME)
 from .engine import BUSY_TIMEOUT_MS, has_column, immediate, migrate, open_database, schema_version
-from .fleet import *  # noqa: F403 (the family's functions, as store.NAME)
 from .schema import MIGRATIONS
 
 __all__ = ["BUSY_TIMEOUT_MS", "MIGRATIONS", "has_column", "immediate", "migrate", "open_database", "schema_version"]

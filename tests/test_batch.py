@@ -30,7 +30,7 @@ def test_check_all_checks_every_connection_once_and_reuses_jwts(fleet, control):
 
 
 def test_unavailable_is_retried_with_backoff_then_recorded_once(fleet, control, monkeypatch):
-    monkeypatch.setattr("copernica_core.fleet.BACKOFF_BASE", 0.01)
+    monkeypatch.setattr("copernica_core.batch.BACKOFF_BASE", 0.01)
     control.post("fail", endpoint="identity", kind="html503", times=2)
     [checked] = fleet.check([fleet.connections()[0].id])
     assert checked.result.outcome is Outcome.VALID and checked.attempts == 3

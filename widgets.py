@@ -36,7 +36,7 @@ from copernica_core.errors import Forbidden
 from copernica_core.models import Connection, Outcome
 from copernica_core.oauth import AuthorizationResult
 from copernica_core.secret import scrub
-from copernica_core.store import invitations
+from copernica_core.store import connect_links
 from copernica_core.vocabulary import VOCABULARY, words
 from copernica_core.watch import duration_words
 
@@ -122,7 +122,7 @@ def _connect_link_visitor(settings) -> Actor | None:
         if invite:
             _this_run.link = lookup.link(invite)
             return Actor.client_link(_this_run.link.actor if not isinstance(_this_run.link, str)
-                                     else invitations.LINK_ACTOR)
+                                     else connect_links.LINK_ACTOR)
         who = lookup.link_of_state(state)
         return Actor.client_link(who) if who else None
 
@@ -134,7 +134,7 @@ def nothing_here() -> None:
 
 
 def link_visit():
-    """The connect link this run was opened with (an Invitation), or why it cannot be used."""
+    """The connect link this run was opened with (an ConnectLink), or why it cannot be used."""
     return getattr(_this_run, "link", None)
 
 
@@ -260,7 +260,7 @@ def alert_list(alerts, *, ws: Workspace | None = None, may_fix: bool, ask: str =
         st.caption(f"…and {len(rest) - len(changed)} more: the table below lists them first.")
 
 
-def link_sent_note(link: invitations.Invitation) -> None:
+def link_sent_note(link: connect_links.ConnectLink) -> None:
     """A reconnect link sent to the client's contact, and whether the client used it."""
     now = datetime.now(UTC)
     if link.used_at:

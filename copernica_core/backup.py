@@ -27,7 +27,7 @@ from .clock import iso
 from .config import Settings
 from .crypto import SECRET_COLUMNS, Vault, keys_at_hand
 from .errors import BadInput, Busy, DamagedSecret
-from .store import MIGRATIONS, immediate, invitations, keys, lease, open_database, states, whole
+from .store import MIGRATIONS, connect_links, immediate, keys, lease, open_database, states, whole
 
 SEAL = "backup_seal"  # the name of the seal's row in the backup's `meta`
 
@@ -159,7 +159,7 @@ def restore(settings: Settings, source: Path, *, replace: bool, now: datetime, u
     restored = open_database(target_path)  # the program's journal mode, and migrations of an older backup
     try:
         with immediate(restored):
-            withdrawn = invitations.withdraw_all_open(restored, now=now, why="a backup was restored")
+            withdrawn = connect_links.withdraw_all_open(restored, now=now, why="a backup was restored")
             states.end_all_waiting(restored, at=iso(now))  # they belong to the database that was replaced
             whole.forget_meta(restored, SEAL)
     finally:

@@ -394,12 +394,12 @@ def cmd_invite(ws: Workspace, args: argparse.Namespace) -> int:
 
 def cmd_invitations(ws: Workspace, args: argparse.Namespace) -> int:
     if args.revoke is not None:
-        ws.revoke_invitation(args.revoke)
+        ws.withdraw_link(args.revoke)
         print(f"Revoked link #{args.revoke}: it can no longer be used.")
         return EXIT_OK
     records = [{"invitation_id": i.id, "client": i.client, "connection_id": i.connection_id, "made_by": i.made_by,
                 "created_at": i.created_at, "expires_at": i.expires_at, "used_at": i.used_at,
-                "revoked_at": i.revoked_at, "sent_to": i.sent_to} for i in ws.invitations(open_only=not args.all)]
+                "revoked_at": i.revoked_at, "sent_to": i.sent_to} for i in ws.connect_links(open_only=not args.all)]
     if args.json:
         print_json(records)
     elif records:

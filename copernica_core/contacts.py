@@ -21,8 +21,8 @@ from .crypto import Keyring
 from .errors import BadInput, DamagedSecret
 from .models import Connection
 from .secret import Secret
+from .store import connect_links, immediate
 from .store import contacts as store_contacts
-from .store import immediate, invitations
 from .validation import refuse_problems, text_problem
 
 _EMAIL = re.compile(r"[^@\s/:?&=]+@[^@\s/:?&=]+\.[^@\s/:?&=.]+")
@@ -133,7 +133,7 @@ def set_contact(db: sqlite_utils.Database, vault: Keyring, settings: Settings, *
 
 def _withdraw_sent_links(db: sqlite_utils.Database, client: str, *, why: str, now: datetime,
                          record_event: Callable[..., None]) -> None:
-    if withdrawn := invitations.withdraw_sent_to_client(db, client, now=now, why=why):
+    if withdrawn := connect_links.withdraw_sent_to_client(db, client, now=now, why=why):
         record_event("connect link revoked", detail=f"{why}: link " + ", ".join(f"#{i}" for i in withdrawn))
 
 

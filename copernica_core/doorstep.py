@@ -4,7 +4,7 @@ only then does it open a `Workspace` for that person (docs/architecture.md, "Con
 
 Nothing here needs a role, so nothing here reveals more than its caller already holds: a link's
 own row for its secret, and who started an authorization for its state. The one write is the
-record of a refused link, at most once an hour per link (`invitations.note_refusal`)."""
+record of a refused link, at most once an hour per link (`connect_links.note_refusal`)."""
 
 from __future__ import annotations
 
@@ -17,21 +17,21 @@ from .clock import utcnow
 from .config import Settings
 from .crypto import Keyring
 from .errors import ConfigError
-from .store import immediate, invitations, open_database
+from .store import connect_links, immediate, open_database
 
 UNKNOWN_LINK = "This link is not known here. Check that you copied all of it, or ask for a new one."
 
 
-def find_link(db, vault, secret: str, *, now: datetime) -> invitations.Invitation | str:
+def find_link(db, vault, secret: str, *, now: datetime) -> connect_links.ConnectLink | str:
     """The connect link behind `secret`, or why it cannot be used (calm words). Always looked
     up: a 256-bit secret cannot be guessed, and no number of wrong ones may lock out a real
     one. A refused link's views are recorded at most once an hour."""
-    link = invitations.find(db, vault, secret) if secret and len(secret) <= 100 else None
+    link = connect_links.find(db, vault, secret) if secret and len(secret) <= 100 else None
     if link is None:
         return UNKNOWN_LINK
     if why := link.refusal(now):
         with immediate(db):
-            if invitations.note_refusal(db, link.id, now=now):
+            if connect_links.note_refusal(db, link.id, now=now):
                 store.add_event(db, actor=link.actor, action="connect link refused", now=now,
                                 connection_id=link.connection_id, detail=f"link #{link.id}: {why}")
         return why
@@ -62,7 +62,7 @@ class Doorstep:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def link(self, secret: str) -> invitations.Invitation | str:
+    def link(self, secret: str) -> connect_links.ConnectLink | str:
         """The connect link a visitor opened (`?invite=`), or why it cannot be used."""
         return find_link(self.db, self.vault, secret, now=self.clock())
 
@@ -72,7 +72,7 @@ class Doorstep:
         if not state or len(state) > 200:
             return None
         invitation_id = oauth.waiting_link(self.db, state, now=self.clock())
-        return f"{invitations.LINK_ACTOR} #{invitation_id}" if invitation_id is not None else None
+        return f"{connect_links.LINK_ACTOR} #{invitation_id}" if invitation_id is not None else None
 
     def starter_of(self, state: str) -> str | None:
         """Who started the authorization of this state, while it waits to be used: with sign-in

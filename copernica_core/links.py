@@ -1,6 +1,6 @@
 """Connect links as operations: giving a client a link (a new connection of it, or the one open
 link that renews a connection), and starting the client's authorization through one. The rows
-are `invitations.py`'s; the Workspace checks who acts, then asks here (docs/architecture.md,
+are `connect_links.py`'s; the Workspace checks who acts, then asks here (docs/architecture.md,
 "Connect links")."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from . import doorstep, oauth, store
 from .config import Settings
 from .crypto import Keyring
 from .errors import BadInput
-from .store import immediate, invitations
+from .store import connect_links, immediate
 from .validation import refuse_problems, text_problem
 
 SHORTEST, LONGEST = timedelta(minutes=5), timedelta(days=90)
@@ -39,7 +39,7 @@ class Links:
     who: str
 
     def give(self, *, client: str, connection_id: int | None, application_id: int | None, expires: timedelta,
-             allow_replace: bool) -> tuple[str, invitations.Invitation]:
+             allow_replace: bool) -> tuple[str, connect_links.ConnectLink]:
         """A link for a new connection of `client`, or the one that renews `connection_id` (its
         open link, given again while it is open, so what was already sent keeps working)."""
         if not self.settings.public_url:
@@ -67,12 +67,12 @@ class Links:
         elif store.get_application(self.db, application_id) is None:
             raise BadInput({"application": f"There is no application #{application_id}."})
         with immediate(self.db):
-            if connection_id is not None and (given := invitations.open_link_of(
+            if connection_id is not None and (given := connect_links.open_link_of(
                     self.db, self.vault, connection_id, now=self.clock())):
                 secret, link = given
                 self.record_event("connect link shown again", connection_id=connection_id, detail=f"link #{link.id}")
                 return address(self.settings, secret), link
-            secret, link = invitations.make(self.db, self.vault, application_id=application_id, client=client,
+            secret, link = connect_links.make(self.db, self.vault, application_id=application_id, client=client,
                                             connection_id=connection_id, made_by=self.who, now=self.clock(),
                                             expires=expires, allow_replace=allow_replace)
             self.record_event("connect link made", connection_id=connection_id, application_id=application_id,
@@ -107,7 +107,7 @@ class Links:
         return oauth.authorization_url(self.settings.authorize_url, client_key=app.client_key,
                                        redirect_uri=app.redirect_uri, state=state)
 
-    def account_of(self, link: invitations.Invitation) -> str:
+    def account_of(self, link: connect_links.ConnectLink) -> str:
         """The account a reconnect link renews ("“Bloom Florists” (id 102)", its name quoted: it is
         Copernica's, not the agency's words); '' for a new-connection link."""
         if link.actor != self.who or link.connection_id is None:

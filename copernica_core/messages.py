@@ -23,7 +23,7 @@ from .crypto import Keyring
 from .models import Connection, Outcome
 from .oauth import AuthorizationResult
 from .secret import Secret
-from .store import immediate, invitations
+from .store import connect_links, immediate
 
 
 @dataclass(frozen=True)
@@ -127,14 +127,14 @@ class Messenger:
             contact = reachable.get(conn.client)
             if contact is None or conn.application_id is None:
                 continue
-            given = invitations.open_link_of(self.db, self.vault, conn.id, now=now)
+            given = connect_links.open_link_of(self.db, self.vault, conn.id, now=now)
             if given is not None:
                 secret, link = given
-                invitations.mark_sent(self.db, link.id, sent_to=contact.shown)
+                connect_links.mark_sent(self.db, link.id, sent_to=contact.shown)
             else:
-                secret, link = invitations.make(self.db, self.vault, application_id=conn.application_id,
+                secret, link = connect_links.make(self.db, self.vault, application_id=conn.application_id,
                                                 client=conn.client, connection_id=conn.id, made_by=self.who,
-                                                now=now, expires=invitations.DEFAULT_EXPIRES, sent_to=contact.shown)
+                                                now=now, expires=connect_links.DEFAULT_EXPIRES, sent_to=contact.shown)
             title, body = contacts.reconnect_message(conn, agency=self.settings.agency_name,
                                                      agency_contact=self.settings.contact, expires_at=link.expires_at)
             sealed_link = self.vault.encrypt(Secret(links.address(self.settings, secret)))  # until it is delivered

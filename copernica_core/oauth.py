@@ -26,7 +26,7 @@ from .errors import DamagedSecret
 from .inspection import inspect_token
 from .models import Account, Outcome, Verdict
 from .secret import Secret
-from .store import immediate, invitations, states
+from .store import connect_links, immediate, states
 from .validation import credential_problem, text_problem, url_problem
 
 STATE_TTL = timedelta(minutes=10)
@@ -343,7 +343,7 @@ class Callback:
                 client=None if pending.connection_id is not None else pending.client,  # a reconnect keeps its client
                 connection_id=pending.connection_id)
             if pending.invitation_id is not None:
-                invitations.set_used_connection(self.db, pending.invitation_id, connection_id)
+                connect_links.set_used_connection(self.db, pending.invitation_id, connection_id)
             self.record_event("connected through a link" if pending.invitation_id is not None else "authorized",
                               application_id=app.id, connection_id=connection_id,
                               detail=f"account {account.id}; token {exchange.token.fingerprint()}"
@@ -359,7 +359,7 @@ class Callback:
     def _link_refusal(self, pending: PendingAuthorization, account) -> AuthorizationResult | None:
         """A connect link's rules, checked in the transaction that would store the connection:
         the link is still usable, and a new connection never takes over another client's."""
-        link = invitations.get(self.db, pending.invitation_id)
+        link = connect_links.get(self.db, pending.invitation_id)
         if link is None or (why := link.refusal(self.now())):
             return refused("This link can no longer be used", why if link else "This link no longer exists.")
         if link.connection_id is None and not link.allow_replace:
@@ -375,6 +375,6 @@ class Callback:
                     f"Copernica account “{account.name}” (id {account.id}) is already connected here for another "
                     "client, so this link cannot connect it. Nothing was changed.",
                     "Choose the account this link is meant for, or ask the agency that sent it.", account=account)
-        if not invitations.mark_used(self.db, link.id, connection_id=pending.connection_id, now=self.now()):
+        if not connect_links.mark_used(self.db, link.id, connection_id=pending.connection_id, now=self.now()):
             return refused("This link can no longer be used", "It was used or withdrawn a moment ago.")
         return None

@@ -28,7 +28,8 @@ from .models import Application, Check, Connection, Event, Outcome, StatusChange
 from .oauth import AuthorizationResult
 from .overview import Snapshot, filter_connections, shared_snapshot
 from .secret import Secret
-from .store import immediate, invitations, open_database
+from .store import connect_links as link_rows
+from .store import immediate, open_database
 from .validation import TOKEN_MAX, credential_problem, refuse_problems, text_problem, url_problem
 
 log = logging.getLogger(__name__)
@@ -345,10 +346,10 @@ class Workspace:
                                       record_event=self._event)
         return self.client_contacts(client).get(client)
 
-    def reconnect_links_sent(self) -> dict[int, invitations.Invitation]:
+    def reconnect_links_sent(self) -> dict[int, link_rows.ConnectLink]:
         """The latest reconnect link sent to a client's contact, by connection."""
         self.actor.ensure(Action.READ)
-        return invitations.sent(self.db)
+        return link_rows.sent(self.db)
 
     # -- authorization ----------------------------------------------------------------------
 
@@ -379,24 +380,24 @@ class Workspace:
     # -- connect links ----------------------------------------------------------------------
 
     def invite(self, *, client: str = "", connection_id: int | None = None, application_id: int | None = None,
-               expires: timedelta = invitations.DEFAULT_EXPIRES, allow_replace: bool = False,
-               ) -> tuple[str, invitations.Invitation]:
+               expires: timedelta = link_rows.DEFAULT_EXPIRES, allow_replace: bool = False,
+               ) -> tuple[str, link_rows.ConnectLink]:
         """A connect link for a client: a new connection of `client`, or the one open link that
         renews `connection_id` (`links.Links.give`). Returns the link and its row."""
         self.actor.ensure(Action.MANAGE)
         return self._links.give(client=client, connection_id=connection_id, application_id=application_id,
                                 expires=expires, allow_replace=allow_replace)
 
-    def invitations(self, *, open_only: bool = True) -> list[invitations.Invitation]:
+    def connect_links(self, *, open_only: bool = True) -> list[link_rows.ConnectLink]:
         self.actor.ensure(Action.MANAGE)
-        return invitations.listed(self.db, open_only=open_only, now=self.clock())
+        return link_rows.listed(self.db, open_only=open_only, now=self.clock())
 
-    def revoke_invitation(self, invitation_id: int) -> None:
+    def withdraw_link(self, link_id: int) -> None:
         self.actor.ensure(Action.MANAGE)
         with immediate(self.db):
-            if not invitations.revoke(self.db, invitation_id, now=self.clock()):
-                raise NotFound(f"There is no open link #{invitation_id} (used, revoked or unknown).")
-            self._event("connect link revoked", detail=f"link #{invitation_id}")
+            if not link_rows.revoke(self.db, link_id, now=self.clock()):
+                raise NotFound(f"There is no open link #{link_id} (used, revoked or unknown).")
+            self._event("connect link revoked", detail=f"link #{link_id}")
 
     def start_link_authorization(self, secret: str, *, browser: str) -> str:
         """For the client holding a connect link: the address of Copernica's consent page, its
@@ -404,7 +405,7 @@ class Workspace:
         self.actor.ensure(Action.CONNECT_BY_LINK)
         return self._links.start(secret, browser=browser)
 
-    def link_account(self, link: invitations.Invitation) -> str:
+    def link_account(self, link: link_rows.ConnectLink) -> str:
         """For the client holding a reconnect link: the account it renews; '' for a new connection."""
         self.actor.ensure(Action.CONNECT_BY_LINK)
         return self._links.account_of(link)

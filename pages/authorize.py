@@ -137,7 +137,7 @@ if made_link := st.session_state.get("made_client_link"):
     st.caption(ui.text(f"The link for {made_link[1] or '(no client)'}: shown only here and now. Send it to whoever "
                        "can log in to the client's Copernica account."))
 
-links = ws.invitations(open_only=False)
+links = ws.connect_links(open_only=False)
 now = datetime.now(UTC)
 open_links = [link for link in links if not link.refusal(now)]
 if open_links:
@@ -149,7 +149,7 @@ for open_link in open_links:
              + f" · made by {ui.person(open_link.made_by)}"
              + (f" · sent to {open_link.sent_to}" if open_link.sent_to else "") + f" · {open_link.state(now)}")
     if withdraw.button("Withdraw", key=f"withdraw_link_{open_link.id}", icon=":material/link_off:"):
-        ws.revoke_invitation(open_link.id)
+        ws.withdraw_link(open_link.id)
         st.session_state.pop("made_client_link", None)
         st.rerun()
 if closed := [link for link in links if link.refusal(now)][:50]:

@@ -66,7 +66,7 @@ def seed_hostile_names(env: dict[str, str]) -> dict:
     events. Returns the connections' ids and a reconnect link's secret."""
     from datetime import timedelta
 
-    from copernica_core.store import invitations
+    from copernica_core.store import connect_links
 
     from .conftest import make_workspace
 
@@ -88,10 +88,10 @@ def seed_hostile_names(env: dict[str, str]) -> dict:
                 account=Account("999", HOSTILE_PIXEL, HOSTILE_LABEL, HOSTILE_MARKUP)), new_jwt=None, now=now)
             status = {broken: Outcome.INVALID_TOKEN, moved: Outcome.ACCOUNT_CHANGED}.get(cid, Outcome.VALID)
             ws.db.execute("UPDATE connections SET status = ? WHERE id = ?", [status.value, cid])
-        invitations.make(ws.db, ws.vault, application_id=app_id, client=HOSTILE_CLIENT, connection_id=broken,
+        connect_links.make(ws.db, ws.vault, application_id=app_id, client=HOSTILE_CLIENT, connection_id=broken,
                          made_by="watcher", now=now, expires=timedelta(days=7),
                          sent_to="Evil [x](http://evil.example/s)")
-        secret, _ = invitations.make(ws.db, ws.vault, application_id=app_id, client=HOSTILE_CLIENT,
+        secret, _ = connect_links.make(ws.db, ws.vault, application_id=app_id, client=HOSTILE_CLIENT,
                                      connection_id=moved, made_by="test", now=now, expires=timedelta(days=7))
     ws.rename_connection(fine, HOSTILE_LABEL + " (renamed)")
     ws.add_notify_target("json://127.0.0.1:9/hook", label="Ops ![t](http://outside.example/t.png)")

@@ -61,7 +61,7 @@ def arguments(method, ids: dict, tmp_path) -> dict:
 
     by_name = {"connection_id": ids["connection"], "application_id": ids["application"], "connection_ids":
                [ids["connection"]], "destination": tmp_path / "backup.db", "reconnect_links": True, "days": 7,
-               "older_than_days": 1, "invitation_id": 1, "target_id": 1, "rows": [],
+               "older_than_days": 1, "link_id": 1, "target_id": 1, "rows": [],
                "link": SimpleNamespace(actor="client via link #1", connection_id=None),
                "every": None, "stop": None, "cancel": None, "on_run": print, "on_note": print}
     return {name: by_name.get(name, "x" * 40) for name, p in inspect.signature(method).parameters.items()

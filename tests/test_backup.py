@@ -178,7 +178,7 @@ def test_a_restore_withdraws_the_links_open_in_the_backup_and_says_so(agency, tm
     withdrawn, link = ws.invite(client="Bloom")
     assert cli_process(env, "backup", str(tmp_path / "backup.db")).returncode == 0
     assert use_link(env, used, account="101").status == "connected"
-    ws.revoke_invitation(link.id)
+    ws.withdraw_link(link.id)
     ws.close()
     restored = cli_process(env, "restore", str(tmp_path / "backup.db"), "--replace")
     assert restored.returncode == 0, restored.stderr
@@ -186,7 +186,7 @@ def test_a_restore_withdraws_the_links_open_in_the_backup_and_says_so(agency, tm
     for url in (used, withdrawn):
         assert use_link(env, url, account="101").startswith("This link was withdrawn")
     ws = make_workspace(env)
-    assert ws.connections() == [] and ws.invitations() == []
+    assert ws.connections() == [] and ws.connect_links() == []
     [told] = [e for e in ws.events() if e.action == "database restored from a backup"]
     assert "2 connect links open in the backup withdrawn" in told.detail
 

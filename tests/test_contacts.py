@@ -130,7 +130,7 @@ def test_a_clients_report_speaks_to_it_with_a_working_reconnect_link_when_its_li
     control.post("revoke", account_id="102")
     ws.check_now()
     without = ws.report(client=CLIENT)  # links off: no link made
-    assert [r.link for r in without.rows] == ["", ""] and ws.invitations() == []
+    assert [r.link for r in without.rows] == ["", ""] and ws.connect_links() == []
     ws.set_client_contact(CLIENT, "json://hooks.example.com/secret-path-0123456789", reconnect_links=True)
     report = ws.report(client=CLIENT)
     first = report.rows[0]
@@ -184,7 +184,7 @@ def test_ntfy_topics_are_masked_wherever_a_target_or_contact_is_shown(agency, co
     assert ws.apply_alert_rules().reconnect_links == 1
     shown = [str(t) for t in ws.notify_targets()] + [str(c) for c in ws.client_contacts().values()]
     shown += [e.detail for e in ws.events()] + [str(d) for d in ws.recent_deliveries()]
-    shown += [str(i) for i in ws.invitations(open_only=False)]
+    shown += [str(i) for i in ws.connect_links(open_only=False)]
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     for command in (["contacts", "--json"], ["invitations", "--all"]):

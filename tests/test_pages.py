@@ -586,7 +586,7 @@ def test_inspect_makes_a_reconnect_link_for_a_broken_authorized_connection(page_
     next(b for b in at.button if b.label == "Make a link for the client").click().run()
     assert not at.exception
     [link] = [c.value for c in at.code if c.value.startswith("https://connections.example.com/?invite=")]
-    [made] = make_workspace(page_env).invitations()
+    [made] = make_workspace(page_env).connect_links()
     assert made.connection_id == cid and link.split("invite=")[1] not in str(made)
 
 
@@ -601,7 +601,7 @@ def test_the_authorize_page_makes_lists_and_withdraws_client_links(page_env, mon
     assert link.startswith("https://connections.example.com/?invite=")
     assert "#1 · Camping Het Bos · a new connection" in "\n".join(t.value for t in at.text)
     next(b for b in at.button if b.label == "Withdraw").click().run()
-    assert make_workspace(page_env).invitations() == []
+    assert make_workspace(page_env).connect_links() == []
     [closed] = [d.value for d in at.dataframe]  # the withdrawn link is still listed, as such
     assert closed["State"][0].startswith("withdrawn ") and closed["Client"][0] == "Camping Het Bos"
     assert not [b for b in at.button if b.label == "Withdraw"]
@@ -613,12 +613,12 @@ def test_the_overview_makes_links_from_an_alert_card_and_keeps_a_picked_clients_
     from datetime import timedelta
 
     from copernica_core.clock import utcnow
-    from copernica_core.store import invitations
+    from copernica_core.store import connect_links
 
     app_id, cid = broken_authorized_connection(page_env, monkeypatch)
     ws = make_workspace(page_env)
     ws.set_client([cid], "Acme BV")
-    sent, _ = invitations.make(ws.db, ws.vault, application_id=app_id, client="Acme BV", connection_id=cid,
+    sent, _ = connect_links.make(ws.db, ws.vault, application_id=app_id, client="Acme BV", connection_id=cid,
                                made_by="watcher", now=utcnow(), expires=timedelta(days=7), sent_to="anna@acme.example")
     ws.close()
     at = app("overview")
@@ -636,7 +636,7 @@ def test_the_overview_makes_links_from_an_alert_card_and_keeps_a_picked_clients_
     contact = ws.client_contacts()["Acme BV"]
     assert (contact.shown, contact.reconnect_links) == ("json://hooks.example.com/…", True)
     assert link.split("invite=")[1] == sent  # the connection's one open link, given again
-    [withdrawn] = ws.invitations(open_only=False)  # it was sent to the contact before: a new contact withdraws it
+    [withdrawn] = ws.connect_links(open_only=False)  # it was sent to the contact before: a new contact withdraws it
     assert withdrawn.withdrawn_why == "the client's contact changed" and link.split("invite=")[1] not in str(withdrawn)
     assert "Contact: json://hooks.example.com/… · reconnect links on" in texts(at).replace("\\", "")
 

@@ -30,7 +30,7 @@ def test_a_client_connects_its_account_from_a_link_once(agency, webhook):
     [conn] = ws.connections()
     assert (conn.client, conn.account.id, conn.application_id) == ("Camping Het Bos", "103", link.application_id)
     assert use(env, url, account="103").startswith("This link was already used")
-    assert [i.id for i in ws.invitations(open_only=True)] == []
+    assert [i.id for i in ws.connect_links(open_only=True)] == []
     actions = {(e.actor, e.action) for e in ws.events()}
     assert ("test", "connect link made") in actions
     assert (f"client via link #{link.id}", "connected through a link") in actions
@@ -50,7 +50,7 @@ def test_expired_and_revoked_links_are_refused_without_a_way_to_copernica(agency
     ws.db.execute("UPDATE invitations SET expires_at = '2000-01-01T00:00:00.000000Z' WHERE id = ?", [link.id])
     assert use(env, url, account="101").startswith("This link has expired")
     url, link = ws.invite(client="Acme")
-    ws.revoke_invitation(link.id)
+    ws.withdraw_link(link.id)
     assert use(env, url, account="101").startswith("This link was withdrawn")
     secret = parse_qs(urlsplit(url).query)["invite"][0]
     with pytest.raises(BadInput):
@@ -132,7 +132,7 @@ def test_a_links_consent_page_forwarded_to_another_browser_connects_nothing(agen
     for cookie in ("", "another-browser-0123456789"):
         refused = use(env, url, account="102", back_in=cookie)
         assert refused.status == "refused" and refused.title == "This was started in another browser"
-    assert ws.connections() == [] and [i.id for i in ws.invitations()] == [link.id]
+    assert ws.connections() == [] and [i.id for i in ws.connect_links()] == [link.id]
     assert use(env, url, account="101").status == "connected"
 
 
@@ -151,7 +151,7 @@ def test_a_reconnect_never_changes_the_client(agency, control):
 def test_a_refused_links_views_are_recorded_once_an_hour(agency):
     env, ws = agency
     url, link = ws.invite(client="Acme")
-    ws.revoke_invitation(link.id)
+    ws.withdraw_link(link.id)
     for _ in range(5):
         assert use(env, url, account="101").startswith("This link was withdrawn")
     refusals = [e for e in ws.events() if e.action == "connect link refused"]
@@ -170,10 +170,10 @@ def test_a_connection_has_one_open_reconnect_link_given_again_until_withdrawn(ag
     assert ws.invite(connection_id=cid) == (url, link)  # the same link again: what was sent keeps working
     ws.set_client_contact("Bloom", "json://127.0.0.1:9/hook", reconnect_links=True)
     ws.report(client="Bloom")
-    assert [i.id for i in ws.invitations()] == [link.id]  # a report mints nothing new
-    ws.revoke_invitation(link.id)
+    assert [i.id for i in ws.connect_links()] == [link.id]  # a report mints nothing new
+    ws.withdraw_link(link.id)
     renewed, new = ws.invite(connection_id=cid)
-    assert renewed != url and [i.id for i in ws.invitations()] == [new.id]
+    assert renewed != url and [i.id for i in ws.connect_links()] == [new.id]
     assert use(env, url, account="102").startswith("This link was withdrawn")
     assert use(env, renewed, account="102").status == "connected"
 
@@ -185,7 +185,7 @@ def test_links_that_lost_their_reason_are_withdrawn(agency, control):
     ws.check_now()
     ws.invite(connection_id=cid)
     fix(ws, cid)
-    fixed = ws.invitations(open_only=False)[0]
+    fixed = ws.connect_links(open_only=False)[0]
     assert fixed.revoked_at and fixed.withdrawn_why == "the connection works again"
     assert "(the connection works again)" in fixed.state(ws.clock())
     for change in ({"contact": "json://127.0.0.1:9/other"}, {"contact": None, "reconnect_links": False},
@@ -196,7 +196,7 @@ def test_links_that_lost_their_reason_are_withdrawn(agency, control):
         _, link = ws.invite(connection_id=cid)
         ws.db.execute("UPDATE invitations SET sent_to = 'json://127.0.0.1/…' WHERE id = ?", [link.id])
         ws.set_client_contact("Bloom", **{"reconnect_links": True, **change})
-        assert ws.invitations() == [], change
+        assert ws.connect_links() == [], change
         fix(ws, cid)
 
 

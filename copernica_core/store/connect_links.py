@@ -45,7 +45,7 @@ def secret_hash(key: bytes, secret: str) -> str:
 
 
 @dataclass(frozen=True)
-class Invitation:
+class ConnectLink:
     id: int
     application_id: int
     client: str
@@ -93,14 +93,14 @@ class Invitation:
         return ""
 
 
-def _invitation(row: dict) -> Invitation:
-    return Invitation(**{**{k: row[k] for k in Invitation.__dataclass_fields__},
+def _invitation(row: dict) -> ConnectLink:
+    return ConnectLink(**{**{k: row[k] for k in ConnectLink.__dataclass_fields__},
                          "allow_replace": bool(row["allow_replace"])})
 
 
 def make(db: sqlite_utils.Database, vault: Cipher, *, application_id: int, client: str, connection_id: int | None,
          made_by: str, now: datetime, expires: timedelta, allow_replace: bool = False, sent_to: str | None = None
-         ) -> tuple[str, Invitation]:
+         ) -> tuple[str, ConnectLink]:
     """A new link's secret (stored only encrypted and as a keyed hash) and its row; call inside
     a transaction."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
@@ -118,7 +118,7 @@ def secret_of(db: sqlite_utils.Database, vault: Cipher, invitation_id: int) -> s
     return vault.decrypt(row[0]).reveal() if row and row[0] else None
 
 
-def open_reconnect_link(db: sqlite_utils.Database, connection_id: int, *, now: datetime) -> Invitation | None:
+def open_reconnect_link(db: sqlite_utils.Database, connection_id: int, *, now: datetime) -> ConnectLink | None:
     """The open link that renews this connection (there is at most one)."""
     rows = list(db.query("SELECT * FROM invitations WHERE connection_id = ? AND used_at IS NULL AND revoked_at IS NULL "
                          "AND expires_at > ? ORDER BY id DESC LIMIT 1", [connection_id, iso(now)]))
@@ -126,7 +126,7 @@ def open_reconnect_link(db: sqlite_utils.Database, connection_id: int, *, now: d
 
 
 def open_link_of(db: sqlite_utils.Database, vault: Cipher, connection_id: int, *, now: datetime
-                 ) -> tuple[str, Invitation] | None:
+                 ) -> tuple[str, ConnectLink] | None:
     """The secret and row of the open link that renews this connection, to give it again (None
     when there is none, or it was made before secrets were kept)."""
     link = open_reconnect_link(db, connection_id, now=now)
@@ -138,12 +138,12 @@ def mark_sent(db: sqlite_utils.Database, invitation_id: int, *, sent_to: str) ->
     db.execute("UPDATE invitations SET sent_to = ? WHERE id = ?", [sent_to, invitation_id])
 
 
-def get(db: sqlite_utils.Database, invitation_id: int) -> Invitation | None:
+def get(db: sqlite_utils.Database, invitation_id: int) -> ConnectLink | None:
     rows = list(db.query("SELECT * FROM invitations WHERE id = ?", [invitation_id]))
     return _invitation(rows[0]) if rows else None
 
 
-def find(db: sqlite_utils.Database, vault: Cipher, secret: str) -> Invitation | None:
+def find(db: sqlite_utils.Database, vault: Cipher, secret: str) -> ConnectLink | None:
     key = _hash_key(db, vault, create=False)
     if key is None:  # no link was ever made here
         return None
@@ -158,13 +158,13 @@ def note_refusal(db: sqlite_utils.Database, invitation_id: int, *, now: datetime
                       "refusal_told_at <= ?)", [iso(now), invitation_id, iso(now - REFUSAL_TOLD_EVERY)]).rowcount > 0
 
 
-def listed(db: sqlite_utils.Database, *, open_only: bool, now: datetime) -> list[Invitation]:
+def listed(db: sqlite_utils.Database, *, open_only: bool, now: datetime) -> list[ConnectLink]:
     where = " WHERE used_at IS NULL AND revoked_at IS NULL AND expires_at > ?" if open_only else ""
     return [_invitation(r) for r in db.query("SELECT * FROM invitations" + where + " ORDER BY id DESC",
                                             [iso(now)] if open_only else [])]
 
 
-def sent(db: sqlite_utils.Database) -> dict[int, Invitation]:
+def sent(db: sqlite_utils.Database) -> dict[int, ConnectLink]:
     """The latest link sent to a client's contact, by the connection it reconnects."""
     return {r["connection_id"]: _invitation(r) for r in db.query(
         "SELECT * FROM invitations WHERE id IN (SELECT max(id) FROM invitations WHERE sent_to IS NOT NULL "

@@ -642,9 +642,9 @@ def test_the_overview_makes_links_from_an_alert_card_and_keeps_a_picked_clients_
 
 
 def test_inspect_in_a_large_fleet_finds_a_connection_by_search_instead_of_listing_them_all(page_env, monkeypatch):
-    import widgets
+    from widgets import connections
 
-    monkeypatch.setattr(widgets, "PICK_FROM_LIST", 2)
+    monkeypatch.setattr(connections, "PICK_FROM_LIST", 2)
     ws = make_workspace(page_env)
     ids = [factories.seed_connection(ws, str(101 + n), f"Account {n}", label=label)
            for n, label in enumerate(["Acme shop", "Bloom", "Acme outlet"])]

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = [ROOT / "dashboard.py", ROOT / "signin.py", ROOT / "widgets.py", *sorted((ROOT / "pages").glob("*.py"))]
+APP = [ROOT / "dashboard.py", ROOT / "signin.py", *sorted((ROOT / "widgets").glob("*.py")),
+       *sorted((ROOT / "pages").glob("*.py"))]
 # Read from an object the code gets at run time, which the source alone cannot name.
 AT_RUN_TIME = [("streamlit.runtime.scriptrunner", "ScriptRunContext", "fragment_ids_this_run")]
 
@@ -52,4 +53,4 @@ def test_every_streamlit_name_the_app_relies_on_still_exists(module, name, attri
     if attribute is None:
         return
     fields = getattr(found, "__dataclass_fields__", {})
-    assert hasattr(found, attribute) or attribute in fields, f"{module}.{name}.{attribute} is gone: see widgets.py"
+    assert hasattr(found, attribute) or attribute in fields, f"{module}.{name}.{attribute} is gone: see widgets/"

@@ -34,7 +34,8 @@ def test_the_vocabulary_covers_exactly_the_outcomes_and_an_unknown_status_reads_
 
 def test_no_other_table_of_words_per_outcome_is_left():
     """A dict keyed by Outcome members outside the vocabulary is a second copy of its words."""
-    sources = [*ROOT.joinpath("copernica_core").glob("*.py"), ROOT / "widgets.py", *ROOT.joinpath("pages").glob("*.py")]
+    sources = [*ROOT.joinpath("copernica_core").glob("*.py"), *ROOT.joinpath("widgets").glob("*.py"),
+               *ROOT.joinpath("pages").glob("*.py")]
     tables = [f"{p.name}: {m.group(0)[:60]}" for p in sources if p.name != "vocabulary.py"
               for m in re.finditer(r"\{\s*Outcome\.[A-Z_]+\s*:\s*[\"(]", p.read_text(encoding="utf-8"))]
     assert len(sources) > 30 and tables == []

@@ -1,17 +1,11 @@
 """Inspect: one connection's state in plain words (from its last check), a check on demand,
 its history, and for admins the fix, rename, reveal and Disconnect."""
 
-from datetime import timedelta
-
 import pandas as pd
 import streamlit as st
 
 import widgets as ui
-from copernica_core import Action, BadInput, NotFound, open_workspace
-from copernica_core.report import uptime_text
-
-PAGE_SIZE = 50
-PERIODS = {"24 hours": 1, "7 days": 7, "30 days": 30, "All": None}
+from copernica_core import Action, NotFound
 
 ws = ui.workspace()
 st.title("Inspect")
@@ -30,49 +24,6 @@ if conn is None:
     st.stop()
 
 may_fix = ws.may(Action.MANAGE)
-
-
-def reauthorize() -> None:
-    """Straight to Copernica's consent for this connection (the state's minutes start at the
-    click; a callback runs before the script)."""
-    try:
-        st.session_state["inspect_go"] = ui.workspace().start_authorization(conn.application_id,
-                                                                            connection_id=conn.id)
-    except BadInput as refused:
-        st.session_state["inspect_go"] = refused
-
-
-def fix_connection(ws) -> None:
-    """A new token for this connection, in place: its label, client and history stay."""
-    if conn.application_id is not None:
-        st.button("Re-authorize with Copernica", type="primary", icon=":material/login:", key="reauthorize",
-                  on_click=reauthorize, help=ui.text("Opens Copernica's consent page: someone who can log in to "
-                                                     f"account {conn.account.name or conn.account.id} gives access "
-                                                     "again."))
-        go = st.session_state.pop("inspect_go", None)
-        if isinstance(go, str):
-            ui.go_to(go, name="Copernica")
-        elif isinstance(go, BadInput):
-            st.error(ui.text(go.message), icon=":material/error:")
-        ui.reconnect_link_button(ws, conn, key="reconnect_link")
-        if sent := ws.reconnect_links_sent().get(conn.id):
-            ui.link_sent_note(sent)
-    with st.form("replace_token", clear_on_submit=True, border=False):
-        token = st.text_input("Or paste a new access token for it" if conn.application_id is not None else
-                              "Paste a new access token for it", type="password",
-                              help="Made in Marketing Suite → account settings → API access tokens, for account "
-                                   f"{conn.account.id}. It is verified before it replaces the stored one.")
-        if st.form_submit_button("Verify and replace"):
-            try:
-                attempt = ws.add_token(token, connection_id=conn.id)
-            except BadInput as refused:
-                st.error(ui.text(refused.message), icon=":material/error:")
-            else:
-                if attempt.connection is not None:
-                    st.session_state["inspect_notice"] = f"The token of {conn.label} was replaced; it works."
-                    st.session_state.pop("inspection", None)
-                    st.rerun()
-                st.error(f"Not replaced. {ui.text(attempt.result.message)}", icon=":material/error:")
 
 
 def reached_instead(ws) -> None:
@@ -123,7 +74,7 @@ def status_now(ws) -> None:
         if may_fix:
             with st.container(border=True):
                 st.markdown("**Fix this connection**: give it a new token; its label, client and history stay.")
-                fix_connection(ws)
+                ui.fix_connection(ws, conn)
 
 
 ui.live(status_now, every=ws.settings.live_every)
@@ -161,51 +112,7 @@ with details, st.container(border=True):
         "Token fingerprint": conn.token_fingerprint if ws.may(Action.REVEAL) else "",  # admins only
     })
 
-st.header("History")
-period = st.segmented_control("Period", list(PERIODS), default="7 days", key="history_period")
-days = PERIODS.get(period or "7 days")
-now = ws.clock()
-since = now - timedelta(days=days) if days else None
-up = st.columns(3)
-for col, span in zip(up[:2], (7, 30), strict=True):
-    col.metric(f"Uptime, {span} days", uptime_text(ws.uptime(conn.id, days=span)),
-               help="The share of the time it was watched that the connection worked: each check's "
-                    "result holds until the next check. Shown once it has a day of history.")
-total = ws.history_count(conn.id, since=since)
-up[2].metric("Checks in period", total)
-
-if daily := ws.daily_outcomes(conn.id, days=days or 3650):
-    first = since or ui.as_datetime(daily[0]["day"] + "T00:00:00+00:00")
-    ui.status_chart(daily, first_day=first, last_day=now)
-
-if total:
-    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1) if pages > 1 else 1
-    checks = ws.history(conn.id, since=since, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    st.dataframe(pd.DataFrame([{
-        "When (UTC)": ui.as_datetime(c.checked_at), "Result": ui.status_label(c.outcome),
-        "Account reached": c.account_seen or "", "Response time": c.latency_ms, "Technical detail": c.detail}
-        for c in checks]), hide_index=True, width="stretch", column_config={
-            "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss", width=170),
-            "Result": st.column_config.TextColumn(width=130),
-            "Account reached": st.column_config.TextColumn(width=120),
-            "Response time": st.column_config.NumberColumn(format="%.0f ms", width=110),
-            "Technical detail": st.column_config.TextColumn(
-                width="large", help="What Copernica answered, for whoever investigates (nothing secret)")})
-
-    def history_csv(connection_id=conn.id, since=since, actor=ws.actor) -> str:
-        # Called when the button is clicked, after this run's workspace was closed: its own,
-        # for the same person.
-        workspace = open_workspace(actor=actor)
-        try:
-            return workspace.history_csv(connection_id, since=since)
-        finally:
-            workspace.close()
-
-    st.download_button("Download CSV", history_csv, file_name=f"connection-{conn.id}-history.csv",
-                       mime="text/csv", icon=":material/download:", on_click="ignore")
-else:
-    st.caption("No checks in this period.")
+ui.history_section(ws, conn)
 
 if not ws.may(Action.MANAGE):
     st.caption("Renaming, disconnecting and revealing the token are for admins.")
@@ -230,35 +137,7 @@ with st.expander("Access token"):
 
 if not conn.outcome.needs_a_person:  # a broken one has its fix at the top
     with st.expander("Fix this connection"):
-        fix_connection(ws)
+        ui.fix_connection(ws, conn)
 
 with st.expander("Label, client or disconnect"):
-    with st.form("rename"):
-        label = st.text_input("Label", value=conn.label, max_chars=100)
-        client = st.text_input("Client", value=conn.client, max_chars=100,
-                               placeholder="the agency's customer it serves; empty for none")
-        if st.form_submit_button("Save"):
-            try:
-                if label.strip() != conn.label:
-                    ws.rename_connection(conn.id, label)
-                if client.strip() != conn.client:
-                    ws.set_client([conn.id], client)
-            except BadInput as refused:
-                st.error(ui.text(refused.message), icon=":material/error:")
-            else:
-                changed = [what for what, new, old in (("label", label.strip(), conn.label),
-                                                        ("client", client.strip(), conn.client)) if new != old]
-                st.session_state["inspect_notice"] = (
-                    f"Saved the {' and '.join(changed)} of {label.strip()}." if changed else "Nothing changed.")
-                st.rerun()
-    st.write("**Disconnect** forgets this connection and its history here. Copernica has no way for us to "
-             "revoke the token: the account holder revokes it in Marketing Suite → account settings → API "
-             "access tokens (or company settings → applications).")
-    if st.checkbox("Yes, forget this connection and its history", key=f"confirm_disconnect_{conn.id}") and \
-            ui.danger_button("Disconnect", key=f"disconnect_{conn.id}", icon=":material/link_off:"):
-        gone = ws.disconnect(conn.id)
-        st.session_state["inspect_disconnected"] = (f"Disconnected {gone.label} (account {gone.account.id}) and "
-                                                    "forgot it here.")
-        st.query_params.clear()
-        st.session_state.pop("inspection", None)
-        st.rerun()
+    ui.label_client_or_disconnect(ws, conn)

@@ -55,22 +55,6 @@ def run_requested_check(ws: Workspace) -> None:
     st.rerun()
 
 
-def empty_fleet(ws: Workspace) -> None:
-    if not ws.may(Action.MANAGE):  # a viewer cannot add one: say who can, not where they may not go
-        st.info(f"No connections yet. {ui.text(ws.who_to_ask().capitalize())} connects Copernica accounts; they "
-                "will be listed here.", icon=":material/info:")
-        return
-    if ws.applications():  # the first step is done: point at the next one only
-        st.info("No connections yet. Connect a Copernica account on the Authorize page. Already have an "
-                "access token? Paste it on the Credentials page.", icon=":material/info:")
-    else:
-        st.info("No connections yet. Add your Copernica application's **Client key** and **Client secret** "
-                "on the Credentials page, then connect accounts on the Authorize page. Already have an access "
-                "token? Paste it on the Credentials page.", icon=":material/info:")
-        st.page_link("pages/credentials.py", label="Add an application", icon=":material/key:")
-    st.page_link("pages/authorize.py", label="Authorize an account", icon=":material/link:")
-
-
 def open_client(clients: list[str]) -> None:
     """A row of "By client" picked: show that client everywhere on the page."""
     rows = st.session_state["by_client"].selection.rows
@@ -78,68 +62,24 @@ def open_client(clients: list[str]) -> None:
         st.session_state["client_filter"] = [clients[rows[0]]]
 
 
-def client_panel(ws: Workspace, client: str) -> None:
-    """For one client picked: a link for a new connection of it, and its contact, which can
-    get a fresh reconnect link when one of its tokens stops working (opt-in)."""
-    with st.expander(ui.text(f"{client}: connect link and contact"), icon=":material/person:"):
-        if st.button(ui.text(f"Make a link for a new connection of {client}"), icon=":material/share:",
-                     key="client_link",
-                     help="The client opens it without an account here and gives access at Copernica once. "
-                          "It works once, for 7 days."):
-            try:
-                st.session_state["made_client_link"] = (ws.invite(client=client)[0], client)
-            except BadInput as refused:
-                st.error(ui.text(refused.message), icon=":material/error:")
-        if (made := st.session_state.get("made_client_link")) and made[1] == client:
-            st.code(made[0], language=None)
-            st.caption("Shown only here and now: send it to whoever can log in to the client's Copernica account.")
-        current = ws.client_contacts(client).get(client)
-        with st.form("client_contact", border=False):
-            st.text_input("Contact", placeholder=current.shown if current else "anna@camping.example or an Apprise "
-                          "URL (slack://…, json://…)", max_chars=2000, key=f"client_contact_value_{client}",
-                          help="An e-mail address (sent through COPERNICA_MAIL_URL) or any Apprise URL. "
-                               "Leave it empty to keep the current one.")
-            st.checkbox("Send this contact a fresh reconnect link when one of its tokens stops working",
-                        value=current.reconnect_links if current else False, key=f"client_contact_links_{client}",
-                        help="Only for a token Copernica refuses (revoked, replaced): never for outages.")
-            save, remove = st.columns(2)
-            save.form_submit_button("Save contact", width="stretch", on_click=save_contact, args=(client, False))
-            if current is not None:
-                remove.form_submit_button("Remove contact", width="stretch", on_click=save_contact, args=(client, True))
-        if refused := st.session_state.pop("client_contact_refused", None):
-            st.error(ui.text(refused), icon=":material/error:")
-        if current:
-            links_word = "on" if current.reconnect_links else "off"
-            st.caption(ui.text(f"Contact: {current.shown} · reconnect links {links_word}"
-                               + (f" · cannot be reached: {current.problem}" if current.problem else "")))
-
-
-def save_contact(client: str, remove: bool) -> None:
-    """The contact form, before the run that shows it again (which then reads what was saved)."""
-    # The form's keys name the client: the form of another client starts afresh.
-    typed = st.session_state.get(f"client_contact_value_{client}", "").strip()
-    try:
-        ui.workspace().set_client_contact(client, "" if remove else typed or None,
-                                          reconnect_links=st.session_state.get(f"client_contact_links_{client}", False))
-    except BadInput as refused:
-        st.session_state["client_contact_refused"] = refused.message
-    else:
-        st.session_state[f"client_contact_value_{client}"] = ""
+def by_client(clients, *, expanded: bool) -> None:
+    """Each client's counts, worst first; picking a row shows only that client."""
+    names = [c.client for c in clients]
+    with st.expander("By client, worst first (pick one to show only its connections)", expanded=expanded):
+        st.dataframe(pd.DataFrame([{"Client": c.client or "(no client)", "Connections": c.connections,
+                                    "Valid": c.valid, "Need a person": c.need_a_person} for c in clients]),
+                     hide_index=True, width="stretch", key="by_client", on_select=lambda: open_client(names),
+                     selection_mode="single-row")
 
 
 def fleet_view(ws: Workspace) -> None:
     fleet = ws.snapshot()  # shared until something changes: redrawing 10,000 connections costs little
     if not fleet.connections:
-        empty_fleet(ws)
+        ui.empty_fleet(ws)
         return
     may_fix = ws.may(Action.MANAGE)
     if outage := fleet.outage:
-        before = (f"; {outage.need_a_person} connection{'s' if outage.need_a_person != 1 else ''} already needed "
-                  "a person and stay listed below" if outage.need_a_person else "")
-        st.warning(f"**Copernica has not answered since {ui.clock_time(outage.since)}** ({outage.unanswered} of "
-                   f"{outage.checked} connections){before}. This is not the tokens' fault: checks go on, and the "
-                   "statuses come back when Copernica answers.", icon=":material/cloud_off:")
-
+        ui.outage_banner(outage)
     clients = fleet.clients
     client_names = [c.client for c in clients]
     filter_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
@@ -158,21 +98,7 @@ def fleet_view(ws: Workspace) -> None:
         st.session_state["check_requested"] = [c.id for c in scope] if chosen else []
         st.rerun(scope="app")  # the check runs in the page's own run, not in this timed part
 
-    counters = [  # label, value, statuses it shows, help
-        ("Connections", summary.total, [], None),
-        ("Valid", summary.valid, ["valid"], None),
-        ("Need a person", summary.need_a_person, [o.value for o in Outcome if o.needs_a_person],
-         "Account changed or invalid token: someone has to re-authorize or investigate."),
-        ("Other issues", summary.other_problems, [o.value for o in Outcome if o.other_problem],
-         "Copernica or the network failed, or answered unexpectedly: usually not the token's fault."),
-        ("Not checked", sum(c.outcome is Outcome.UNCHECKED for c in scope), ["unchecked"], None),
-    ]
-    for col, (name, value, statuses, help_text) in zip(st.columns(len(counters)), counters, strict=True):
-        with col.container(border=True):  # the button belongs to its counter
-            st.metric(name, value, help=help_text)
-            st.button("Show these" if statuses else "Show all", key=f"show_{name}", type="tertiary",
-                      on_click=lambda s=statuses: st.session_state.update(status_filter=s))
-
+    ui.counters(summary, unchecked=sum(c.outcome is Outcome.UNCHECKED for c in scope))
     ui.alert_list(summary.attention, ws=ws, may_fix=may_fix, ask=ws.who_to_ask())
     if summary.duplicates:
         with st.expander(f"Same Copernica account connected more than once ({len(summary.duplicates)})"):
@@ -181,19 +107,19 @@ def fleet_view(ws: Workspace) -> None:
                              query_params={"connection": str(alert.connection.id)}, icon=":material/content_copy:")
 
     if may_fix and len(chosen) == 1 and chosen[0]:
-        client_panel(ws, chosen[0])
+        ui.client_panel(ws, chosen[0])
     ui.watcher_line(ws)
     st.caption(f"As of {datetime.now(UTC):%H:%M:%S} UTC; this page follows the database every "
                f"{ui.span(ws.settings.live_every)}.")
 
     if any(c.client for c in clients):
-        with st.expander("By client, worst first (pick one to show only its connections)",
-                         expanded=any(c.need_a_person for c in clients) and not chosen):
-            st.dataframe(pd.DataFrame([{"Client": c.client or "(no client)", "Connections": c.connections,
-                                        "Valid": c.valid, "Need a person": c.need_a_person} for c in clients]),
-                         hide_index=True, width="stretch", key="by_client", on_select=lambda: open_client(client_names),
-                         selection_mode="single-row")
+        by_client(clients, expanded=any(c.need_a_person for c in clients) and not chosen)
 
+    connections_section(ws, fleet, chosen, may_fix=may_fix)
+
+
+def connections_section(ws: Workspace, fleet, chosen: list[str], *, may_fix: bool) -> None:
+    """The table: searched and filtered, worst first; selected rows open one or get a client."""
     search = st.text_input("Search", placeholder="Search label, client, account, company or id",
                            label_visibility="collapsed", key="search")
     statuses = st.pills("Status", ui.STATUSES, selection_mode="multi", format_func=ui.status_label,

@@ -1,6 +1,8 @@
 """Shared widgets for the pages, one module per job: the run (run.py), safe text and times
-(words.py), statuses (status.py), connections (connections.py), connect links and the redirect
-(links.py), and the watcher (watcher.py). Pages use them as `ui.NAME`."""
+(words.py), statuses (status.py), connections (connections.py), the Overview's counters, banner and
+client panel (overview.py), a connection's fixes and history
+on Inspect (fixes.py, history.py), connect links and the redirect (links.py), and the watcher
+(watcher.py). Pages use them as `ui.NAME`."""
 
 from .connections import (  # noqa: F401
     MAX_ALERTS,
@@ -14,6 +16,8 @@ from .connections import (  # noqa: F401
     report_downloads,
     show_connections_table,
 )
+from .fixes import fix_connection, label_client_or_disconnect  # noqa: F401
+from .history import history_section  # noqa: F401
 from .links import (  # noqa: F401
     LINK_BROWSER_COOKIE,
     authorization_result,
@@ -23,6 +27,7 @@ from .links import (  # noqa: F401
     link_sent_note,
     reconnect_link_button,
 )
+from .overview import client_panel, counters, empty_fleet, outage_banner  # noqa: F401
 from .run import (  # noqa: F401
     close_this_run,
     is_callback_only,

@@ -8,16 +8,14 @@ record of a refused link, at most once an hour per link (`connect_links.note_ref
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
 from . import oauth, store
+from .acting import open_with_key
 from .clock import utcnow
 from .config import Settings
-from .crypto import Keyring
-from .errors import ConfigError
-from .store import connect_links, immediate, open_database
+from .store import connect_links, immediate
 
 UNKNOWN_LINK = "This link is not known here. Check that you copied all of it, or ask for a new one."
 
@@ -42,15 +40,7 @@ class Doorstep:
     """The database and its key, for the look-ups made before anyone is known. Close it."""
 
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
-        try:
-            self.db = open_database(settings.db_path)
-        except sqlite3.DatabaseError as error:
-            raise ConfigError(f"The database {settings.db_path} cannot be opened: {error}.") from None
-        try:
-            self.vault = Keyring(self.db, settings)
-        except BaseException:
-            self.db.close()
-            raise
+        self.db, self.vault = open_with_key(settings)
         self.clock = clock
 
     def close(self) -> None:

@@ -5,15 +5,11 @@ are `connect_links.py`'s; the Workspace checks who acts, then asks here (docs/ar
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-import sqlite_utils
+from datetime import timedelta
 
 from . import doorstep, oauth, store
+from .acting import Acting
 from .config import Settings
-from .crypto import Keyring
 from .errors import BadInput
 from .store import connect_links, immediate
 from .validation import refuse_problems, text_problem
@@ -26,17 +22,8 @@ def address(settings: Settings, secret: str) -> str:
     return f"{settings.public_url}/?invite={secret}"
 
 
-@dataclass
-class Links:
-    """What making and using links needs from a workspace: its database and key, settings and
-    clock, and how it records an event as the acting person (`who`)."""
-
-    db: sqlite_utils.Database
-    vault: Keyring
-    settings: Settings
-    clock: Callable[[], datetime]
-    record_event: Callable[..., None]
-    who: str
+class Links(Acting):
+    """Making and using links, as the workspace's acting person (`who`)."""
 
     def give(self, *, client: str, connection_id: int | None, application_id: int | None, expires: timedelta,
              allow_replace: bool) -> tuple[str, connect_links.ConnectLink]:

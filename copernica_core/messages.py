@@ -10,16 +10,12 @@ targets, or one client's contact: clients never get the agency's alerts), enqueu
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlite_utils
-
 from . import alerts, contacts, links, notify, store, watch
+from .acting import Acting
 from .advice import what_to_do
-from .config import Settings
-from .crypto import Keyring
 from .models import Connection, Outcome
 from .oauth import AuthorizationResult
 from .secret import Secret
@@ -55,17 +51,8 @@ def watched(c: Connection, state: alerts.AlertState | None = None) -> alerts.Wat
                           account_id=c.account.id or "")
 
 
-@dataclass
-class Messenger:
-    """What composing and sending needs from a workspace: its database and key, settings and
-    clock, and how it records an event as the acting person (`who`)."""
-
-    db: sqlite_utils.Database
-    vault: Keyring
-    settings: Settings
-    clock: Callable[[], datetime]
-    record_event: Callable[..., None]
-    who: str
+class Messenger(Acting):
+    """Composing and sending what leaves, as the workspace's acting person (`who`)."""
 
     def agency_targets(self) -> list[notify.Target]:
         """Where alerts go: the agency's own targets (clients' contacts never get them)."""

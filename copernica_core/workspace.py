@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import io
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime, timedelta
@@ -16,20 +15,21 @@ from . import backup as backup_module
 from . import contacts, exports, imports, links, messages, notify, oauth, store, watch
 from . import report as report_module
 from .access import Action, Actor, Role
+from .acting import open_with_key
 from .advice import who_to_ask
 from .api import CopernicaAPI
 from .batch import CheckRun, FinishedCheck, Progress, check_many
 from .clock import iso, utcnow
 from .config import Settings, load_settings
-from .crypto import Keyring, keys_at_hand
-from .errors import BadInput, ConfigError, NotFound
+from .crypto import keys_at_hand
+from .errors import BadInput, NotFound
 from .inspection import inspect_token
 from .models import Application, Check, Connection, Event, Outcome, StatusChange, Uptime
 from .oauth import AuthorizationResult
 from .overview import Snapshot, filter_connections, shared_snapshot
 from .secret import Secret
 from .store import connect_links as link_rows
-from .store import immediate, open_database
+from .store import immediate
 from .validation import TOKEN_MAX, credential_problem, refuse_problems, text_problem, url_problem
 
 log = logging.getLogger(__name__)
@@ -47,15 +47,7 @@ class Workspace:
             raise TypeError("Workspace needs the acting person (an Actor; Actor.nobody() for no one)")
         self.settings, self._actor = settings, actor
         self.api_factory, self.clock = api_factory, clock
-        try:
-            self.db = open_database(settings.db_path)
-        except sqlite3.DatabaseError as error:
-            raise ConfigError(f"The database {settings.db_path} cannot be opened: {error}.") from None
-        try:
-            self.vault = Keyring(self.db, settings)
-        except BaseException:
-            self.db.close()
-            raise
+        self.db, self.vault = open_with_key(settings)
 
     def close(self) -> None:
         self.db.close()
@@ -66,7 +58,6 @@ class Workspace:
 
     @property
     def _messages(self) -> messages.Messenger:
-        """Composing and sending what leaves, as this workspace's acting person."""
         return messages.Messenger(self.db, self.vault, self.settings, self.clock, self._event, self.actor.who)
 
     @property

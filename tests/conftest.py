@@ -108,14 +108,18 @@ def sws(sandbox_env):
     workspace.close()
 
 
+def running(receiver):
+    """A receiver (tests/receivers.py), started for one test and stopped after it."""
+    yield receiver
+    receiver.stop()
+
+
 @pytest.fixture
 def webhook():
     """A real webhook receiver on loopback (Apprise's json://)."""
     from .receivers import Webhook
 
-    hook = Webhook()
-    yield hook
-    hook.stop()
+    yield from running(Webhook())
 
 
 @pytest.fixture
@@ -123,9 +127,7 @@ def monitor():
     """A heartbeat monitor on loopback (healthchecks.io's push convention)."""
     from .receivers import Monitor
 
-    receiver = Monitor()
-    yield receiver
-    receiver.stop()
+    yield from running(Monitor())
 
 
 @pytest.fixture
@@ -133,9 +135,7 @@ def mailbox():
     """A real SMTP server on loopback (aiosmtpd), for mailto:// targets."""
     from .receivers import Mailbox
 
-    box = Mailbox()
-    yield box
-    box.stop()
+    yield from running(Mailbox())
 
 
 @pytest.fixture

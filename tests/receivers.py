@@ -13,7 +13,28 @@ from aiosmtpd.controller import Controller
 from .conftest import free_port
 
 
-class Webhook:
+class _Quiet(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+class _OnLoopback:
+    """An HTTP server on a free loopback port, serving `handler` from a thread of its own."""
+
+    def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Webhook(_OnLoopback):
     """Collects JSON posts; answers `status` (set it to 500 to play a failing target), after
     `hold` is set when there is one (a target that takes its time to answer)."""
 
@@ -23,7 +44,7 @@ class Webhook:
         self.hold: threading.Event | None = None
         hook = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(_Quiet):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if hook.status == 200:
@@ -34,21 +55,14 @@ class Webhook:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
 
     def url(self, secret: str = "hook-secret-0123456789") -> str:
-        return f"json://127.0.0.1:{self.server.server_address[1]}/hooks/{secret}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"json://127.0.0.1:{self.port}/hooks/{secret}"
 
 
-class Monitor:
+
+class Monitor(_OnLoopback):
     """A heartbeat monitor in the manner of healthchecks.io: records the path of each GET
     (`/ping/<key>` or `/ping/<key>/fail`), answering after `hold` is set when there is one."""
 
@@ -57,7 +71,7 @@ class Monitor:
         self.hold: threading.Event | None = None
         monitor = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(_Quiet):
             def do_GET(self) -> None:
                 if monitor.hold is not None:
                     monitor.hold.wait(60)
@@ -67,20 +81,15 @@ class Monitor:
                 self.end_headers()
                 self.wfile.write(b"OK")
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
 
     def url(self, key: str = "5f1e-monitor-key-0123456789") -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/ping/{key}"
+        return f"http://127.0.0.1:{self.port}/ping/{key}"
 
     def stop(self) -> None:
         if self.hold is not None:
             self.hold.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().stop()
 
 
 class DrippingWebhook:
@@ -123,7 +132,7 @@ class DrippingWebhook:
         self.server.close()
 
 
-class OutsideRecorder:
+class OutsideRecorder(_OnLoopback):
     """A forward proxy that forwards nothing: give its address as HTTP_PROXY and HTTPS_PROXY to
     a process, and every request that process makes to a host outside this machine (with
     NO_PROXY naming loopback) lands in `requests` instead of on the network."""
@@ -132,7 +141,7 @@ class OutsideRecorder:
         self.requests: list[str] = []
         recorder = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(_Quiet):
             def _record(self) -> None:
                 recorder.requests.append(f"{self.command} {self.path}")
                 self.send_response(502)
@@ -141,20 +150,12 @@ class OutsideRecorder:
 
             do_GET = do_POST = do_HEAD = do_CONNECT = _record
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
 
     def env(self) -> dict[str, str]:
-        proxy = f"http://127.0.0.1:{self.server.server_address[1]}"
+        proxy = f"http://127.0.0.1:{self.port}"
         return {"HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "http_proxy": proxy, "https_proxy": proxy,
                 "NO_PROXY": "localhost,127.0.0.1,::1", "no_proxy": "localhost,127.0.0.1,::1"}
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class Mailbox:

@@ -16,7 +16,7 @@ from copernica_core.errors import BadInput
 from copernica_core.models import Outcome
 from copernica_core.report import as_csv, as_html
 
-from .conftest import make_workspace
+from .conftest import make_workspace, running
 from .helpers import use_link as use
 from .receivers import Webhook
 
@@ -25,9 +25,8 @@ CLIENT = "Camping Het Bos"
 
 @pytest.fixture
 def client_hook():
-    hook = Webhook()
-    yield hook
-    hook.stop()
+    """The client's own webhook, beside the agency's (`webhook`)."""
+    yield from running(Webhook())
 
 
 def stored_bytes(env) -> bytes:

@@ -124,7 +124,7 @@ def test_a_csv_field_over_the_size_limit_exits_2(cli_env, capsys, tmp_path):
 @pytest.mark.parametrize("command", ["check", "import-tokens"])
 def test_a_database_that_cannot_be_written_exits_2_with_a_message(cli_env, control, capsys, tmp_path,
                                                                    monkeypatch, fault, command):
-    from copernica_core import workspace as workspace_module
+    from copernica_core import acting
     from copernica_core.store import connections
 
     ws = make_workspace(cli_env)
@@ -132,14 +132,14 @@ def test_a_database_that_cannot_be_written_exits_2_with_a_message(cli_env, contr
     ws.add_token(token)
     ws.close()
     if fault == "read-only":  # the real thing: SQLite refuses every write on this connection
-        opened = workspace_module.open_database
+        opened = acting.open_database
 
         def read_only(path):
             db = opened(path)
             db.execute("PRAGMA query_only = 1")
             return db
 
-        monkeypatch.setattr(workspace_module, "open_database", read_only)
+        monkeypatch.setattr(acting, "open_database", read_only)
     else:  # what SQLite raises when the disk fills up under a write
         def full(*args, **kwargs):
             raise sqlite3.OperationalError("database or disk is full")

@@ -1,0 +1,45 @@
+"""What an operation needs from a workspace once it has checked who acts: the database and its
+key, the settings and clock, and a way to record an event as that person. The modules a
+Workspace delegates to (links.py, messages.py) take one; opening a database with its key is
+here too, for the Workspace and the look-ups made before anyone is known (doorstep.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlite_utils
+
+from .config import Settings
+from .crypto import Keyring
+from .errors import ConfigError
+from .store import open_database
+
+
+def open_with_key(settings: Settings) -> tuple[sqlite_utils.Database, Keyring]:
+    """The database at COPERNICA_DB (migrated) and the key its secrets are written with; a
+    ConfigError that says what to do when either cannot be opened."""
+    try:
+        db = open_database(settings.db_path)
+    except sqlite3.DatabaseError as error:
+        raise ConfigError(f"The database {settings.db_path} cannot be opened: {error}.") from None
+    try:
+        return db, Keyring(db, settings)
+    except BaseException:
+        db.close()
+        raise
+
+
+@dataclass
+class Acting:
+    """A workspace's database, key, settings and clock, as one acting person (`who`), who
+    records events through `record_event`."""
+
+    db: sqlite_utils.Database
+    vault: Keyring
+    settings: Settings
+    clock: Callable[[], datetime]
+    record_event: Callable[..., None]
+    who: str

@@ -71,3 +71,13 @@ def test_every_sql_statement_lives_in_the_storage_package():
     inside = sorted(STORAGE.glob("*.py"))
     assert sum(len(sql_literals(p)) for p in inside) > 100  # the rule sees SQL where it is
     assert [found for p in outside for found in sql_literals(p)] == []
+
+
+def test_the_door_and_the_pages_stay_thin():
+    """The Workspace checks and delegates (a new capability gets a module of its own); a page reads
+    input, calls the core and renders (what grows goes into widgets/ or the core)."""
+    root = CORE.parent
+    lines = {p.relative_to(root).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+             for p in [CORE / "workspace.py", *(root / "pages").glob("*.py")]}
+    assert len(lines) > 5
+    assert {name: n for name, n in lines.items() if n > (600 if name.endswith("workspace.py") else 200)} == {}

@@ -78,7 +78,7 @@ class Settings:
     public_url: str = ""  # where the dashboard is reached, for links in messages
     heartbeat_url: Secret = field(default_factory=lambda: Secret(""))  # a monitor's push URL: it holds its key
     live_every: timedelta = timedelta(seconds=15)  # how often an open Overview follows the database
-    contact: str = ""  # who runs the dashboard, named where a reader is told to ask someone
+    agency_contact: str = ""  # who runs the dashboard (COPERNICA_CONTACT), named where a reader is told to ask someone
     agency_name: str = ""  # who asks a client for access on a connect link's page
     mail_url: Secret = field(default_factory=lambda: Secret(""))  # mailto:// of the agency's mail server
     admins: tuple[str, ...] = ()  # addresses or @domain entries (with sign-in on)
@@ -202,7 +202,7 @@ def load_settings(
         public_url=public_url(get("COPERNICA_PUBLIC_URL")),
         heartbeat_url=heartbeat_url(get("COPERNICA_HEARTBEAT_URL")),
         live_every=live_every(get("COPERNICA_LIVE_EVERY")),
-        contact=text_setting(get("COPERNICA_CONTACT"), name="COPERNICA_CONTACT"),
+        agency_contact=text_setting(get("COPERNICA_CONTACT"), name="COPERNICA_CONTACT"),
         agency_name=text_setting(get("COPERNICA_AGENCY_NAME"), name="COPERNICA_AGENCY_NAME", limit=100),
         mail_url=Secret(get("COPERNICA_MAIL_URL").strip()),
         admins=people(get("COPERNICA_ADMINS")),

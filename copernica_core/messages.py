@@ -123,7 +123,8 @@ class Messenger(Acting):
                                                 client=conn.client, connection_id=conn.id, made_by=self.who,
                                                 now=now, expires=connect_links.DEFAULT_EXPIRES, sent_to=contact.shown)
             title, body = contacts.reconnect_message(conn, agency=self.settings.agency_name,
-                                                     agency_contact=self.settings.contact, expires_at=link.expires_at)
+                                                     agency_contact=self.settings.agency_contact,
+                                                     expires_at=link.expires_at)
             sealed_link = self.vault.encrypt(Secret(links.address(self.settings, secret)))  # until it is delivered
             notify.enqueue(self.db, [contact.target], kind="reconnect link", title=title, body=body, now=now,
                            notify_type="warning", link_enc=sealed_link,

@@ -64,7 +64,7 @@ class Report:
     client: str | None  # None: every connection, for the agency
     generated_at: datetime
     agency: str = ""
-    contact: str = ""
+    agency_contact: str = ""  # the agency's contact (COPERNICA_CONTACT), for a client's questions
 
     @property
     def since(self) -> datetime:
@@ -77,7 +77,7 @@ class Report:
 
 
 def make(connections: list[Connection], uptimes: dict[int, Uptime], *, client: str | None, generated_at: datetime,
-         agency: str = "", contact: str = "", links: dict[int, str] | None = None) -> Report:
+         agency: str = "", agency_contact: str = "", links: dict[int, str] | None = None) -> Report:
     """The report of these connections, worst first; for one client (`client`), in its words,
     with `links` (reconnect links by connection) where the access stopped working."""
     links = links or {}
@@ -85,7 +85,7 @@ def make(connections: list[Connection], uptimes: dict[int, Uptime], *, client: s
                              for_the_client(c, agency=agency, link=links.get(c.id, "")) if client is not None
                              else what_to_do(c, may_fix=True),  # the agency's report: for whoever runs the dashboard
                              links.get(c.id, "")) for c in worst_first(connections)],
-                  client, generated_at, agency, contact)
+                  client, generated_at, agency, agency_contact)
 
 
 def _account(c: Connection) -> str:
@@ -119,8 +119,8 @@ def as_html(report: Report) -> str:
     else:
         title = f"Copernica connections of {client}"
         by = f"Prepared by {report.agency}" if report.agency else "Prepared"
-        meta = (f'<p class="meta">{e(by)} for {e(client)}' + (f" · questions: {e(report.contact)}" if report.contact
-                                                               else "") + "</p>")
+        questions = f" · questions: {e(report.agency_contact)}" if report.agency_contact else ""
+        meta = f'<p class="meta">{e(by)} for {e(client)}{questions}</p>'
     working = sum(r.connection.outcome is Outcome.VALID for r in report.rows)
     period = f"{_day(report.since)} – {_day(report.generated_at)}"
 

@@ -67,7 +67,7 @@ class Workspace:
 
     def who_to_ask(self) -> str:
         """Whom this dashboard's readers ask when they may not fix something (advice.who_to_ask)."""
-        return who_to_ask(contact=self.settings.contact, admins=self.settings.admins)
+        return who_to_ask(contact=self.settings.agency_contact, admins=self.settings.admins)
 
     def may(self, action: Action) -> bool:
         """Whether the acting person may do this (pages hide what the core would refuse)."""
@@ -498,7 +498,7 @@ class Workspace:
                          if c.outcome is Outcome.INVALID_TOKEN and c.application_id is not None}
         return report_module.make(connections, store.uptime_all(self.db, since=now - report_module.PERIOD, now=now),
                                   client=client, generated_at=now, agency=self.settings.agency_name,
-                                  contact=self.settings.contact, links=links)
+                                  agency_contact=self.settings.agency_contact, links=links)
 
     def daily_outcomes(self, connection_id: int, *, days: int) -> list[dict]:
         self.actor.ensure(Action.READ)

@@ -19,6 +19,9 @@ def test_a_broken_pasted_connection_is_fixed_from_inspect_and_keeps_label_client
     dashboard.control("revoke", account_id="103")
     ws.check()
     page.goto(f"{dashboard.url}/")
+    # The report buttons come after the live part: once they are there, the page's run has drawn all
+    # it draws, and a click is not lost to a run still replacing the elements (seen once under load).
+    expect(page.get_by_role("button", name="Report (CSV)")).to_be_visible()
     page.get_by_role("link", name="Northwind shop · client Northwind").click()  # the alert opens it
     expect(page.get_by_role("heading", name="Northwind shop")).to_be_visible()
     [new] = dashboard.control("tokens", account_id="103")["tokens"]

@@ -29,6 +29,23 @@ def _no_stray_settings(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def copernica_double(monkeypatch):
+    """Copernica answered by `responses` (unit tests of the HTTP client): the calls take
+    requests' transport, which `responses` replaces (copernica_core/api.py, TRANSPORT)."""
+    import responses
+
+    from copernica_core import api
+
+    monkeypatch.setattr(api, "TRANSPORT", api.REQUESTS)
+    responses.start()
+    try:
+        yield responses
+    finally:
+        responses.stop()
+        responses.reset()
+
+
+@pytest.fixture
 def env(tmp_path) -> dict[str, str]:
     return {"COPERNICA_DB": str(tmp_path / "data" / "copernica.db")}
 

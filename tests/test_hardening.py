@@ -9,7 +9,6 @@ import json
 import sqlite3
 
 import pytest
-import responses
 
 from copernica_core.api import Answer, error_message
 from copernica_core.cli import main
@@ -169,7 +168,7 @@ def test_an_empty_key_file_is_named_and_not_blamed_on_the_variable(ws, env, tmp_
     assert "is empty" in str(raised.value) and "COPERNICA_SECRET_KEY" not in str(raised.value)
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_inspect_link_with_a_superscript_id_shows_the_picker(env, monkeypatch):
     from .helpers import ROOT, app
 

@@ -78,7 +78,9 @@ def test_a_proxy_in_the_environment_is_used_as_requests_would(monkeypatch):
         recorder.stop()
 
 
-@responses.activate
-def test_a_test_double_of_requests_transport_still_answers():
+@pytest.mark.usefixtures("copernica_double")
+def test_with_requests_transport_chosen_a_test_double_answers_and_the_direct_path_stands_aside():
     responses.get("https://api.copernica.com/v4/identity", json={"id": "1"}, status=200)
-    assert send(new_http_session(), "GET", "https://api.copernica.com/v4/identity", timeout=5).status == 200
+    session = new_http_session()
+    assert session.direct("GET", "https://api.copernica.com/v4/identity", timeout=5) is None
+    assert send(session, "GET", "https://api.copernica.com/v4/identity", timeout=5).status == 200

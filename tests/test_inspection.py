@@ -25,7 +25,7 @@ def client(version: int = 4) -> CopernicaAPI:
 TOKEN = Secret("access-token-0123456789")
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_v4_valid_token_with_bare_jwt():
     jwt = make_jwt()
     responses.post(AUTH, body=jwt, content_type="text/plain")
@@ -41,7 +41,7 @@ def test_v4_valid_token_with_bare_jwt():
 
 @pytest.mark.parametrize("body", [lambda j: json.dumps(j), lambda j: json.dumps({"token": j}),
                                   lambda j: json.dumps({"access_token": j}), lambda j: json.dumps({"jwt": j})])
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_jwt_as_json_string_or_object_is_accepted(body):
     jwt = make_jwt()
     responses.post(AUTH, body=body(jwt), content_type="application/json")
@@ -49,7 +49,7 @@ def test_jwt_as_json_string_or_object_is_accepted(body):
     assert inspect_token(client(), TOKEN).result.outcome is Outcome.VALID
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_jwt_expiry_is_read_from_its_payload():
     exp = time.time() + 3600
     responses.post(AUTH, body=make_jwt(exp))
@@ -58,7 +58,7 @@ def test_jwt_expiry_is_read_from_its_payload():
     assert abs(inspection.new_jwt.expires_at.timestamp() - int(exp)) < 1
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_cached_jwt_is_reused_without_calling_the_jwt_server():
     responses.get(f"{API}/v4/identity", json=IDENTITY)
     cached = CachedJwt(Secret(make_jwt()), datetime.now(UTC) + timedelta(hours=2))
@@ -68,7 +68,7 @@ def test_cached_jwt_is_reused_without_calling_the_jwt_server():
     assert len(responses.calls) == 1
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_nearly_expired_cached_jwt_is_replaced():
     responses.post(AUTH, body=make_jwt())
     responses.get(f"{API}/v4/identity", json=IDENTITY)
@@ -82,7 +82,7 @@ def test_nearly_expired_cached_jwt_is_replaced():
     ({"json": IDENTITY}, Outcome.VALID),  # the fresh JWT works
     ({"status": 403, "json": {"error": {"message": "no"}}}, Outcome.INVALID_TOKEN),  # refused again
 ])
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_a_refused_cached_jwt_is_replaced_once_and_a_second_refusal_is_invalid_token(second_answer, outcome):
     responses.get(f"{API}/v4/identity", status=401, json={"error": {"message": "expired"}})
     responses.post(AUTH, body=make_jwt())
@@ -93,7 +93,7 @@ def test_a_refused_cached_jwt_is_replaced_once_and_a_second_refusal_is_invalid_t
     assert inspection.drop_cached_jwt and (inspection.new_jwt is not None) == (outcome is Outcome.VALID)
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_jwt_server_rejecting_the_token_is_invalid_token():
     responses.post(AUTH, status=400, json={"error": {"message": "Invalid access token"}})
     result = inspect_token(client(), TOKEN).result
@@ -102,7 +102,7 @@ def test_jwt_server_rejecting_the_token_is_invalid_token():
     assert len(responses.calls) == 1
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_v3_sends_the_token_as_query_parameter_and_keeps_v3_fields():
     responses.get(f"{API}/v3/identity", json={**IDENTITY, "customer": {"id": "1", "name": "C", "isPartner": False},
                                                "usedBy": [], "license": {"id": "2", "isTrial": True}})
@@ -130,7 +130,7 @@ IDENTITY_ANSWERS = {  # what v3 identity answers -> (outcome, words found in the
 
 
 @pytest.mark.parametrize("answer", list(IDENTITY_ANSWERS))
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_identity_answer_gives_its_outcome(answer):
     kwargs, outcome, words = IDENTITY_ANSWERS[answer]
     responses.get(f"{API}/v3/identity", **kwargs)
@@ -139,19 +139,19 @@ def test_identity_answer_gives_its_outcome(answer):
     assert words in result.message + " " + result.detail
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_identity_under_data_is_accepted():
     responses.get(f"{API}/v3/identity", json={"data": IDENTITY})
     assert inspect_token(client(3), TOKEN).result.account.name == "Development"
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_numeric_and_uppercase_id_is_accepted():
     responses.get(f"{API}/v3/identity", json={"ID": 34, "name": "Development"})
     assert inspect_token(client(3), TOKEN, expected_account_id="34").result.outcome is Outcome.VALID
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_another_account_than_stored_is_account_changed():
     responses.get(f"{API}/v3/identity", json=IDENTITY)
     result = inspect_token(client(3), TOKEN, expected_account_id="99").result
@@ -159,7 +159,7 @@ def test_another_account_than_stored_is_account_changed():
     assert "99" in result.message and "34" in result.message
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_timeout_is_unavailable_and_names_no_secret():
     leaky = requests.exceptions.ReadTimeout("url ?access_token=access-token-0123456789")
     responses.get(f"{API}/v3/identity", body=leaky)
@@ -168,7 +168,7 @@ def test_timeout_is_unavailable_and_names_no_secret():
     assert "access-token" not in result.message
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_error_body_echoing_the_token_is_redacted():
     responses.get(f"{API}/v3/identity", status=400,
                   json={"error": {"message": "Bad token access-token-0123456789 given"}})
@@ -176,7 +176,7 @@ def test_error_body_echoing_the_token_is_redacted():
     assert "access-token-0123456789" not in result.message + result.detail
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_code_exchange_returns_the_access_token():
     responses.get(f"{API}/v4/token", json={"access_token": "new-token-abcdef123456"})
     reply = client().exchange_code(client_key="ck", client_secret=Secret("cs-secret-value"),
@@ -189,7 +189,7 @@ def test_code_exchange_returns_the_access_token():
         assert part in sent.url
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_code_exchange_error_body_is_a_failure_with_copernicas_message():
     responses.get(f"{API}/v4/token", status=400, json={"error": {"message": "Invalid authorization code"}})
     reply = client().exchange_code(client_key="ck", client_secret=Secret("cs-secret-value"),
@@ -204,7 +204,7 @@ def test_code_exchange_error_body_is_a_failure_with_copernicas_message():
     {"status": 200, "body": "<html>oops</html>", "content_type": "text/html"},
     {"status": 502, "body": "<html>Bad gateway</html>", "content_type": "text/html"},
 ])
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_code_exchange_without_access_token_is_a_failure(kwargs):
     responses.get(f"{API}/v4/token", **kwargs)
     reply = client().exchange_code(client_key="ck", client_secret=Secret("cs-secret-value"),
@@ -212,7 +212,7 @@ def test_code_exchange_without_access_token_is_a_failure(kwargs):
     assert reply.token is None and reply.failure is not None
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_oversized_answers_are_read_only_up_to_the_cap():
     from copernica_core.api import MAX_BODY_BYTES, new_http_session, send
 
@@ -222,7 +222,7 @@ def test_oversized_answers_are_read_only_up_to_the_cap():
     assert inspect_token(client(3), TOKEN).result.outcome is Outcome.UNEXPECTED
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_oversized_token_exchange_answer_is_capped_too(caplog):
     import logging
 

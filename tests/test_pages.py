@@ -102,7 +102,7 @@ def test_bad_application_input_is_explained_and_saves_nothing(page_env, field, v
     assert make_workspace(page_env).applications() == []
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_callback_with_a_valid_state_connects_the_account(page_env):
     responses.add_passthru("http://localhost")
     app_id = add_application(page_env)
@@ -126,7 +126,7 @@ def test_callback_with_a_valid_state_connects_the_account(page_env):
     assert "is connected" in "\n".join(e.value for e in reloaded.success)
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_replayed_callback_exchanges_nothing_the_second_time(page_env):
     app_id = add_application(page_env)
     ws = make_workspace(page_env, actor=Actor.local_dashboard())
@@ -200,7 +200,7 @@ def test_a_pasted_address_that_fails_is_explained_under_the_field_which_keeps_it
     assert "secret-code-123456" not in texts(at)
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_inspect_now_shows_the_outcome_and_its_history(page_env):
     cid = seed_connection(page_env)
     responses.post(AUTH, body=make_jwt())
@@ -273,7 +273,7 @@ def test_alerts_page_adds_a_target_shows_it_redacted_and_sends_a_test(page_env):
         hook.stop()
 
 
-@responses.activate
+@pytest.mark.usefixtures("copernica_double")
 def test_overview_shows_that_no_watcher_runs_and_the_calls(page_env):
     cid = seed_connection(page_env, label="Flowers")
     mock_copernica()
@@ -359,7 +359,7 @@ def seed_checks(env, connection_id: int, outcomes: list, *, message: str = "seed
     ws.close()
 
 
-@responses.activate  # with nothing registered: any call to Copernica would fail the page
+@pytest.mark.usefixtures("copernica_double")  # with nothing registered: any call to Copernica would fail the page
 def test_inspect_explains_the_last_check_and_the_fix_before_any_call(page_env):
     from copernica_core import Outcome
 

@@ -84,7 +84,8 @@ def test_return_without_code_is_refused(sws):
 def test_weak_state_comes_back_from_copernica_without_a_code(sws):
     url = start(sws)
     url = url.replace(callback_params(url)["state"], "weak")
-    assert "code" not in callback_params(consent(url))
+    back = callback_params(consent(url))
+    assert back["state"] == "weak" and "code" not in back  # it came back, without a code
 
 
 def test_missing_state_is_refused(sws):

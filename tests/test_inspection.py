@@ -173,6 +173,7 @@ def test_error_body_echoing_the_token_is_redacted():
     responses.get(f"{API}/v3/identity", status=400,
                   json={"error": {"message": "Bad token access-token-0123456789 given"}})
     result = inspect_token(client(3), TOKEN).result
+    assert result.outcome is Outcome.INVALID_TOKEN and "Bad token" in result.message + result.detail  # it was read
     assert "access-token-0123456789" not in result.message + result.detail
 
 

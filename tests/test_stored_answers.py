@@ -8,7 +8,7 @@ import json
 from copernica_core.models import Outcome
 
 from .factories import seed_development as seed_connection
-from .helpers import app
+from .helpers import app, texts
 
 
 def test_a_jwt_with_an_absurd_expiry_is_cached_within_bounds_and_later_runs_work(sws, control):
@@ -81,3 +81,5 @@ def test_pages_survive_rows_written_without_bounds(page_env):
         at.run()
         assert not at.exception
         assert "Something went wrong" not in "\n".join(e.value for e in at.error)
+        shown = texts(at) + "".join(str(s.value) for s in at.subheader) + "".join(t.value.to_csv() for t in at.dataframe)
+        assert "Deep" in shown  # the connection is on the page, not only no error

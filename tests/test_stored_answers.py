@@ -81,5 +81,6 @@ def test_pages_survive_rows_written_without_bounds(page_env):
         at.run()
         assert not at.exception
         assert "Something went wrong" not in "\n".join(e.value for e in at.error)
-        shown = texts(at) + "".join(str(s.value) for s in at.subheader) + "".join(t.value.to_csv() for t in at.dataframe)
+        shown = texts(at) + "".join(str(s.value) for s in at.subheader) + "".join(
+            t.value.to_csv() for t in at.dataframe)
         assert "Deep" in shown  # the connection is on the page, not only no error

@@ -27,7 +27,7 @@ def what_to_do(connection: Connection, *, may_fix: bool, on_inspect: bool = Fals
     """The next step, in plain text ("" when there is none). `on_inspect`: the reader is on the
     connection's Inspect page, where the fix is "below" rather than "on its Inspect page";
     `ask`: whom a reader who may not fix it should ask (`who_to_ask`)."""
-    outcome = connection.outcome
+    outcome = connection.status
     account = connection.account.name or connection.account.id
     if outcome is Outcome.VALID:
         return ""

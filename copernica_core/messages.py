@@ -46,7 +46,7 @@ def watched(c: Connection, state: alerts.AlertState | None = None) -> alerts.Wat
     """A connection as the alert rules see it."""
     # "Acme Retail · account 101", not "Acme Retail · account Acme Retail (101)"
     account = c.account.id if c.account.name == c.label else f"{c.account.name or '?'} ({c.account.id})"
-    return alerts.Watched(c.id, c.label, account, c.outcome,
+    return alerts.Watched(c.id, c.label, account, c.status,
                           what_to_do(c, may_fix=True), state or alerts.AlertState(), client=c.client or "",
                           account_id=c.account.id or "")
 
@@ -155,7 +155,7 @@ class Messenger(Acting):
     def brief(self, target: notify.Target, connections: list[Connection]) -> AddedTarget:
         """Tell a target just added what is broken now: the alerts it missed would otherwise
         reach it only with the next daily reminder."""
-        broken = [c for c in connections if c.outcome.needs_a_person or c.outcome.other_problem]
+        broken = [c for c in connections if c.status.needs_a_person or c.status.other_problem]
         if not broken:
             return AddedTarget(target)
         evaluation = alerts.Evaluation([alerts.Notice("broken", watched(c)) for c in broken], {}, alerts.OutageState())

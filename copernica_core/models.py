@@ -108,7 +108,7 @@ class Connection:
     account: Account
     token_fingerprint: str
     jwt_expires_at: str | None
-    status: str
+    status: Outcome  # what its last check found (a token verdict outlives an outage: store.py)
     status_message: str
     last_checked_at: str | None
     last_ok_at: str | None
@@ -120,11 +120,6 @@ class Connection:
     duplicate_of: tuple[int, ...] = ()
     client: str = ""  # the agency's customer it serves; "" when none is set
     unanswered_since: str | None = None  # since when Copernica has not answered its checks (unavailable)
-
-    @property
-    def outcome(self) -> Outcome:
-        """The status as an Outcome, with its severity."""
-        return Outcome.of(self.status)
 
 
 @dataclass(frozen=True)

@@ -61,12 +61,12 @@ def outage(connections: list[Connection]) -> Outage | None:
     if len(checked) < OUTAGE_MIN_CONNECTIONS or len(unanswered) * 2 <= len(checked):
         return None
     return Outage(min(c.unanswered_since for c in unanswered), len(unanswered), len(checked),
-                  sum(c.outcome.needs_a_person for c in connections))
+                  sum(c.status.needs_a_person for c in connections))
 
 
 def worst_first(connections: list[Connection]) -> list[Connection]:
     """By severity (account changed, invalid token, unavailable, …, valid), then by name."""
-    return sorted(connections, key=lambda c: (c.outcome.severity, c.label.casefold(), c.id))
+    return sorted(connections, key=lambda c: (c.status.severity, c.label.casefold(), c.id))
 
 
 def client_summaries(connections: list[Connection]) -> list[ClientSummary]:
@@ -74,8 +74,8 @@ def client_summaries(connections: list[Connection]) -> list[ClientSummary]:
     by_client: dict[str, list[Connection]] = {}
     for c in connections:
         by_client.setdefault(c.client, []).append(c)
-    rows = [ClientSummary(client, len(group), sum(c.outcome is Outcome.VALID for c in group),
-                          sum(c.outcome.needs_a_person for c in group)) for client, group in by_client.items()]
+    rows = [ClientSummary(client, len(group), sum(c.status is Outcome.VALID for c in group),
+                          sum(c.status.needs_a_person for c in group)) for client, group in by_client.items()]
     return sorted(rows, key=lambda r: (-r.need_a_person, -r.not_valid, r.client == "", r.client.casefold()))
 
 
@@ -83,15 +83,15 @@ def summarize(connections: list[Connection]) -> Summary:
     """Counts by kind of state, and the connections that need a person."""
     attention, duplicates = [], []
     for c in worst_first(connections):
-        if c.outcome is Outcome.ACCOUNT_CHANGED:
+        if c.status is Outcome.ACCOUNT_CHANGED:
             attention.append(Attention(c, "error", "The token now reaches another Copernica account."))
-        elif c.outcome is Outcome.INVALID_TOKEN:
+        elif c.status is Outcome.INVALID_TOKEN:
             attention.append(Attention(c, "error", "Copernica refused the token (revoked or wrong)."))
         if c.duplicate_of:
             others = ", ".join(f"#{i}" for i in c.duplicate_of)
             duplicates.append(Attention(c, "warning", f"reaches the same Copernica account ({c.account.name}, id "
                                                       f"{c.account.id}) as connection(s) {others}."))
-    outcomes = [c.outcome for c in connections]
+    outcomes = [c.status for c in connections]
     return Summary(
         total=len(connections), valid=outcomes.count(Outcome.VALID),
         need_a_person=sum(o.needs_a_person for o in outcomes),
@@ -126,7 +126,7 @@ class Snapshot:
 
     @cached_property
     def unchecked(self) -> int:
-        return sum(c.outcome is Outcome.UNCHECKED for c in self.connections)
+        return sum(c.status is Outcome.UNCHECKED for c in self.connections)
 
 
 def filter_connections(

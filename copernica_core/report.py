@@ -40,7 +40,7 @@ PERIOD = timedelta(days=30)
 def for_the_client(c: Connection, *, agency: str, link: str = "") -> str:
     """What a client reads about one of its connections: what it means for them, and the one
     thing they can do (give access again, from `link`); everything else is the agency's job."""
-    return c.outcome.words.for_the_client(us=agency or "your agency", link=link)
+    return c.status.words.for_the_client(us=agency or "your agency", link=link)
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def as_csv(report: Report) -> str:
     writer.writerow(report.columns)
     for r in report.rows:
         c = r.connection
-        values = {"connection": c.label, "client": c.client, "account": _account(c), "status": c.outcome.value,
+        values = {"connection": c.label, "client": c.client, "account": _account(c), "status": c.status.value,
                   "last_ok": c.last_ok_at or "", "uptime_30_days": r.uptime_text, "what_to_do": r.what_to_do,
                   "reconnect_link": r.link}
         writer.writerow([for_spreadsheet(values[column]) for column in report.columns])
@@ -121,7 +121,7 @@ def as_html(report: Report) -> str:
         by = f"Prepared by {report.agency}" if report.agency else "Prepared"
         questions = f" · questions: {e(report.agency_contact)}" if report.agency_contact else ""
         meta = f'<p class="meta">{e(by)} for {e(client)}{questions}</p>'
-    working = sum(r.connection.outcome is Outcome.VALID for r in report.rows)
+    working = sum(r.connection.status is Outcome.VALID for r in report.rows)
     period = f"{_day(report.since)} – {_day(report.generated_at)}"
 
     def what(r: ReportRow) -> str:
@@ -133,12 +133,12 @@ def as_html(report: Report) -> str:
     show_client = client is None
 
     def status(c: Connection) -> str:  # a client reads its own words, the agency the badge's
-        return c.outcome.words.label if show_client else c.outcome.words.client_label
+        return c.status.words.label if show_client else c.status.words.client_label
 
     body = "\n".join(
         f"<tr><td>{e(r.connection.label)}</td>" + (f"<td>{e(r.connection.client)}</td>" if show_client else "")
         + f"<td>{e(_account(r.connection))}</td>"
-        f'<td><span style="color:{r.connection.outcome.words.printed};font-weight:600">'
+        f'<td><span style="color:{r.connection.status.words.printed};font-weight:600">'
         f"{e(status(r.connection))}</span></td>"
         f"<td>{e((r.connection.last_ok_at or 'never')[:16].replace('T', ' '))}</td>"
         f"<td>{e(r.uptime_text)}</td><td>{what(r)}</td></tr>" for r in report.rows)

@@ -495,7 +495,7 @@ class Workspace:
             contact = self.client_contacts(client).get(client)
             if contact is not None and contact.reconnect_links:
                 links = {c.id: self.invite(connection_id=c.id)[0] for c in connections
-                         if c.outcome is Outcome.INVALID_TOKEN and c.application_id is not None}
+                         if c.status is Outcome.INVALID_TOKEN and c.application_id is not None}
         return report_module.make(connections, store.uptime_all(self.db, since=now - report_module.PERIOD, now=now),
                                   client=client, generated_at=now, agency=self.settings.agency_name,
                                   agency_contact=self.settings.agency_contact, links=links)

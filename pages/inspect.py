@@ -68,8 +68,8 @@ def status_now(ws) -> None:
         last = f"{ui.status_label(latest[0].outcome)}, {ui.when(latest[0].checked_at)}"
         st.caption(ui.text(f"Copernica did not answer about the token at the last check ({last}): this is the "
                            "last verdict it gave, kept until a check gets an answer."))
-    if now.outcome.needs_a_person:  # the fix where the problem is explained, not a page further down
-        if now.outcome.value == "account_changed":
+    if now.status.needs_a_person:  # the fix where the problem is explained, not a page further down
+        if now.status.value == "account_changed":
             reached_instead(ws)
         if may_fix:
             with st.container(border=True):
@@ -135,7 +135,7 @@ with st.expander("Access token"):
         st.code(ws.reveal_token(conn.id).reveal(), language=None)
         st.caption("Shown until you do anything else on this page.")
 
-if not conn.outcome.needs_a_person:  # a broken one has its fix at the top
+if not conn.status.needs_a_person:  # a broken one has its fix at the top
     with st.expander("Fix this connection"):
         ui.fix_connection(ws, conn)
 

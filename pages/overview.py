@@ -98,7 +98,7 @@ def fleet_view(ws: Workspace) -> None:
         st.session_state["check_requested"] = [c.id for c in scope] if chosen else []
         st.rerun(scope="app")  # the check runs in the page's own run, not in this timed part
 
-    ui.counters(summary, unchecked=sum(c.outcome is Outcome.UNCHECKED for c in scope))
+    ui.counters(summary, unchecked=sum(c.status is Outcome.UNCHECKED for c in scope))
     ui.alert_list(summary.attention, ws=ws, may_fix=may_fix, ask=ws.who_to_ask())
     if summary.duplicates:
         with st.expander(f"Same Copernica account connected more than once ({len(summary.duplicates)})"):

@@ -124,8 +124,8 @@ def test_summary_counts_states_and_raises_alerts_for_what_needs_a_person(fleet, 
     errors = [a for a in summary.attention if a.severity == "error"]
     assert sorted(a.connection.status for a in errors) == ["account_changed", "account_changed",
                                                            "invalid_token", "invalid_token"]
-    assert [a.connection.outcome.severity for a in summary.attention] == sorted(
-        a.connection.outcome.severity for a in summary.attention)  # worst first
+    assert [a.connection.status.severity for a in summary.attention] == sorted(
+        a.connection.status.severity for a in summary.attention)  # worst first
     assert len(summary.duplicates) == 6  # every account twice, apart from the broken ones
 
 
@@ -166,14 +166,14 @@ def test_an_outage_keeps_what_a_person_has_to_fix(sws, control):
     sws.check()
     control.post("fail", endpoint="any", kind="overload503", times=0)
     run = sws.check()
-    statuses = {c.id: c.outcome for c in sws.connections()}
+    statuses = {c.id: c.status for c in sws.connections()}
     assert statuses == {revoked.id: Outcome.INVALID_TOKEN, working.id: Outcome.UNAVAILABLE}
     assert {c.connection_id: c.after for c in run.changes}[revoked.id] is Outcome.INVALID_TOKEN  # no flapping
     assert sws.history(revoked.id)[0].outcome == "unavailable"  # the history (newest first) says what happened
     assert sws.snapshot().summary.need_a_person == 1
     control.post("clear")
     sws.check()
-    assert {c.id: c.outcome for c in sws.connections()} == {revoked.id: Outcome.INVALID_TOKEN,
+    assert {c.id: c.status for c in sws.connections()} == {revoked.id: Outcome.INVALID_TOKEN,
                                                              working.id: Outcome.VALID}
 
 
@@ -193,7 +193,7 @@ def test_the_snapshot_knows_since_when_copernica_has_not_answered(sws, control):
     outage = sws.snapshot().outage
     assert (outage.unanswered, outage.checked, outage.need_a_person) == (3, 3, 1)
     assert outage.since == min(first.values())  # since the first unanswered check, not the latest
-    assert sws.connection(revoked.id).outcome is Outcome.INVALID_TOKEN
+    assert sws.connection(revoked.id).status is Outcome.INVALID_TOKEN
     control.post("clear")
     sws.check()
     assert sws.snapshot().outage is None

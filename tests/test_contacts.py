@@ -65,7 +65,7 @@ def test_an_opted_in_client_gets_a_working_reconnect_link_once_per_break(agency,
 
     again = use(env, url, account="102")  # the client opens the link it was sent
     assert (again.status, again.replaced, again.connection_id) == ("connected", True, first.connection_id)
-    assert ws.connection(first.connection_id).outcome is Outcome.VALID
+    assert ws.connection(first.connection_id).status is Outcome.VALID
     assert ws.reconnect_links_sent()[first.connection_id].used_at is not None
     actions = [(e.actor, e.action) for e in ws.events(connection_id=first.connection_id)]
     assert ("test", "reconnect link sent") in actions

@@ -386,11 +386,11 @@ def test_inspect_explains_the_last_check_and_the_fix_before_any_call(page_env):
 
 def test_what_to_do_names_who_can_fix_it():
     from copernica_core.advice import what_to_do
-    from copernica_core.models import Account, Connection
+    from copernica_core.models import Account, Connection, Outcome
 
     def connection(status: str, application_id) -> Connection:
-        return Connection(1, application_id, None, "Shop", Account("34", "Development"), "fp", None, status, "",
-                          None, None, None, None, "2026-12-01T00:00:00+00:00", "2026-12-01T00:00:00+00:00")
+        return Connection(1, application_id, None, "Shop", Account("34", "Development"), "fp", None, Outcome(status),
+                          "", None, None, None, None, "2026-12-01T00:00:00+00:00", "2026-12-01T00:00:00+00:00")
 
     def advice(status, application_id, *, may_fix):
         return what_to_do(connection(status, application_id), may_fix=may_fix, on_inspect=True)

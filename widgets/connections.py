@@ -45,10 +45,10 @@ def alert_list(alerts, *, ws: Workspace | None = None, may_fix: bool, ask: str =
             st.caption(text(f"{alert.reason} {advice.what_to_do(conn, may_fix=may_fix, ask=ask)}"))
             if conn.id in sent:
                 link_sent_note(sent[conn.id])
-            if ws is not None and may_fix and conn.application_id is not None and conn.outcome.needs_a_person:
+            if ws is not None and may_fix and conn.application_id is not None and conn.status.needs_a_person:
                 reconnect_link_button(ws, conn, key=f"alert_link_{conn.id}", type="tertiary")
     rest = alerts[MAX_ALERTS:]
-    changed = [a.connection for a in rest if a.connection.outcome is Outcome.ACCOUNT_CHANGED]
+    changed = [a.connection for a in rest if a.connection.status is Outcome.ACCOUNT_CHANGED]
     if changed:
         links = " · ".join(f'<a href="inspect?connection={c.id}">{html.escape(c.label)}</a>' for c in changed)
         with st.container(border=True):

@@ -31,7 +31,7 @@ def status_badge(status: str) -> None:
 def explain_connection(conn: Connection, *, may_fix: bool, ask: str = advice.ANY_ADMIN) -> None:
     """The connection's state as its last check left it, in plain words, with what to do and
     who can: shown at once, without a new (billed) call to Copernica."""
-    outcome = conn.outcome
+    outcome = conn.status
     body = f"**{text(status_label(outcome.value))}.** {text(outcome.summary)}"
     if todo := advice.what_to_do(conn, may_fix=may_fix, on_inspect=True, ask=ask):
         body += f"\n\n**What to do:** {text(todo)}"

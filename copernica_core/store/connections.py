@@ -68,7 +68,7 @@ def _connection(row: dict, *, stale_before: str) -> Connection:
             company=row["account_company"], extra=_stored_extra(row["account_extra"]),
         ),
         token_fingerprint=row["token_fingerprint"], jwt_expires_at=row["jwt_expires_at"],
-        status=row["status"], status_message=row["status_message"],
+        status=Outcome.of(row["status"]), status_message=row["status_message"],
         last_checked_at=row["last_checked_at"], last_ok_at=last_ok,
         last_http_status=row["last_http_status"], last_latency_ms=row["last_latency_ms"],
         created_at=row["created_at"], updated_at=row["updated_at"],

@@ -5,9 +5,9 @@ on Inspect (fixes.py, history.py), connect links and the redirect (links.py), an
 (watcher.py). Pages use them as `ui.NAME`."""
 
 from .connections import (  # noqa: F401
-    MAX_ALERTS,
+    MAX_CARDS,
     PICK_FROM_LIST,
-    alert_list,
+    attention_cards,
     connection_from_query,
     connection_name,
     connection_picker,

@@ -24,17 +24,19 @@ from .run import workspace
 from .status import STATUSES, status_badge, status_label
 from .words import as_datetime, text
 
-MAX_ALERTS = 8
+MAX_CARDS = 8
 
 
-def alert_list(alerts, *, ws: Workspace | None = None, may_fix: bool, ask: str = advice.ANY_ADMIN) -> None:
-    """Broken connections, worst first, each opening its connection, with what this reader
-    can do about it (with `ws`: the reconnect link sent to the client, and for an admin a
-    button that makes one). An account that changed is never hidden behind "and N more":
-    beyond the first few they are listed compactly, in one element (a box per alert costs the
-    browser about 10 ms)."""
-    sent = ws.reconnect_links_sent() if ws is not None and alerts else {}
-    for alert in alerts[:MAX_ALERTS]:
+def attention_cards(needing: list, *, ws: Workspace | None = None, may_fix: bool, ask: str = advice.ANY_ADMIN
+                    ) -> None:
+    """The cards of what needs attention (broken connections: the Overview's `Attention`), worst
+    first, each opening its connection, with what this reader can do about it (with `ws`: the
+    reconnect link sent to the client, and for an admin a button that makes one). An account that
+    changed is never hidden behind "and N more": beyond the first few they are listed compactly,
+    in one element (a box per card costs the browser about 10 ms). Alerts are what the watcher
+    sends (alerts.py); the Alerts page says where they go."""
+    sent = ws.reconnect_links_sent() if ws is not None and needing else {}
+    for alert in needing[:MAX_CARDS]:
         conn = alert.connection
         with st.container(border=True):
             with st.container(horizontal=True, vertical_alignment="center", gap="small"):  # badge beside its label
@@ -47,7 +49,7 @@ def alert_list(alerts, *, ws: Workspace | None = None, may_fix: bool, ask: str =
                 link_sent_note(sent[conn.id])
             if ws is not None and may_fix and conn.application_id is not None and conn.status.needs_a_person:
                 reconnect_link_button(ws, conn, key=f"alert_link_{conn.id}", type="tertiary")
-    rest = alerts[MAX_ALERTS:]
+    rest = needing[MAX_CARDS:]
     changed = [a.connection for a in rest if a.connection.status is Outcome.ACCOUNT_CHANGED]
     if changed:
         links = " · ".join(f'<a href="inspect?connection={c.id}">{html.escape(c.label)}</a>' for c in changed)

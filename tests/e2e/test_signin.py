@@ -312,3 +312,33 @@ def test_a_client_whose_token_stopped_working_reconnects_from_the_link_it_was_se
     again = ws.connection(first.connection_id)
     assert (again.status, again.client, len(ws.connections())) == ("valid", "Camping Het Bos", 1)
     assert ws.reconnect_links_sent()[again.id].used_at is not None
+
+
+def test_a_links_consent_page_forwarded_to_another_browser_connects_nothing_there(browser, signed):
+    """Login CSRF: the holder of a link for "Evil Corp" opens it, goes on to Copernica and
+    forwards Copernica's consent page; a victim gives access in its own browser. The way back
+    lacks the cookie of the browser that opened the link: nothing is connected, and the victim
+    is told to open its own link. The link still works where it was opened."""
+    ws = make_workspace(signed.env)
+    ws.save_application(label="Agency app", client_key=DEMO_CLIENT_KEY, client_secret=DEMO_CLIENT_SECRET)
+    url, _ = ws.invite(client="Evil Corp")
+    holder = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    holder.goto(url)
+    holder.get_by_role("button", name="Continue to Copernica").click()
+    expect(holder.get_by_role("button", name="Give access")).to_be_visible()
+    consent = holder.url  # what the holder forwards
+
+    victim = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    victim.goto(consent)
+    victim.get_by_label("Bloom Florists").check()
+    victim.get_by_role("button", name="Give access").click()
+    expect(alert(victim, "This was started in another browser")).to_be_visible()
+    shoot(victim, "connect-link-forwarded-refused")
+    assert ws.connections() == []
+    victim.context.close()
+
+    holder.get_by_label("Northwind Travel").check()  # in the browser that opened the link it completes
+    holder.get_by_role("button", name="Give access").click()
+    expect(alert(holder, "is connected")).to_be_visible()
+    holder.context.close()
+    assert [(c.client, c.account.id) for c in ws.connections()] == [("Evil Corp", "103")]

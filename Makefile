@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run demo test test-fast lint bench system-packages
+.PHONY: run demo test test-fast lint bench system-packages postgresql-package
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +19,20 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 # Debian's Chromium (Playwright cannot download its own browser here), Debian's nginx (the
-# deployment tests put it in front of the dashboard) and systemd (`systemd-analyze verify` of
-# the service files in docs/deploy/), installed together when any is missing.
+# deployment tests put it in front of the dashboard), systemd (`systemd-analyze verify` of
+# the service files in docs/deploy/) and PostgreSQL (the tests start a throw-away cluster of
+# their own: the package's own cluster is not used), installed together when any is missing.
 system-packages:
-	@[ -x /usr/bin/chromium ] && [ -x /usr/sbin/nginx ] && [ -x /usr/bin/systemd-analyze ] || { \
+	@[ -x /usr/bin/chromium ] && [ -x /usr/sbin/nginx ] && [ -x /usr/bin/systemd-analyze ] && \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium nginx systemd; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium nginx systemd postgresql; }
+
+# The tests that need no browser still run the storage tests on PostgreSQL too.
+postgresql-package:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
 
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run dashboard.py
@@ -40,7 +48,7 @@ test: $(VENV)/.dev system-packages
 	$(BIN)/python -m pytest -n 3 --dist loadgroup
 
 # Everything but the browser tests, for the edit–test loop.
-test-fast: $(VENV)/.dev
+test-fast: $(VENV)/.dev postgresql-package
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 4 --dist worksteal --ignore=tests/e2e
 

@@ -14,17 +14,20 @@ import sqlite_utils
 
 from .config import Settings
 from .crypto import Keyring
-from .errors import ConfigError
+from .errors import ConfigError, DatabaseFault
 from .store import open_database
 
 
 def open_with_key(settings: Settings) -> tuple[sqlite_utils.Database, Keyring]:
-    """The database at COPERNICA_DB (migrated) and the key its secrets are written with; a
-    ConfigError that says what to do when either cannot be opened."""
+    """The database (COPERNICA_DB, or COPERNICA_DATABASE_URL), migrated, and the key its
+    secrets are written with; a ConfigError that says what to do when either cannot be opened."""
     try:
-        db = open_database(settings.db_path)
+        db = open_database(settings.database)
     except sqlite3.DatabaseError as error:
-        raise ConfigError(f"The database {settings.db_path} cannot be opened: {error}.") from None
+        raise ConfigError(f"The database {settings.database_name} cannot be opened: {error}.") from None
+    except DatabaseFault as error:
+        raise ConfigError(f"{str(error)[:1].upper()}{str(error)[1:]}. Check that PostgreSQL runs and "
+                          "COPERNICA_DATABASE_URL, then try again.") from None
     try:
         return db, Keyring(db, settings)
     except BaseException:

@@ -26,7 +26,7 @@ from . import watch
 from .clock import iso
 from .config import Settings
 from .crypto import SECRET_COLUMNS, Vault, keys_at_hand
-from .errors import BadInput, Busy, DamagedSecret
+from .errors import BadInput, Busy, ConfigError, DamagedSecret
 from .store import MIGRATIONS, connect_links, immediate, keys, lease, open_database, states, whole
 
 SEAL = "backup_seal"  # the name of the seal's row in the backup's `meta`
@@ -73,7 +73,10 @@ def seal(conn: sqlite3.Connection, vault: Vault) -> str:
 def backup(db: sqlite_utils.Database, destination: Path, *, at_hand: list[Vault], sealed: bool = True) -> Contents:
     """Copy the database to `destination`, a new file (never replaced), readable by its owner
     only, sealed with the key it records (one of `at_hand`; unless not `sealed`, when that key is
-    not at hand) and complete before it appears under its name."""
+    not at hand) and complete before it appears under its name. SQLite only: PostgreSQL's own
+    tools do this there (`postgres_instead`)."""
+    if db.engine != "sqlite":
+        raise ConfigError(postgres_instead(db.name, restoring=False))
     destination = Path(destination)
     if destination.exists():
         raise BadInput({"file": f"{destination} already exists; a backup never overwrites a file. "
@@ -129,6 +132,19 @@ class Restored:
         return f"{self.contents}{self.notes}"
 
 
+def postgres_instead(url: str, *, restoring: bool) -> str:
+    """What to run on PostgreSQL instead of `backup` or `restore`: its own tools take a
+    consistent snapshot (pg_dump) and put one back (pg_restore); the secrets in a dump are
+    encrypted as in the database, so the key is kept apart just the same. `url` without its password."""
+    if restoring:
+        return ("restore works on SQLite files only. On PostgreSQL, stop the dashboards and watchers, then run: "
+                f"pg_restore --clean --if-exists --no-owner --dbname '{url}' FILE.dump, and start them again "
+                "(the key the dump was written with must be at hand). Nothing was changed.")
+    return ("backup writes SQLite files only. On PostgreSQL, run: "
+            f"pg_dump --format=custom --file FILE.dump '{url}' (one consistent snapshot while others write; the "
+            "secrets in it stay encrypted: keep the key apart from the dump). Nothing was written.")
+
+
 def restore(settings: Settings, source: Path, *, replace: bool, now: datetime, unsealed: bool = False) -> Restored:
     """Put the backup `source` in place of the database at `settings.db_path`.
 
@@ -138,6 +154,8 @@ def restore(settings: Settings, source: Path, *, replace: bool, now: datetime, u
     not match (edited since it was made; an unsealed one only with `unsealed`), a database
     that holds data unless `replace` (which keeps it aside first), and a database whose
     watcher is running. Connect links open in the backup are withdrawn in the restored one."""
+    if settings.on_postgres:
+        raise ConfigError(postgres_instead(settings.database_name, restoring=True))
     source = Path(source)
     if not source.is_file():
         raise BadInput({"file": f"There is no file {source}."})

@@ -21,7 +21,7 @@ from .batch import FinishedCheck
 from .clock import iso
 from .config import load_settings, watch_every
 from .crypto import new_key
-from .errors import BadInput, ConfigError, CopernicaError
+from .errors import BadInput, ConfigError, CopernicaError, DatabaseFault
 from .imports import read_token_csv
 from .imports import summary as imports_summary
 from .models import Connection, Outcome
@@ -317,6 +317,14 @@ def cmd_backup(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_copy_db(ws: Workspace, args: argparse.Namespace) -> int:
+    copied = ws.copy_database(args.to)
+    print(for_terminal(f"Copied {ws.settings.database_name} into {copied.target}: {copied}."))
+    print("Point every dashboard and watcher at it (COPERNICA_DATABASE_URL, or COPERNICA_DB) with the same key "
+          f"({key_source(ws.settings)}), and stop using the old one.")
+    return EXIT_OK
+
+
 def key_source(settings) -> str:
     return "COPERNICA_SECRET_KEY" if settings.secret_key else f"the key file {settings.key_file}"
 
@@ -574,6 +582,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="copy the database to a new file, consistent while others write")
     p.add_argument("file", help="the backup file to create (never overwritten)")
 
+    p = sub.add_parser("copy-db", help="copy the database into an empty one (SQLite or PostgreSQL), secrets checked")
+    p.add_argument("--to", required=True, metavar="URL",
+                   help="postgresql://USER[:PASSWORD]@HOST[:PORT]/DB, or a SQLite file that does not exist yet")
+
     p = sub.add_parser("restore", help="put a backup in place of the database (checks its key and seal first)")
     p.add_argument("file", help="a file made by backup")
     p.add_argument("--replace", action="store_true",
@@ -589,7 +601,8 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"check": cmd_check, "connections": cmd_connections, "history": cmd_history,
             "import-tokens": cmd_import_tokens, "export": cmd_export, "prune": cmd_prune,
             "rotate-key": cmd_rotate_key, "watch": cmd_watch, "events": cmd_events, "report": cmd_report,
-            "backup": cmd_backup, "invite": cmd_invite, "invitations": cmd_invitations, "contacts": cmd_contacts}
+            "backup": cmd_backup, "copy-db": cmd_copy_db,
+            "invite": cmd_invite, "invitations": cmd_invitations, "contacts": cmd_contacts}
 ADDS_DATA = {"import-tokens"}  # the only commands that may create a database that does not exist
 
 
@@ -611,7 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         settings = load_settings()
-        if args.command not in ADDS_DATA and not settings.db_path.exists():
+        if args.command not in ADDS_DATA and not settings.on_postgres and not settings.db_path.exists():
             raise ConfigError(f"there is no database at {settings.db_path} (COPERNICA_DB); nothing to "
                               f"{args.command}. Check the path, or add connections first.")
         ws = Workspace(settings, actor=Actor.command_line())
@@ -620,11 +633,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return COMMANDS[args.command](ws, args)
+    except DatabaseFault as error:  # PostgreSQL went away mid-command: what finished is kept
+        print(f"error: {for_terminal(error)}; what was finished before is kept. Run it again once the database "
+              "answers.", file=sys.stderr)
+        return EXIT_USAGE
     except (UsageError, CopernicaError) as error:
         print(f"error: {for_terminal(error)}", file=sys.stderr)
         return EXIT_USAGE
     except sqlite3.DatabaseError as error:  # disk full, a read-only file, …: what finished is kept
-        print(f"error: the database {ws.settings.db_path} cannot be written ({error}); what was "
+        print(f"error: the database {ws.settings.database_name} cannot be written ({error}); what was "
               "finished before is kept. Free some space or fix the file's permissions, then run it again.",
               file=sys.stderr)
         return EXIT_USAGE

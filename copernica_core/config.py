@@ -17,6 +17,7 @@ from .secret import Secret, secret_url
 
 DEFAULTS: dict[str, str] = {
     "COPERNICA_DB": "data/copernica.db",
+    "COPERNICA_DATABASE_URL": "",
     "COPERNICA_SECRET_KEY": "",
     "COPERNICA_AUTHORIZE_URL": "https://www.copernica.com/en/authorize",
     "COPERNICA_API_URL": "https://api.copernica.com",
@@ -85,10 +86,29 @@ class Settings:
     viewers: tuple[str, ...] = ()
     allow_anonymous: bool = False  # without sign-in, serve hosts other than loopback too
     warnings: tuple[str, ...] = ()  # settings found where they are not read (secrets.toml)
+    database_url: Secret = field(default_factory=lambda: Secret(""))  # PostgreSQL instead of SQLite (a password)
 
     @property
     def key_file(self) -> Path:
         return self.db_path.parent / "secret.key"
+
+    @property
+    def on_postgres(self) -> bool:
+        return bool(self.database_url)
+
+    @property
+    def database(self) -> Path | str:
+        """What the program opens: the SQLite file, or PostgreSQL's URL (with its password)."""
+        return self.database_url.reveal() if self.database_url else self.db_path
+
+    @property
+    def database_name(self) -> str:
+        """The database as messages name it: the file, or the URL without its password."""
+        if not self.database_url:
+            return str(self.db_path)
+        from .store.engine import shown_url
+
+        return shown_url(self.database_url.reveal())
 
 
 def is_loopback(host: str | None) -> bool:
@@ -184,6 +204,7 @@ def load_settings(
         raise ConfigError(f"COPERNICA_API_VERSION must be 3 or 4, not {version!r}.")
     return Settings(
         db_path=Path(get("COPERNICA_DB")),
+        database_url=database_url(get("COPERNICA_DATABASE_URL")),
         secret_key=Secret(get("COPERNICA_SECRET_KEY").strip()),
         authorize_url=check_endpoint(get("COPERNICA_AUTHORIZE_URL"), name="COPERNICA_AUTHORIZE_URL"),
         api_url=check_endpoint(get("COPERNICA_API_URL"), name="COPERNICA_API_URL"),
@@ -210,6 +231,18 @@ def load_settings(
         allow_anonymous=flag(get("COPERNICA_ALLOW_ANONYMOUS"), name="COPERNICA_ALLOW_ANONYMOUS"),
         warnings=warnings,
     )
+
+
+def database_url(text: str) -> Secret:
+    """COPERNICA_DATABASE_URL: empty (SQLite), or postgresql://USER[:PASSWORD]@HOST[:PORT]/DB."""
+    url = (text or "").strip()
+    if not url:
+        return Secret("")
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
+        raise ConfigError("COPERNICA_DATABASE_URL must look like postgresql://USER:PASSWORD@HOST:PORT/DATABASE "
+                          "(leave it empty for SQLite at COPERNICA_DB).")
+    return Secret(url)
 
 
 def people(text: str) -> tuple[str, ...]:

@@ -219,12 +219,12 @@ class Keyring:
         if self.settings.secret_key:
             raise ConfigError(
                 "COPERNICA_SECRET_KEY is not the key the data in "
-                f"{self.settings.db_path} is encrypted with (was it rotated with rotate-key? then "
+                f"{self.settings.database_name} is encrypted with (was it rotated with rotate-key? then "
                 "set it to the new key). Nothing was changed."
             )
         raise ConfigError(
             f"The key file {self.settings.key_file} does not hold the key the data in "
-            f"{self.settings.db_path} is encrypted with: restore the right key file (or set "
+            f"{self.settings.database_name} is encrypted with: restore the right key file (or set "
             "COPERNICA_SECRET_KEY to that key). Nothing was changed."
         )
 
@@ -256,7 +256,7 @@ class Keyring:
         if has_candidates:
             return ConfigError(
                 "The encryption key does not match the data in "
-                f"{self.settings.db_path}: set COPERNICA_SECRET_KEY (or restore {self.settings.key_file}) "
+                f"{self.settings.database_name}: set COPERNICA_SECRET_KEY (or restore {self.settings.key_file}) "
                 "to the key it was written with. Nothing was changed."
             )
         return ConfigError(

@@ -42,3 +42,12 @@ class Busy(CopernicaError):
 
 class LeaseLost(Busy):
     """This watcher's lease was taken over (it was paused or too slow): it must write and send nothing more."""
+
+
+class DatabaseFault(CopernicaError):
+    """The database server did not answer, or refused a statement (PostgreSQL: psycopg's errors
+    never leave the storage package). The message names the database, never its password."""
+
+    def __init__(self, message: str, *, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate

@@ -13,14 +13,13 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlite_utils
-
 from . import watch
 from .clock import iso
 from .config import Settings
 from .crypto import SECRET_COLUMNS, keys_at_hand
-from .errors import ConfigError
-from .store import MIGRATIONS, keys, whole
+from .errors import ConfigError, DatabaseFault
+from .store import DATABASE_ERRORS, MIGRATIONS, connection_count, keys, schema_version, whole
+from .store.engine import Database, SqliteDatabase
 
 
 @dataclass
@@ -40,36 +39,51 @@ class Health:
 
 
 def health(settings: Settings, *, now: datetime) -> Health:
-    found = Health(database=str(settings.db_path))
-    path = settings.db_path
-    if not path.is_file():
-        found.problems.append(f"there is no database at {path} (COPERNICA_DB)")
+    found = Health(database=settings.database_name)
+    name = settings.database_name
+    db = _open(settings, found)
+    if db is None:
         return found
     try:
-        conn = whole.open_read_only(path)
-    except sqlite3.Error as error:
-        found.problems.append(f"the database {path} cannot be opened ({error})")
-        return found
-    try:
-        db = sqlite_utils.Database(conn)
-        tables = set(whole.table_names(conn))
+        tables = set(db.table_names())
         if "connections" not in tables or "watcher" not in tables:
-            found.problems.append(f"{path} is not a Copernica Connections database, or an old one: open it once "
+            found.problems.append(f"{name} is not a Copernica Connections database, or an old one: open it once "
                                   "with this version")
             return found
-        if whole.schema_version(conn) > len(MIGRATIONS):
-            found.problems.append(f"{path} was written by a newer version of this program")
-        found.connections = whole.row_count(conn, "connections")
+        if schema_version(db) > len(MIGRATIONS):
+            found.problems.append(f"{name} was written by a newer version of this program")
+        found.connections = connection_count(db)
         _check_the_key(db, settings, found)
         _check_the_watcher(db, settings, found, now)
-    except sqlite3.Error as error:
-        found.problems.append(f"the database {path} cannot be read ({error})")
+    except DATABASE_ERRORS as error:
+        found.problems.append(f"the database {name} cannot be read ({error})")
     finally:
-        conn.close()
+        db.close()
     return found
 
 
-def _check_the_key(db: sqlite_utils.Database, settings: Settings, found: Health) -> None:
+def _open(settings: Settings, found: Health):
+    """The database, opened to read (never created, never migrated), or None with the problem told."""
+    if settings.on_postgres:
+        from .store.postgres import PgDatabase
+
+        try:
+            return PgDatabase(settings.database_url.reveal())
+        except DatabaseFault as error:
+            found.problems.append(str(error))
+            return None
+    path = settings.db_path
+    if not path.is_file():
+        found.problems.append(f"there is no database at {path} (COPERNICA_DB)")
+        return None
+    try:
+        return SqliteDatabase(whole.open_read_only(path))
+    except sqlite3.Error as error:
+        found.problems.append(f"the database {path} cannot be opened ({error})")
+        return None
+
+
+def _check_the_key(db: Database, settings: Settings, found: Health) -> None:
     """The key at hand opens what the dashboard opens: the key the database records (secrets
     or not: the dashboard refuses any other), and a stored secret."""
     sample = next((row[1] for table, column in SECRET_COLUMNS for row in keys.ciphertexts(db, table, column, limit=1)),
@@ -89,7 +103,7 @@ def _check_the_key(db: sqlite_utils.Database, settings: Settings, found: Health)
                               else f"there is no key (neither COPERNICA_SECRET_KEY nor {settings.key_file})")
 
 
-def _check_the_watcher(db: sqlite_utils.Database, settings: Settings, found: Health, now: datetime) -> None:
+def _check_the_watcher(db: Database, settings: Settings, found: Health, now: datetime) -> None:
     status = watch.status(db, now=now)
     every = status.every or settings.watch_every
     found.watcher = {

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from .clock import iso, parse_iso_or_none, utcnow
 from .errors import Busy, LeaseLost
 from .models import Outcome, StatusChange
 from .secret import Secret
-from .store import immediate, open_database
+from .store import DATABASE_ERRORS, immediate, open_database
 from .store import lease as store_lease
 
 log = logging.getLogger(__name__)
@@ -223,9 +222,9 @@ def summary_line(outcomes: list[Outcome]) -> str:
 class Heartbeat:
     """Renews the lease from its own thread and database connection while a run goes on."""
 
-    def __init__(self, db_path, holder: str, every: timedelta, *, lost: threading.Event,
+    def __init__(self, database, holder: str, every: timedelta, *, lost: threading.Event,
                  clock: Callable[[], datetime] = utcnow, lease: timedelta = LEASE) -> None:
-        self.db_path, self.holder, self.every, self.clock, self.lease = db_path, holder, every, clock, lease
+        self.database, self.holder, self.every, self.clock, self.lease = database, holder, every, clock, lease
         self.lost = lost  # set when another watcher took the lease: the run stops
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="watch-heartbeat", daemon=True)
@@ -239,14 +238,21 @@ class Heartbeat:
         self._thread.join()
 
     def _beat(self) -> None:
-        db = open_database(self.db_path)
+        """Renew until stopped. A database that does not answer (PostgreSQL restarting) is
+        tried again at the next beat: if the lease ran out meanwhile, the fence stops the run."""
+        db = None
         try:
             while not self._stop.wait(heartbeat_every(self.lease).total_seconds()):
-                if not try_lease(db, self.holder, now=self.clock(), every=self.every, lease=self.lease):
-                    self.lost.set()  # another watcher took over: stop after this batch
-                    return
+                try:
+                    db = db or open_database(self.database)
+                    if not try_lease(db, self.holder, now=self.clock(), every=self.every, lease=self.lease):
+                        self.lost.set()  # another watcher took over: stop after this batch
+                        return
+                except DATABASE_ERRORS:
+                    continue
         finally:
-            db.close()
+            if db is not None:
+                db.close()
 
 
 # A heartbeat ping ends after this long whatever the monitor does; it runs beside the
@@ -343,11 +349,11 @@ class Watcher:
             while not stop.is_set():
                 try:
                     standby = self._step(holder, every, cancel, standby=standby, on_run=on_run, on_note=on_note)
-                except sqlite3.DatabaseError as error:  # locked for longer than the busy timeout, disk full, …
+                except DATABASE_ERRORS as error:  # locked for longer than the busy timeout, disk full, PostgreSQL down…
                     now = self.clock()
                     if last_failure is None or now - last_failure >= every:
                         last_failure = now
-                        on_note(f"This run could not check: the database {self.settings.db_path} answered "
+                        on_note(f"This run could not check: the database {self.settings.database_name} answered "
                                 f"“{error}”. The watcher goes on and tries again.")
                         ping_beside(self.settings.heartbeat_url, failed=True, on_problem=on_note)
                 stop.wait(min(heartbeat_every(lease), every).total_seconds())
@@ -376,7 +382,7 @@ class Watcher:
 
     def _scheduled_run(self, holder: str, every: timedelta, cancel: threading.Event) -> WatchRun:
         # The heartbeat runs through the checks and the sending: a slow target must not cost the lease.
-        with Heartbeat(self.settings.db_path, holder, every, lost=cancel, clock=self.clock,
+        with Heartbeat(self.settings.database, holder, every, lost=cancel, clock=self.clock,
                        lease=self.settings.watch_lease):
             run = self.ws.check(cancel=cancel)
             if cancel.is_set():

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import backup as backup_module
-from . import contacts, exports, imports, links, messages, notify, oauth, store, watch
+from . import contacts, copy_db, exports, imports, links, messages, notify, oauth, store, watch
 from . import report as report_module
 from .access import Action, Actor, Role
 from .acting import open_with_key
@@ -87,6 +87,13 @@ class Workspace:
         made = backup_module.backup(self.db, destination, at_hand=keys_at_hand(self.settings))
         self._event("backup made", detail=f"{Path(destination).name}: {made}; key id {made.key_id}")
         return made
+
+    def copy_database(self, target: str) -> copy_db.Copied:
+        """Copy this database into the empty one at `target` (a path or a URL), secrets checked first."""
+        self.actor.ensure(Action.MANAGE)
+        copied = copy_db.copy_database(self.db, self.vault, target)
+        self._event("database copied", detail=f"to {copied.target}: {copied}")
+        return copied
 
     def record_restore(self, detail: str) -> None:
         """The activity log's line for a restore (made before any workspace could open)."""

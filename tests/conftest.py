@@ -1,8 +1,10 @@
-"""Shared fixtures: a temporary database per test, Copernica's default endpoints for
+"""Shared fixtures: a temporary database per test (SQLite; for the modules in BOTH_ENGINES also
+a PostgreSQL database of its own in a throw-away cluster), Copernica's default endpoints for
 `responses`, and a real sandbox server for the flows that need a peer."""
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -45,9 +47,50 @@ def copernica_double(monkeypatch):
         responses.reset()
 
 
+# The storage, watcher and link tests run against both engines (issue 33): each of their tests
+# that uses `env` runs twice, as test[sqlite] and test[postgresql].
+BOTH_ENGINES = {"test_storage", "test_watch", "test_connect_links", "test_crash_and_concurrency", "test_rotation",
+                "test_contacts", "test_alert_rules", "test_authorization", "test_copy_db", "test_postgres"}
+
+
+def pytest_generate_tests(metafunc):
+    if "engine" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_ENGINES:
+        metafunc.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def env(tmp_path) -> dict[str, str]:
-    return {"COPERNICA_DB": str(tmp_path / "data" / "copernica.db")}
+def engine(request) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throw-away PostgreSQL cluster per test process (tests/pg_cluster.py)."""
+    from tests.pg_cluster import Cluster
+
+    cluster = Cluster()
+    yield cluster
+    from copernica_core.store import postgres
+
+    postgres.forget_pools()
+    cluster.destroy()
+
+
+_databases = iter(range(1, 10**9))
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """A new, empty PostgreSQL database."""
+    return pg_cluster.create(f"t{os.getpid()}_{next(_databases)}")
+
+
+@pytest.fixture
+def env(tmp_path, engine, request) -> dict[str, str]:
+    values = {"COPERNICA_DB": str(tmp_path / "data" / "copernica.db")}
+    if engine == "postgresql":
+        values["COPERNICA_DATABASE_URL"] = request.getfixturevalue("pg_url")
+    return values
 
 
 TESTER = Actor("test", Role.ADMIN)

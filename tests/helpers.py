@@ -118,3 +118,26 @@ def use_link(env, url: str, *, account: str, back_in: str = BROWSER):
         return client.complete_authorization(**callback_params(redirect), browser=back_in)
     finally:
         client.close()
+
+
+def stored_bytes(settings) -> bytes:
+    """Everything the database holds as an outsider could read it: the SQLite file (after a
+    checkpoint), or PostgreSQL's `pg_dump` of the database. `settings`: Settings or an env."""
+    import sqlite3
+    import subprocess
+
+    from copernica_core.config import load_settings
+    from tests.pg_cluster import binaries
+
+    if isinstance(settings, dict):
+        settings = load_settings(settings, secrets_files=[])
+
+    if settings.on_postgres:
+        dump = subprocess.run([str(binaries() / "pg_dump"), "--dbname", settings.database_url.reveal()],
+                              check=True, capture_output=True, timeout=60).stdout
+        # (pg_dump marks each dump with a random `\restrict` key: not the database's contents)
+        return b"\n".join(line for line in dump.split(b"\n") if not line.startswith((b"\\restrict", b"\\unrestrict")))
+    conn = sqlite3.connect(settings.db_path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return Path(settings.db_path).read_bytes()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,6 +15,7 @@ from copernica_core.errors import BadInput
 from copernica_core.models import Outcome
 from copernica_core.report import as_csv, as_html
 
+from . import helpers
 from .conftest import make_workspace, running
 from .helpers import use_link as use
 from .receivers import Webhook
@@ -30,9 +30,7 @@ def client_hook():
 
 
 def stored_bytes(env) -> bytes:
-    db = Path(env["COPERNICA_DB"])
-    wal = db.with_name(db.name + "-wal")
-    return db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    return helpers.stored_bytes(env)
 
 
 def test_an_opted_in_client_gets_a_working_reconnect_link_once_per_break(agency, webhook, client_hook, control):

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from copernica_core.config import load_settings
+from copernica_core.store import open_database
+
 from .factories import seed_connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,22 +34,27 @@ def cli(env: dict, *args: str, **kwargs) -> subprocess.Popen:
                             env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
-def checks_after_seed(db_path: str) -> int:
-    with sqlite3.connect(db_path) as db:
+def checks_after_seed(env: dict) -> int:
+    db = open_database(load_settings(env, secrets_files=[]).database)
+    try:
         return db.execute("SELECT count(*) FROM checks").fetchone()[0] - 30
+    finally:
+        db.close()
 
 
-def test_kill_9_during_check_all_keeps_finished_checks_and_a_sound_database(many, control, sandbox_env):
+def test_kill_9_during_check_all_keeps_finished_checks_and_a_sound_database(many, control, sandbox_env, engine):
     control.post("latency", ms=100)
     process = cli(sandbox_env, "check", "--all", "--concurrency", "2")
     deadline = time.monotonic() + 30
-    while checks_after_seed(sandbox_env["COPERNICA_DB"]) < 4 and time.monotonic() < deadline:
+    while checks_after_seed(sandbox_env) < 4 and time.monotonic() < deadline:
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    db = sqlite3.connect(sandbox_env["COPERNICA_DB"])
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finished = checks_after_seed(sandbox_env["COPERNICA_DB"])
+    if engine == "sqlite":
+        with sqlite3.connect(sandbox_env["COPERNICA_DB"]) as sound:
+            assert sound.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db = open_database(load_settings(sandbox_env, secrets_files=[]).database)
+    finished = checks_after_seed(sandbox_env)
     assert 4 <= finished < 30, "the run was not killed midway"
     # every connection's status is the one of its latest check: none is half written
     rows = db.execute(
@@ -65,4 +73,4 @@ def test_eight_processes_checking_at_once_lose_nothing(many, control, sandbox_en
         assert process.returncode == 0, err.decode()
         assert b"locked" not in err and b"Traceback" not in err
         assert len(json.loads(out)) == 30
-    assert checks_after_seed(sandbox_env["COPERNICA_DB"]) == 8 * 30
+    assert checks_after_seed(sandbox_env) == 8 * 30

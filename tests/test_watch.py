@@ -7,14 +7,13 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from .conftest import make_workspace
 from .helpers import cli_process as run
 from .helpers import start_cli as start
-from .helpers import wait_for
+from .helpers import stored_bytes, wait_for
 
 
 @pytest.fixture
@@ -167,9 +166,7 @@ def test_no_webhook_secret_or_token_in_the_database_or_messages(watched, control
     ws.close()
     control.post("revoke", account_id="101")
     result = run(watched, "watch", "--once")
-    db = Path(watched["COPERNICA_DB"])
-    blobs = db.read_bytes() + (db.with_name(db.name + "-wal").read_bytes()
-                               if db.with_name(db.name + "-wal").exists() else b"")
+    blobs = stored_bytes(watched)
     texts = [blobs.decode("latin-1"), result.stdout, result.stderr, str(webhook.messages)]
     secrets = ["hook-secret-0123456789", "stored-hook-secret-987654", *control.server.state.tokens]
     for secret in secrets:

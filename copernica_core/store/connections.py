@@ -35,10 +35,15 @@ SELECT c.id, c.application_id, c.label, c.client, c.account_id, c.account_name, 
        c.account_company, c.account_extra, c.token_fingerprint, c.jwt_expires_at, c.status, c.status_message,
        c.last_checked_at, c.last_ok_at, c.last_http_status, c.last_latency_ms, c.created_at, c.updated_at,
        c.unanswered_since, a.label AS application_label,
-       (SELECT group_concat(d.id) FROM connections d
+       (SELECT {id_list} FROM connections d
          WHERE d.account_id = c.account_id AND d.id != c.id) AS duplicate_ids
 FROM connections c LEFT JOIN applications a ON a.id = c.application_id
 """
+# The few expressions each engine spells its own way.
+_SPELLING = {
+    "sqlite": {"id_list": "group_concat(d.id)", "seconds": "(julianday({0}) * 86400.0)"},
+    "postgresql": {"id_list": "string_agg(d.id::text, ',')", "seconds": "extract(epoch from ({0})::timestamptz)"},
+}
 
 
 def _application(row: dict) -> Application:
@@ -147,7 +152,8 @@ def list_connections(
     if application_id is not None:
         where.append("c.application_id = ?")
         params.append(application_id)
-    sql = _CONNECTION_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    sql = _CONNECTION_SELECT.format(id_list=_SPELLING[db.engine]["id_list"])
+    sql += " WHERE " + " AND ".join(where) if where else ""
     sql += " ORDER BY lower(c.label), c.id"
     stale_text = iso(stale_before)
     return [_connection(r, stale_before=stale_text) for r in db.query(sql, params)]
@@ -161,15 +167,15 @@ def fleet_version(db: sqlite_utils.Database) -> tuple[str, int]:
 
 def search_connection_ids(db: sqlite_utils.Database, text: str, *, limit: int) -> list[int]:
     """Up to `limit` connections whose label, client, account name or account id contains
-    `text` (LIKE: ASCII letters in any case), the one whose id it is ("#12" or "12") first."""
+    `text` (in any case), the one whose id it is ("#12" or "12") first."""
     needle = text.strip()
     pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     number = needle.lstrip("#")
     wanted = int(number) if number.isdigit() and len(number) <= 18 else -1
     return [r[0] for r in db.execute(
-        "SELECT id FROM connections WHERE id = ?1 OR label LIKE ?2 ESCAPE '\\' OR client LIKE ?2 ESCAPE '\\' "
-        "OR account_name LIKE ?2 ESCAPE '\\' OR account_id LIKE ?2 ESCAPE '\\' ORDER BY id != ?1, lower(label), id "
-        "LIMIT ?3", [wanted, pattern, limit])]
+        "SELECT id FROM connections WHERE id = ?1 OR lower(label) LIKE ?2 ESCAPE '\\' OR lower(client) LIKE ?2 ESCAPE "
+        "'\\' OR lower(account_name) LIKE ?2 ESCAPE '\\' OR lower(account_id) LIKE ?2 ESCAPE '\\' "
+        "ORDER BY id != ?1, lower(label), id LIMIT ?3", [wanted, pattern.lower(), limit])]
 
 
 def connection_count(db: sqlite_utils.Database) -> int:
@@ -226,7 +232,7 @@ def find_connection(
     db: sqlite_utils.Database, *, application_id: int | None, account_id: str
 ) -> int | None:
     row = db.execute(
-        "SELECT id FROM connections WHERE ifnull(application_id, 0) = ifnull(?, 0) "
+        "SELECT id FROM connections WHERE coalesce(application_id, 0) = coalesce(CAST(? AS INTEGER), 0) "
         "AND account_id = ?", [application_id, account_id],
     ).fetchone()
     return row[0] if row else None
@@ -349,11 +355,11 @@ def _write_checks(db: sqlite_utils.Database, vault: Cipher, results: list[Finish
             jwts.append((vault.encrypt(new_jwt.jwt), iso(new_jwt.expires_at), connection_id))
         elif drop_jwt or result.outcome is Outcome.INVALID_TOKEN:
             jwts.append((None, None, connection_id))
-    conn = db.conn
+    conn = db
     conn.executemany("INSERT INTO checks (connection_id, checked_at, outcome, http_status, latency_ms, account_seen, "
                      "detail) VALUES (?, ?, ?, ?, ?, ?, ?)", checks)
     conn.executemany("INSERT INTO usage_days (day, calls) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET "
-                     "calls = calls + excluded.calls", list(calls.items()))
+                     "calls = usage_days.calls + excluded.calls", list(calls.items()))
     conn.executemany(
         "UPDATE connections SET status = ?, status_message = CASE WHEN ? THEN status_message ELSE ? END, "
         "last_checked_at = ?, last_http_status = ?, last_latency_ms = ?, "
@@ -417,27 +423,30 @@ def uptime_all(db: sqlite_utils.Database, *, since: datetime, now: datetime,
     "Data")."""
     only = " AND connection_id = ?" if connection_id is not None else ""
     one = [connection_id] if connection_id is not None else []
+    seconds = _SPELLING[db.engine]["seconds"]
+    span = (seconds.format("coalesce(LEAD(checked_at) OVER (PARTITION BY connection_id ORDER BY checked_at, id), ?)")
+            + " - " + seconds.format("checked_at"))
     rows = db.execute(
-        "SELECT connection_id, sum(valid_s), sum(observed_s) FROM ("
+        "SELECT connection_id, CAST(sum(valid_s) AS DOUBLE PRECISION), "
+        "CAST(sum(observed_s) AS DOUBLE PRECISION) FROM ("
         " SELECT connection_id, CASE WHEN outcome = 'valid' THEN span ELSE 0 END AS valid_s, span AS observed_s"
-        " FROM (SELECT connection_id, outcome, max(0, (julianday(coalesce(LEAD(checked_at) OVER"
-        "  (PARTITION BY connection_id ORDER BY checked_at, id), ?)) - julianday(checked_at)) * 86400.0) AS span"
-        "  FROM checks WHERE checked_at >= ?" + only + ")"
+        f" FROM (SELECT connection_id, outcome, CASE WHEN {span} > 0 THEN {span} ELSE 0 END AS span"
+        "  FROM checks WHERE checked_at >= ?" + only + ") AS spans"
         " UNION ALL SELECT connection_id, 86400.0 * sum(CASE WHEN outcome = 'valid' THEN checks ELSE 0 END)"
         "  / sum(checks), 86400.0 FROM check_days WHERE day >= ?" + only + " GROUP BY connection_id, day"
-        ") GROUP BY connection_id",
-        [iso(now), iso(since), *one, iso(since)[:10], *one]).fetchall()
+        ") AS spans_and_days GROUP BY connection_id",
+        [iso(now), iso(now), iso(since), *one, iso(since)[:10], *one]).fetchall()
     return {cid: Uptime(valid or 0.0, observed or 0.0) for cid, valid, observed in rows}
 
 
 def daily_outcomes(db: sqlite_utils.Database, connection_id: int, *, since: datetime) -> list[dict]:
     """Per day and outcome: how many checks, pruned days included. Aggregated in SQL."""
     return list(db.query(
-        "SELECT day, outcome, sum(checks) AS checks FROM ("
+        "SELECT day, outcome, CAST(sum(checks) AS INTEGER) AS checks FROM ("
         " SELECT substr(checked_at, 1, 10) AS day, outcome, count(*) AS checks FROM checks"
         "  WHERE connection_id = ? AND checked_at >= ? GROUP BY day, outcome"
-        " UNION ALL SELECT day, outcome, checks FROM check_days WHERE connection_id = ? AND day >= ?)"
-        " GROUP BY day, outcome ORDER BY day",
+        " UNION ALL SELECT day, outcome, checks FROM check_days WHERE connection_id = ? AND day >= ?"
+        ") AS days GROUP BY day, outcome ORDER BY day",
         [connection_id, iso(since), connection_id, iso(since)[:10]],
     ))
 
@@ -450,7 +459,7 @@ def prune_checks(db: sqlite_utils.Database, *, before_day: str) -> int:
             "INSERT INTO check_days (connection_id, day, outcome, checks) "
             "SELECT connection_id, substr(checked_at, 1, 10), outcome, count(*) FROM checks "
             "WHERE checked_at < ? GROUP BY 1, 2, 3 "
-            "ON CONFLICT (connection_id, day, outcome) DO UPDATE SET checks = checks + excluded.checks",
+            "ON CONFLICT (connection_id, day, outcome) DO UPDATE SET checks = check_days.checks + excluded.checks",
             [before_day],
         )
         return db.execute("DELETE FROM checks WHERE checked_at < ?", [before_day]).rowcount
@@ -500,19 +509,20 @@ def save_alert_states(db: sqlite_utils.Database, states: dict[int, AlertState], 
         return iso(moment) if moment else None
 
     db.execute("DELETE FROM alert_states")
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO alert_states (connection_id, broken_since, alerted_status, notified_at) "
         "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM connections WHERE id = ?)",
         [(cid, text(s.broken_since), s.alerted_status, text(s.notified_at), cid) for cid, s in states.items()
          if s != AlertState()])
-    db.execute("INSERT OR IGNORE INTO watcher (id) VALUES (1)")
+    db.execute("INSERT INTO watcher (id) VALUES (1) ON CONFLICT DO NOTHING")
     db.execute("UPDATE watcher SET outage_since = ?, outage_notified_at = ? WHERE id = 1",
                [text(outage.since), text(outage.notified_at)])
 
 
 def calls_since(db: sqlite_utils.Database, day: str) -> int:
     """Copernica calls made by checks from this day (YYYY-MM-DD) on: they are billed."""
-    return db.execute("SELECT ifnull(sum(calls), 0) FROM usage_days WHERE day >= ?", [day]).fetchone()[0]
+    return db.execute("SELECT CAST(coalesce(sum(calls), 0) AS INTEGER) FROM usage_days WHERE day >= ?",
+                      [day]).fetchone()[0]
 
 
 def event_people_and_actions(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:

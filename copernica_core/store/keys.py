@@ -3,14 +3,16 @@ columns read and rewritten as a whole (a rotation, a restore's check, `health`).
 hold ciphertexts is crypto.py's `SECRET_COLUMNS`; these functions take the column they work on.
 Each runs inside the caller's transaction; a rotation rewrites every secret in one. Every
 encryption reads the recorded key id inside its write transaction (crypto.Keyring): SQLite's
-write lock keeps a rotation from committing between that read and the write; another engine
-needs that row locked (`SELECT … FOR UPDATE`)."""
+write lock (PostgreSQL: the advisory lock every write transaction takes) keeps a rotation from
+committing between that read and the write."""
 
 from __future__ import annotations
 
 import sqlite3
 
 import sqlite_utils
+
+from .engine import has_column
 
 KEY_ID = "key_id"
 
@@ -37,7 +39,7 @@ def ciphertexts(db: sqlite_utils.Database | sqlite3.Connection, table: str, colu
                 limit: int | None = None) -> list[tuple[int, str]]:
     """(row id, ciphertext) of every row of `table` whose `column` holds one; none when the
     table or column does not exist (an older schema)."""
-    if not any(r[1] == column for r in db.execute(f"PRAGMA table_info({table})")):
+    if not has_column(db, table, column):
         return []
     return list(db.execute(f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL"
                            + (f" LIMIT {int(limit)}" if limit else "")).fetchall())

@@ -1,8 +1,9 @@
 """The watcher's row (table `watcher`, one row): the lease (holder, expiry, heartbeat), the
 schedule (interval, last run) and what was said of a stop. Each function runs inside the
-caller's transaction; the lease's rules are watch.py's. On SQLite the caller's `immediate`
-transaction holds the database-wide write lock, which makes take-or-renew and the fence
-(`holder_and_expiry` before a write) atomic: a second engine needs a row lock there."""
+caller's transaction; the lease's rules are watch.py's. The caller's `immediate` transaction
+holds the database-wide write lock (SQLite's own; on PostgreSQL the advisory lock every write
+transaction takes first), which makes take-or-renew and the fence (`holder_and_expiry`
+before a write) atomic: the row is also read `FOR UPDATE` there, for any other writer."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sqlite_utils
 
 def row(db: sqlite_utils.Database) -> dict:
     """The watcher's row, made empty on first use (call inside a write transaction)."""
-    db.execute("INSERT OR IGNORE INTO watcher (id) VALUES (1)")
+    db.execute("INSERT INTO watcher (id) VALUES (1) ON CONFLICT DO NOTHING")
     return next(db.query("SELECT * FROM watcher WHERE id = 1"))
 
 
@@ -22,7 +23,8 @@ def read(db: sqlite_utils.Database) -> dict | None:
 
 def holder_and_expiry(db: sqlite_utils.Database) -> tuple[str | None, str | None] | None:
     """Who holds the lease and until when (stored text), or None without a row: the fence."""
-    found = db.execute("SELECT holder, expires_at FROM watcher WHERE id = 1").fetchone()
+    lock = " FOR UPDATE" if db.engine == "postgresql" else ""  # (SQLite has no row locks: its write lock is held)
+    found = db.execute("SELECT holder, expires_at FROM watcher WHERE id = 1" + lock).fetchone()
     return (found[0], found[1]) if found else None
 
 

@@ -2,9 +2,9 @@
 `deliveries`): each message once, one delivery per target with its status, attempts, error and
 who claimed it. Sending is notify.py's; each function runs inside the caller's transaction.
 
-A delivery is claimed before it is sent (`claim`): on SQLite the `immediate` transaction's
-database-wide write lock keeps two senders from claiming the same one; another engine needs
-`FOR UPDATE SKIP LOCKED` there."""
+A delivery is claimed before it is sent (`claim`), inside the caller's `immediate` transaction:
+its write lock keeps two senders from claiming the same one, and on PostgreSQL the rows are also
+read `FOR UPDATE SKIP LOCKED`, so a sender never waits for, or takes, a row another holds."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ def claim(db: sqlite_utils.Database, claimant: str, *, claimed_before: str, at: 
         "SELECT d.*, n.title, n.body, n.notify_type, n.fields, n.link_enc FROM deliveries d "
         "JOIN notifications n ON n.id = d.notification_id "
         "WHERE d.status IN ('pending', 'failed') OR (d.status = 'sending' AND d.updated_at < ?) "
-        "ORDER BY d.notification_id, d.target", [claimed_before]))
+        "ORDER BY d.notification_id, d.target"
+        + (" FOR UPDATE OF d SKIP LOCKED" if db.engine == "postgresql" else ""), [claimed_before]))
     for row in rows:
         db.execute("UPDATE deliveries SET status = 'sending', claimed_by = ?, updated_at = ? "
                    "WHERE notification_id = ? AND target = ?", [claimant, at, row["notification_id"], row["target"]])
@@ -65,7 +66,8 @@ def record_attempt(db: sqlite_utils.Database, notification_id: int, target: str,
     """How one delivery went (only by the sender that claimed it, when `claimant` is given);
     once no delivery of the message is open, the link it carried is erased."""
     db.execute("UPDATE deliveries SET status = ?, attempts = attempts + 1, error = ?, updated_at = ?, "
-               "claimed_by = NULL WHERE notification_id = ? AND target = ? AND (? IS NULL OR claimed_by = ?)",
+               "claimed_by = NULL WHERE notification_id = ? AND target = ? "
+               "AND (CAST(? AS TEXT) IS NULL OR claimed_by = ?)",
                [status, error, at, notification_id, target, claimant, claimant])
     db.execute("UPDATE notifications SET link_enc = NULL WHERE id = ? AND link_enc IS NOT NULL AND NOT EXISTS ("
                "SELECT 1 FROM deliveries WHERE notification_id = ? AND status IN (?, ?, ?))",

@@ -1,5 +1,9 @@
-"""The schema, as versioned migrations (append only, `PRAGMA user_version`): each one moves the
-database one version forward in its own transaction (`engine.migrate`)."""
+"""The schema, as versioned migrations (append only; the version is SQLite's `PRAGMA
+user_version`, PostgreSQL's table `schema_version`): each one moves the database one version
+forward in its own transaction (`engine.migrate`). The statements are SQLite's; postgres.py
+reads their DDL for PostgreSQL. Where a step has no such reading (triggers, a random name) it
+asks `is_postgres`. A PostgreSQL database is new from version 13 on (it was added then): the
+data repairs of the migrations before have nothing to repair there, and are skipped."""
 
 from __future__ import annotations
 
@@ -7,6 +11,10 @@ import re
 from collections.abc import Callable
 
 import sqlite_utils
+
+
+def is_postgres(db) -> bool:
+    return getattr(db, "engine", "sqlite") == "postgresql"
 
 
 def _v1_tables(db: sqlite_utils.Database) -> None:
@@ -186,6 +194,15 @@ def _v7_change_counter(db: sqlite_utils.Database) -> None:
     (so no writer can forget it): the key of the cached fleet (docs/architecture.md)."""
     db.execute("CREATE TABLE fleet_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL, "
                "database TEXT NOT NULL)")  # a random name: another file at the same path differs
+    if is_postgres(db):
+        db.execute("INSERT INTO fleet_changes (id, n, database) "
+                   "VALUES (1, 0, md5(random()::text || clock_timestamp()))")
+        db.execute("CREATE FUNCTION fleet_changed() RETURNS trigger LANGUAGE plpgsql AS "
+                   "'BEGIN UPDATE fleet_changes SET n = n + 1 WHERE id = 1; RETURN NULL; END'")
+        for table in ("connections", "applications"):  # once per statement: a batch of checks moves it once
+            db.execute(f"CREATE TRIGGER {table}_counted AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION fleet_changed()")
+        return
     db.execute("INSERT INTO fleet_changes (id, n, database) VALUES (1, 0, lower(hex(randomblob(16))))")
     for table in ("connections", "applications"):
         for event in ("INSERT", "UPDATE", "DELETE"):
@@ -197,6 +214,8 @@ def _v8_forget_leaky_redactions(db: sqlite_utils.Database) -> None:
     """The first redactor showed the host of a notification URL, which for some services is
     their key (prowl://KEY): keep only the kind of each target in what was stored with it. The
     targets' own redactions are worked out again from their decrypted URLs when read."""
+    if is_postgres(db):
+        return
     kind = "substr({0}, 1, instr({0}, '://') + 2) || '…'"
     db.execute(f"UPDATE notify_targets SET label = {kind.format('redacted')} WHERE label = redacted")
     for table in ("notify_targets", "deliveries"):
@@ -272,6 +291,8 @@ def _v13_keyed_links(db: sqlite_utils.Database) -> None:
     for column in ("secret_enc", "withdrawn_why", "refusal_told_at"):
         db.execute(f"ALTER TABLE invitations ADD COLUMN {column} TEXT")
     db.execute("ALTER TABLE pending_authorizations ADD COLUMN browser_hash TEXT")
+    if is_postgres(db):
+        return
     now = "strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')"  # the format of `iso`
     db.execute(f"UPDATE invitations SET revoked_at = {now}, withdrawn_why = 'made before links were keyed: make a "
                f"new one' WHERE used_at IS NULL AND revoked_at IS NULL AND expires_at > {now}")

@@ -1,8 +1,8 @@
 """Pending authorizations (table `pending_authorizations`): a state's hash, what it was issued
 for, who started it (and in which browser, for a connect link), its expiry and its result. The
 flow's rules are oauth.py's; each function runs inside the caller's transaction. Consuming a
-state is a read then a write in one `immediate` transaction (SQLite's write lock makes it
-atomic; another engine needs a conditional update that reports the rows it changed)."""
+state is a read then a write in one `immediate` transaction (its write lock, SQLite's own or
+PostgreSQL's advisory lock, makes it atomic)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,84 @@
+"""A throw-away PostgreSQL cluster from Debian's `postgresql` package (`make test` installs it):
+initdb into a temporary directory, started by pg_ctl on a free loopback port, as the `postgres`
+user when the tests run as root (PostgreSQL refuses to run as root). One cluster per test run
+(tests/conftest.py); each test that wants PostgreSQL gets a database of its own in it."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+
+def binaries() -> Path | None:
+    """The newest installed PostgreSQL's bin directory (/usr/lib/postgresql/N/bin)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parent.parent.name))
+    return Path(found[-1]).parent if found else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """A running cluster; `url(name)` is a database's URL, `create(name)` makes one."""
+
+    def __init__(self) -> None:
+        bin_dir = binaries()
+        if bin_dir is None:
+            raise RuntimeError("PostgreSQL is not installed (/usr/lib/postgresql/*/bin): `make test` installs "
+                               "Debian's postgresql package.")
+        self.bin = bin_dir
+        self.dir = Path(tempfile.mkdtemp(prefix="copernica-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self._as_postgres = os.geteuid() == 0
+        if self._as_postgres:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                  "--locale=C.UTF-8", "--no-sync")
+        self.start()
+
+    def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        command = [str(self.bin / tool), *args]
+        if self._as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, check=check, capture_output=True, text=True, timeout=120)
+
+    def start(self) -> None:
+        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400 "
+                   "-c shared_buffers=64MB")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"), "-o", options, "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def url(self, name: str, *, user: str = "postgres", password: str = "") -> str:
+        who = f"{user}:{password}" if password else user
+        return f"postgresql://{who}@127.0.0.1:{self.port}/{name}"
+
+    def sql(self, statement: str, *, database: str = "postgres") -> str:
+        return self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
+                         "-At", "-v", "ON_ERROR_STOP=1", "-c", statement).stdout
+
+    def create(self, name: str) -> str:
+        self.sql(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def dump(self, name: str) -> str:
+        return self._run("pg_dump", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name).stdout
+
+    def destroy(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -25,7 +25,7 @@ import sqlite_utils
 
 from .access import Action
 from .clock import iso, parse_iso_or_none, utcnow
-from .errors import Busy, LeaseLost
+from .errors import Busy, DatabaseFault, LeaseLost
 from .models import Outcome, StatusChange
 from .secret import Secret
 from .store import DATABASE_ERRORS, immediate, open_database
@@ -353,8 +353,9 @@ class Watcher:
                     now = self.clock()
                     if last_failure is None or now - last_failure >= every:
                         last_failure = now
-                        on_note(f"This run could not check: the database {self.settings.database_name} answered "
-                                f"“{error}”. The watcher goes on and tries again.")
+                        said = (f"{error}" if isinstance(error, DatabaseFault) else
+                                f"the database {self.settings.database_name} answered “{error}”")
+                        on_note(f"This run could not check: {said}. The watcher goes on and tries again.")
                         ping_beside(self.settings.heartbeat_url, failed=True, on_problem=on_note)
                 stop.wait(min(heartbeat_every(lease), every).total_seconds())
         finally:

@@ -50,7 +50,7 @@ def copernica_double(monkeypatch):
 # The storage, watcher and link tests run against both engines (issue 33): each of their tests
 # that uses `env` runs twice, as test[sqlite] and test[postgresql].
 BOTH_ENGINES = {"test_storage", "test_watch", "test_connect_links", "test_crash_and_concurrency", "test_rotation",
-                "test_contacts", "test_alert_rules", "test_authorization", "test_copy_db", "test_postgres"}
+                "test_contacts", "test_alert_rules", "test_authorization", "test_copy_db"}
 
 
 def pytest_generate_tests(metafunc):

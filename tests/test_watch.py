@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -121,10 +122,19 @@ def test_a_watcher_killed_before_sending_sends_on_its_next_run(watched, control,
     assert len(webhook.messages) == 1 and "Northwind" in webhook.messages[0]["message"]
 
 
-def test_two_watchers_never_check_twice_and_the_standby_takes_over_a_killed_one(watched, control, tmp_path):
+def another_host(env: dict, tmp_path, engine: str) -> dict:
+    """A second watcher's settings: on PostgreSQL those of another host (a data directory of its
+    own, the key given as COPERNICA_SECRET_KEY); on SQLite the same file, on the same host."""
+    if engine == "sqlite":
+        return env
+    key = (Path(env["COPERNICA_DB"]).parent / "secret.key").read_text().strip()
+    return {**env, "COPERNICA_DB": str(tmp_path / "second-host" / "copernica.db"), "COPERNICA_SECRET_KEY": key}
+
+
+def test_two_watchers_never_check_twice_and_the_standby_takes_over_a_killed_one(watched, control, tmp_path, engine):
     first = start(watched, "watch", "--every", "5s", log=tmp_path / "first.log")
     wait_for(lambda: "checked" in (tmp_path / "first.log").read_text(), 20, "the first run")
-    second = start(watched, "watch", "--every", "5s", log=tmp_path / "second.log")
+    second = start(another_host(watched, tmp_path, engine), "watch", "--every", "5s", log=tmp_path / "second.log")
     try:
         wait_for(lambda: "Standby" in (tmp_path / "second.log").read_text(), 20, "the standby")
         def runs() -> int:
@@ -174,7 +184,8 @@ def test_no_webhook_secret_or_token_in_the_database_or_messages(watched, control
     assert len(webhook.messages) == 2  # the environment's target and the stored one
 
 
-def test_a_watcher_paused_while_sending_never_makes_the_alert_go_out_twice(watched, control, webhook, tmp_path):
+def test_a_watcher_paused_while_sending_never_makes_the_alert_go_out_twice(watched, control, webhook, tmp_path,
+                                                                           engine):
     """The leader freezes (SIGSTOP: a VM pause, a long GC) while a slow target takes the alert;
     its standby takes over and runs; the leader wakes. The alert went out once: each delivery is
     claimed before it is sent, and a watcher that lost its lease writes and sends nothing more."""
@@ -186,7 +197,7 @@ def test_a_watcher_paused_while_sending_never_makes_the_alert_go_out_twice(watch
     second = None
     try:
         wait_for(lambda: "checked" in (tmp_path / "first.log").read_text(), 20, "the first run")
-        second = start(env, "watch", "--every", "5s", log=tmp_path / "second.log")
+        second = start(another_host(env, tmp_path, engine), "watch", "--every", "5s", log=tmp_path / "second.log")
         wait_for(lambda: "Standby" in (tmp_path / "second.log").read_text(), 20, "the standby")
         control.post("revoke", account_id="102")
         wait_for(lambda: len(webhook.messages) == 1, 20, "the alert reaching the target")
@@ -205,6 +216,8 @@ def test_a_watcher_paused_while_sending_never_makes_the_alert_go_out_twice(watch
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=30)
     assert "Traceback" not in (tmp_path / "first.log").read_text() + (tmp_path / "second.log").read_text()
+    if engine != "sqlite":
+        assert not (tmp_path / "second-host" / "copernica.db").exists()  # with PostgreSQL, nothing in SQLite
 
 
 def test_watch_once_quiet_prints_only_runs_that_changed_something(watched, control):

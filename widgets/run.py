@@ -22,7 +22,7 @@ from copernica_core import (
 from copernica_core.access import Role
 from copernica_core.config import load_settings
 from copernica_core.doorstep import Doorstep
-from copernica_core.errors import Forbidden
+from copernica_core.errors import DatabaseFault, Forbidden
 from copernica_core.secret import scrub
 from copernica_core.store import connect_links
 
@@ -191,7 +191,14 @@ def refuse_framing() -> None:
 
 
 def unexpected_error(error: Exception) -> None:
-    """Last line of defence: a plain message on the page, the (scrubbed) traceback in the log."""
+    """Last line of defence: a plain message on the page, the (scrubbed) traceback in the log.
+    A database that stopped answering mid-run (PostgreSQL restarting) is not a fault of the
+    page: it is said as it is, in one line of the log, and the next run tries again."""
+    if isinstance(error, DatabaseFault):
+        logging.getLogger("copernica_core").warning("page stopped: %s", error)
+        st.error(f"**{text(str(error)[:1].upper() + str(error)[1:])}.** Everything that finished before was saved. "
+                 "Reload the page in a moment; an open Overview tries again by itself.", icon=":material/error:")
+        return
     logging.getLogger("copernica_core").error(
         "page failed: %s", scrub("".join(traceback.format_exception(error))))
     st.error(f"Something went wrong on this page ({type(error).__name__}). Everything that finished was saved; "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import re
 import threading
 from functools import lru_cache
@@ -36,6 +37,10 @@ WRITE_LOCK = 0x436F7065  # the advisory lock every write transaction takes first
 POOL_SIZE = 20  # connections per process at most: a dashboard's concurrent script runs, a watcher's threads
 WAIT_SECONDS = 5.0  # for a connection from the pool before saying the database does not answer
 
+
+# The pool tells of every failed attempt to reconnect, in psycopg's words (with a traceback-like
+# second line), many times a second while the server is away: the program says it once, itself.
+logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
 
 _pools: dict[str, ConnectionPool] = {}
 _pools_lock = threading.Lock()

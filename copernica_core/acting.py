@@ -14,7 +14,7 @@ import sqlite_utils
 
 from .config import Settings
 from .crypto import Keyring
-from .errors import ConfigError, DatabaseFault
+from .errors import ConfigError
 from .store import open_database
 
 
@@ -25,9 +25,7 @@ def open_with_key(settings: Settings) -> tuple[sqlite_utils.Database, Keyring]:
         db = open_database(settings.database)
     except sqlite3.DatabaseError as error:
         raise ConfigError(f"The database {settings.database_name} cannot be opened: {error}.") from None
-    except DatabaseFault as error:
-        raise ConfigError(f"{str(error)[:1].upper()}{str(error)[1:]}. Check that PostgreSQL runs and "
-                          "COPERNICA_DATABASE_URL, then try again.") from None
+    # (a DatabaseFault, PostgreSQL not answering, goes up as it is: an outage, not a setting)
     try:
         return db, Keyring(db, settings)
     except BaseException:

@@ -628,7 +628,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ConfigError(f"there is no database at {settings.db_path} (COPERNICA_DB); nothing to "
                               f"{args.command}. Check the path, or add connections first.")
         ws = Workspace(settings, actor=Actor.command_line())
-    except ConfigError as error:
+    except (ConfigError, DatabaseFault) as error:
         print(f"error: {for_terminal(error)}", file=sys.stderr)
         return EXIT_USAGE
     try:

@@ -77,6 +77,9 @@ def open_for_this_run() -> Workspace:
         st.caption("Fix the setting named above (environment variable or .streamlit/secrets.toml), "
                    "then reload this page.")
         st.stop()
+    except DatabaseFault as error:  # PostgreSQL restarting, or away: nothing to fix in the settings
+        database_away(error)
+        st.stop()
     _this_run.workspace = ws
     return ws
 
@@ -190,14 +193,21 @@ def refuse_framing() -> None:
     st.html(_FRAME_GUARD, unsafe_allow_javascript=True)
 
 
+def database_away(error: DatabaseFault) -> None:
+    """The database does not answer (PostgreSQL restarting, its host away): not a fault of the
+    page, and nothing to fix in the settings. Said as it is, in one line of the log; the next
+    run tries again (an open Overview by itself)."""
+    logging.getLogger("copernica_core").warning("page stopped: %s", error)
+    said = str(error)
+    st.error(f"**{text(said[:1].upper() + said[1:])}.** Everything that finished before was saved. This page "
+             "tries again by itself while it is open, or reload it in a moment.", icon=":material/cloud_off:")
+    st.caption("If it lasts, check that PostgreSQL runs and that COPERNICA_DATABASE_URL points to it.")
+
+
 def unexpected_error(error: Exception) -> None:
-    """Last line of defence: a plain message on the page, the (scrubbed) traceback in the log.
-    A database that stopped answering mid-run (PostgreSQL restarting) is not a fault of the
-    page: it is said as it is, in one line of the log, and the next run tries again."""
+    """Last line of defence: a plain message on the page, the (scrubbed) traceback in the log."""
     if isinstance(error, DatabaseFault):
-        logging.getLogger("copernica_core").warning("page stopped: %s", error)
-        st.error(f"**{text(str(error)[:1].upper() + str(error)[1:])}.** Everything that finished before was saved. "
-                 "Reload the page in a moment; an open Overview tries again by itself.", icon=":material/error:")
+        database_away(error)
         return
     logging.getLogger("copernica_core").error(
         "page failed: %s", scrub("".join(traceback.format_exception(error))))

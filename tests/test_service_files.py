@@ -81,3 +81,27 @@ def test_the_cron_line_for_health_is_silent_while_healthy_and_says_what_is_wrong
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 1 and missing.stdout.startswith("unhealthy: there is no database")
     assert not (tmp_path / "x.db").exists()
+
+
+def test_nginx_accepts_the_replicas_example_as_written(tmp_path):
+    """docs/deploy/replicas.nginx.conf, included in an http block, passes `nginx -t` (its
+    certificate paths and addresses replaced by ones that exist here)."""
+    nginx = os.environ.get("NGINX", "/usr/sbin/nginx")
+    assert os.path.exists(nginx), "nginx is missing: `make test` installs Debian's nginx"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=x",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True, timeout=60)
+    example = (DEPLOY / "replicas.nginx.conf").read_text()
+    assert "ip_hash;" in example and "proxy_set_header Upgrade" in example
+    site = (example.replace("/etc/ssl/certs/connections.example.com.pem", str(tmp_path / "cert.pem"))
+            .replace("/etc/ssl/private/connections.example.com.key", str(tmp_path / "key.pem"))
+            .replace("/var/log/nginx/", f"{tmp_path}/").replace("listen 443 ssl", "listen 127.0.0.1:8443 ssl"))
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; events {{}}\n"
+        f"http {{ access_log off; client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path}; "
+        f"fastcgi_temp_path {tmp_path}; uwsgi_temp_path {tmp_path}; scgi_temp_path {tmp_path}; "
+        f"include {tmp_path}/site.conf; }}\n")
+    checked = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stderr

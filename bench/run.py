@@ -20,6 +20,7 @@ ratios.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -182,11 +183,10 @@ def seed_fleet(ws: Workspace, count: int, checks: int) -> None:
     seed_checks(ws, ids, max(0, checks - count))
 
 
-def overview_in_browser(env: dict[str, str], connections: int) -> tuple[float, float, float]:
-    """Seconds to the Overview's table being shown in Chromium (best of 3): from a fresh page
-    load (the app's own start included), and from the sidebar link on another page; and to
-    Inspect's explanation of one connection, opened from the Overview's first alert."""
-    from playwright.sync_api import expect, sync_playwright
+@contextlib.contextmanager
+def dashboard_in_chromium(env: dict[str, str]):
+    """A `streamlit run` on these settings and a headless Chromium: (port, browser, process)."""
+    from playwright.sync_api import sync_playwright
 
     port = free_port()
     process = subprocess.Popen(
@@ -198,43 +198,48 @@ def overview_in_browser(env: dict[str, str], connections: int) -> tuple[float, f
             browser = playwright.chromium.launch(
                 executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), headless=True,
                 args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"])
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            shown = page.get_by_text(re.compile(rf"of {connections}( connections|\)) shown"))
-            loads, navigations, inspects = [], [], []
-            for _ in range(3):
-                started = time.perf_counter()
-                page.goto(f"http://localhost:{port}/")
-                expect(shown).to_be_visible(timeout=60_000)
-                expect(page.get_by_test_id("stDataFrame").last).to_be_visible(timeout=60_000)
-                loads.append(time.perf_counter() - started)
-                page.get_by_role("link", name="Alerts").click()
-                expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible(timeout=60_000)
-                started = time.perf_counter()
-                page.get_by_role("link", name="Overview").click()
-                expect(shown).to_be_visible(timeout=60_000)
-                expect(page.get_by_test_id("stDataFrame").last).to_be_visible(timeout=60_000)
-                navigations.append(time.perf_counter() - started)
-                started = time.perf_counter()  # as a person does: the first alert's link
-                page.locator('[data-testid="stPageLink"] a[href*="inspect?connection="]').first.click()
-                expect(page.get_by_role("heading", name="History", exact=True)).to_be_visible(timeout=60_000)
-                inspects.append(time.perf_counter() - started)
+            yield port, browser, process
             browser.close()
-        return min(loads), min(navigations), min(inspects)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def overview_in_browser(env: dict[str, str], connections: int) -> tuple[float, float, float]:
+    """Seconds to the Overview's table being shown in Chromium (best of 3): from a fresh page
+    load (the app's own start included), and from the sidebar link on another page; and to
+    Inspect's explanation of one connection, opened from the Overview's first alert."""
+    from playwright.sync_api import expect
+
+    with dashboard_in_chromium(env) as (port, browser, _):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        shown = page.get_by_text(re.compile(rf"of {connections}( connections|\)) shown"))
+        loads, navigations, inspects = [], [], []
+        for _ in range(3):
+            started = time.perf_counter()
+            page.goto(f"http://localhost:{port}/")
+            expect(shown).to_be_visible(timeout=60_000)
+            expect(page.get_by_test_id("stDataFrame").last).to_be_visible(timeout=60_000)
+            loads.append(time.perf_counter() - started)
+            page.get_by_role("link", name="Alerts").click()
+            expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible(timeout=60_000)
+            started = time.perf_counter()
+            page.get_by_role("link", name="Overview").click()
+            expect(shown).to_be_visible(timeout=60_000)
+            expect(page.get_by_test_id("stDataFrame").last).to_be_visible(timeout=60_000)
+            navigations.append(time.perf_counter() - started)
+            started = time.perf_counter()  # as a person does: the first alert's link
+            page.locator('[data-testid="stPageLink"] a[href*="inspect?connection="]').first.click()
+            expect(page.get_by_role("heading", name="History", exact=True)).to_be_visible(timeout=60_000)
+            inspects.append(time.perf_counter() - started)
+    return min(loads), min(navigations), min(inspects)
 
 
 def live_refresh_cost(env: dict[str, str], sessions: int, seconds: float = 30) -> tuple[float, float]:
     """CPU seconds per second of the dashboard's process with `sessions` Overviews open in
     Chromium (each refreshing every COPERNICA_LIVE_EVERY), and with none open: what the live
     refresh costs. PostgreSQL's own processes are not counted (they are the database's)."""
-    from playwright.sync_api import expect, sync_playwright
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.headless", "true"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    from playwright.sync_api import expect
 
     def cpu() -> float:
         fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -245,25 +250,14 @@ def live_refresh_cost(env: dict[str, str], sessions: int, seconds: float = 30) -
         time.sleep(seconds)
         return (cpu() - before) / (time.perf_counter() - started)
 
-    try:
-        wait_for(f"http://localhost:{port}/_stcore/health")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"])
-            idle = rate()
-            pages = []
-            for _ in range(sessions):
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                page.goto(f"http://localhost:{port}/")
-                expect(page.get_by_test_id("stDataFrame").last).to_be_visible(timeout=120_000)
-                pages.append(page)
-            open_ = rate()
-            browser.close()
-        return idle, open_
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with dashboard_in_chromium(env) as (port, browser, process):
+        idle = rate()
+        for _ in range(sessions):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"http://localhost:{port}/", timeout=120_000)
+            expect(page.get_by_test_id("stDataFrame").last).to_be_visible(timeout=120_000)
+        busy = rate()
+    return idle, busy
 
 
 def large_fleet(args: argparse.Namespace, figures: dict, make_env, prefix: str) -> None:
@@ -302,13 +296,13 @@ def large_fleet(args: argparse.Namespace, figures: dict, make_env, prefix: str) 
     print(f"{prefix}fleet inspect: one connection shown {inspect:.2f} s after its alert's link was clicked (with 20 "
           f"connections: {small_inspect:.2f} s)")
     if args.sessions:
-        live_env = {**env, "COPERNICA_LIVE_EVERY": "2s"}
-        idle, busy = live_refresh_cost(live_env, args.sessions)
-        per_refresh = (busy - idle) / (args.sessions / 2) * 1000  # each session refreshes every 2 s
+        every = 15  # COPERNICA_LIVE_EVERY's default
+        idle, busy = live_refresh_cost({**env, "COPERNICA_LIVE_EVERY": f"{every}s"}, args.sessions, seconds=45)
+        per_refresh = (busy - idle) / (args.sessions / every) * 1000
         figures.update({f"{prefix}live_idle_cpu_per_s": round(idle, 3), f"{prefix}live_{args.sessions}_cpu_per_s":
                         round(busy, 3), f"{prefix}live_refresh_cpu_ms": round(per_refresh, 1)})
         print(f"{prefix}live Overview at {args.fleet} connections: the dashboard's process used {idle:.2f} CPU s/s "
-              f"with no page open, {busy:.2f} with {args.sessions} Overviews refreshing every 2 s: "
+              f"with no page open, {busy:.2f} with {args.sessions} Overviews refreshing every {every} s: "
               f"{per_refresh:.1f} ms of CPU per refresh")
 
 
@@ -425,6 +419,7 @@ def main() -> None:
     parser.add_argument("--fleet-checks", type=int, default=30_000)
     parser.add_argument("--sessions", type=int, default=20, help="open Overviews for the live refresh's cost")
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--only-fleet", action="store_true", help="measure only the large agency's pages")
     args = parser.parse_args()
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     figures: dict[str, object] = {"connections": args.connections, "checks": args.checks,
@@ -442,8 +437,8 @@ def main() -> None:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("COPERNICA_")}
         base_env.update({"COPERNICA_API_URL": sandbox, "COPERNICA_AUTH_URL": f"{sandbox}/authenticate",
                          "COPERNICA_AUTHORIZE_URL": f"{sandbox}/en/authorize"})
-        accounts = sandbox_tokens(sandbox, args.connections)
-        big_accounts = sandbox_tokens(sandbox, args.big) if args.big else []
+        accounts = [] if args.only_fleet else sandbox_tokens(sandbox, args.connections)
+        big_accounts = sandbox_tokens(sandbox, args.big) if args.big and not args.only_fleet else []
         for engine in engines:
             def make_env(name: str, engine: str = engine) -> dict[str, str]:
                 folder = workdir / engine / name
@@ -451,7 +446,11 @@ def main() -> None:
                     return {"COPERNICA_DB": str(folder / "copernica.db")}
                 return {"COPERNICA_DB": str(folder / "unused.db"),  # (its folder holds the key file)
                         "COPERNICA_DATABASE_URL": cluster.create(f"{name}")}
-            measure(engine, args, figures, base_env, make_env, sandbox, accounts, big_accounts)
+            if args.only_fleet:
+                large_fleet(args, figures, lambda name, make_env=make_env: {**base_env, **make_env(name)},
+                            "" if engine == "sqlite" else "pg_")
+            else:
+                measure(engine, args, figures, base_env, make_env, sandbox, accounts, big_accounts)
     finally:
         sandbox_process.terminate()
         sandbox_process.wait(timeout=10)

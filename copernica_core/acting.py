@@ -10,15 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlite_utils
-
 from .config import Settings
 from .crypto import Keyring
 from .errors import ConfigError
 from .store import open_database
+from .store.engine import Database
 
 
-def open_with_key(settings: Settings) -> tuple[sqlite_utils.Database, Keyring]:
+def open_with_key(settings: Settings) -> tuple[Database, Keyring]:
     """The database (COPERNICA_DB, or COPERNICA_DATABASE_URL), migrated, and the key its
     secrets are written with; a ConfigError that says what to do when either cannot be opened."""
     try:
@@ -38,7 +37,7 @@ class Acting:
     """A workspace's database, key, settings and clock, as one acting person (`who`), who
     records events through `record_event`."""
 
-    db: sqlite_utils.Database
+    db: Database
     vault: Keyring
     settings: Settings
     clock: Callable[[], datetime]

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import sqlite_utils
-
 from . import notify
 from .clock import iso, parse_iso
 from .config import Settings
@@ -23,6 +21,7 @@ from .models import Connection
 from .secret import Secret
 from .store import connect_links, immediate
 from .store import contacts as store_contacts
+from .store.engine import Database
 from .validation import refuse_problems, text_problem
 
 _EMAIL = re.compile(r"[^@\s/:?&=]+@[^@\s/:?&=]+\.[^@\s/:?&=.]+")
@@ -77,20 +76,20 @@ class Contact:
     updated_at: str = ""
 
 
-def save(db: sqlite_utils.Database, vault: Keyring, *, client: str, contact: str, reconnect_links: bool, who: str,
+def save(db: Database, vault: Keyring, *, client: str, contact: str, reconnect_links: bool, who: str,
          now: datetime) -> None:
     """Set a client's contact; call inside a transaction."""
     store_contacts.save(db, client=client, contact_enc=vault.encrypt(Secret(contact.strip())), shown=shown(contact),
                         reconnect_links=reconnect_links, who=who, at=iso(now))
 
 
-def stored(db: sqlite_utils.Database, vault: Keyring, client: str) -> str | None:
+def stored(db: Database, vault: Keyring, client: str) -> str | None:
     """A client's contact as entered (None when it has none); DamagedSecret when it cannot be read."""
     ciphertext = store_contacts.ciphertext_of(db, client)
     return vault.decrypt(ciphertext).reveal() if ciphertext else None
 
 
-def set_contact(db: sqlite_utils.Database, vault: Keyring, settings: Settings, *, client: str, contact: str | None,
+def set_contact(db: Database, vault: Keyring, settings: Settings, *, client: str, contact: str | None,
                 reconnect_links: bool, who: str, now: datetime, record_event: Callable[..., None]) -> str:
     """Set, keep (`contact` None: to turn reconnect links on or off) or remove (blank) a client's
     contact; BadInput says what is wrong. Links sent to the contact it had lose their reason
@@ -131,13 +130,13 @@ def set_contact(db: sqlite_utils.Database, vault: Keyring, settings: Settings, *
     return client
 
 
-def _withdraw_sent_links(db: sqlite_utils.Database, client: str, *, why: str, now: datetime,
+def _withdraw_sent_links(db: Database, client: str, *, why: str, now: datetime,
                          record_event: Callable[..., None]) -> None:
     if withdrawn := connect_links.withdraw_sent_to_client(db, client, now=now, why=why):
         record_event("connect link revoked", detail=f"{why}: link " + ", ".join(f"#{i}" for i in withdrawn))
 
 
-def listed(db: sqlite_utils.Database, vault: Keyring, *, mail_url: str, client: str | None = None
+def listed(db: Database, vault: Keyring, *, mail_url: str, client: str | None = None
            ) -> dict[str, Contact]:
     """Every client's contact (or only `client`'s), with the target that reaches it (None
     when it cannot)."""

@@ -19,13 +19,13 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import sqlite_utils
 from cryptography.fernet import Fernet, InvalidToken
 
 from .config import Settings
 from .errors import ConfigError, DamagedSecret
 from .secret import Secret
 from .store import immediate, keys
+from .store.engine import Database
 
 _OPENED_MAX = 20_000  # as many as `secret` keeps for scrubbing
 # Every (table, column) that holds a ciphertext.
@@ -151,7 +151,7 @@ def rotation_lock(key_file: Path, *, wait: bool) -> Iterator[bool]:
 recorded_key_id = keys.recorded_key_id
 
 
-def _record_key_id(db: sqlite_utils.Database, vault: Vault) -> None:
+def _record_key_id(db: Database, vault: Vault) -> None:
     keys.record_key_id(db, vault.id)
 
 
@@ -171,7 +171,7 @@ class Keyring:
     checks there that the database still records this key, and otherwise loads the new one
     (or refuses), so that no write stores a ciphertext the database's key cannot open."""
 
-    def __init__(self, db: sqlite_utils.Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings) -> None:
         self.db, self.settings = db, settings
         self.vault = self._open()
 

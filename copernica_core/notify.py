@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
-import sqlite_utils
-
 from . import watch
 from .clock import iso
 from .crypto import Keyring
 from .errors import BadInput, DamagedSecret
 from .secret import Secret, excerpt, scrub
 from .store import immediate, outbox
+from .store.engine import Database
 
 log = logging.getLogger("copernica_core")
 MAX_ATTEMPTS = 20
@@ -154,7 +153,7 @@ def env_targets(value: str) -> list[Target]:
     return targets
 
 
-def stored_targets(db: sqlite_utils.Database, vault: Keyring) -> list[Target]:
+def stored_targets(db: Database, vault: Keyring) -> list[Target]:
     targets = []
     for row in outbox.targets(db):
         try:
@@ -166,7 +165,7 @@ def stored_targets(db: sqlite_utils.Database, vault: Keyring) -> list[Target]:
     return targets
 
 
-def add_target(db: sqlite_utils.Database, vault: Keyring, *, label: str, url: str, now: datetime) -> Target:
+def add_target(db: Database, vault: Keyring, *, label: str, url: str, now: datetime) -> Target:
     """Store a target, encrypted; call inside a transaction."""
     secret = _target_url(url.strip())
     key = fingerprint(secret)
@@ -177,11 +176,11 @@ def add_target(db: sqlite_utils.Database, vault: Keyring, *, label: str, url: st
     return Target(f"db:{key}", label, redact(url), secret, target_id)
 
 
-def delete_target(db: sqlite_utils.Database, target_id: int) -> bool:
+def delete_target(db: Database, target_id: int) -> bool:
     return outbox.delete_target(db, target_id)
 
 
-def enqueue(db: sqlite_utils.Database, targets: list[Target], *, kind: str, title: str, body: str,
+def enqueue(db: Database, targets: list[Target], *, kind: str, title: str, body: str,
             now: datetime, claimed_by: str | None = None, notify_type: str = "info", fields: dict | None = None,
             link_enc: bytes | None = None) -> int:
     """The message and one pending delivery per target (already claimed by `claimed_by`, who
@@ -254,7 +253,7 @@ def _add_fields(sender, fields: dict) -> None:
 CLAIM_EXPIRES = timedelta(minutes=2)
 
 
-def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, holder: str | None = None,
+def deliver_pending(db: Database, targets: list[Target], *, now, holder: str | None = None,
                     vault: Keyring | None = None) -> list[Delivery]:
     """Send every pending or failed delivery to its target, several targets at once (each
     within SEND_LIMIT, each target's messages in order), and record how each went. Each
@@ -304,7 +303,7 @@ def deliver_pending(db: sqlite_utils.Database, targets: list[Target], *, now, ho
     return recent_deliveries(db, limit=len(rows)) if rows else []
 
 
-def record_attempt(db: sqlite_utils.Database, notification_id: int, target: str, *, error: str, now: datetime,
+def record_attempt(db: Database, notification_id: int, target: str, *, error: str, now: datetime,
                    final: bool, status: str | None = None, label: str = "", claimant: str | None = None) -> None:
     """How one delivery went; call inside a transaction. A failure stays `failed` (retried
     on the next run) unless this was its last attempt."""
@@ -316,5 +315,5 @@ def record_attempt(db: sqlite_utils.Database, notification_id: int, target: str,
                           claimant=claimant)  # delivered or given up: the link it carried is kept nowhere
 
 
-def recent_deliveries(db: sqlite_utils.Database, *, limit: int = 50) -> list[Delivery]:
+def recent_deliveries(db: Database, *, limit: int = 50) -> list[Delivery]:
     return [Delivery(**{k: r[k] for k in Delivery.__dataclass_fields__}) for r in outbox.recent(db, limit=limit)]

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
-import sqlite_utils
 from requests_oauthlib import OAuth2Session
 
 from . import store
@@ -27,6 +26,7 @@ from .inspection import inspect_token
 from .models import Account, Outcome, Verdict
 from .secret import Secret
 from .store import connect_links, immediate, states
+from .store.engine import Database
 from .validation import credential_problem, text_problem, url_problem
 
 STATE_TTL = timedelta(minutes=10)
@@ -132,7 +132,7 @@ def exchange_failed(failure: Verdict, said: str, *, redirect_uri: str) -> Author
 
 
 def issue_state(
-    db: sqlite_utils.Database, *, application_id: int, redirect_uri: str, now: datetime, started_by: str,
+    db: Database, *, application_id: int, redirect_uri: str, now: datetime, started_by: str,
     connection_id: int | None = None, expected_account_id: str | None = None, client: str | None = None,
     invitation_id: int | None = None, browser: str | None = None,
 ) -> str:
@@ -161,7 +161,7 @@ class Consumed:
     problem: AuthorizationResult | None = None
 
 
-def started_by(db: sqlite_utils.Database, state: str, *, now: datetime) -> str | None:
+def started_by(db: Database, state: str, *, now: datetime) -> str | None:
     """Who started the authorization this state belongs to (holding the state proves it was
     handed to that person's browser), while it waits to be used: None for an unknown, used or
     expired state, whose replayed address must show nobody anything."""
@@ -169,13 +169,13 @@ def started_by(db: sqlite_utils.Database, state: str, *, now: datetime) -> str |
     return row["started_by"] if row else None
 
 
-def waiting_link(db: sqlite_utils.Database, state: str, *, now: datetime) -> int | None:
+def waiting_link(db: Database, state: str, *, now: datetime) -> int | None:
     """The connect link whose authorization this state is, while it waits to be used."""
     row = states.waiting(db, state_hash(state), now=iso(now))
     return row["invitation_id"] if row else None
 
 
-def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, acting_as: str,
+def consume_state(db: Database, state: str, *, now: datetime, acting_as: str,
                   browser: str | None = None) -> Consumed:
     """Mark the state used, atomically, and return its row; or say why it cannot be used.
     A state started by someone else, or through a connect link in another browser, is refused
@@ -226,7 +226,7 @@ def consume_state(db: sqlite_utils.Database, state: str, *, now: datetime, actin
         return Consumed(pending)
 
 
-def finish_state(db: sqlite_utils.Database, pending: PendingAuthorization, result: AuthorizationResult) -> None:
+def finish_state(db: Database, pending: PendingAuthorization, result: AuthorizationResult) -> None:
     states.set_result(db, pending.state_hash, result.to_json())
 
 
@@ -243,7 +243,7 @@ class Callback:
     the code, verify the token and store the connection. What it needs from the workspace
     comes in as fields; `record_event` writes an audit event as the acting person."""
 
-    db: sqlite_utils.Database
+    db: Database
     vault: Keyring
     api: CopernicaAPI
     now: Callable[[], datetime]

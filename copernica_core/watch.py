@@ -21,8 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import sqlite_utils
-
 from .access import Action
 from .clock import iso, parse_iso_or_none, utcnow
 from .errors import Busy, DatabaseFault, LeaseLost
@@ -30,6 +28,7 @@ from .models import Outcome, StatusChange
 from .secret import Secret
 from .store import DATABASE_ERRORS, immediate, open_database
 from .store import lease as store_lease
+from .store.engine import Database
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ def stopped_message(status: WatcherStatus, *, now: datetime) -> tuple[str, str]:
     return title, body
 
 
-def stop_to_tell(db: sqlite_utils.Database, *, now: datetime) -> WatcherStatus | None:
+def stop_to_tell(db: Database, *, now: datetime) -> WatcherStatus | None:
     """The watcher's status when its checks stopped and nobody has been told of this stop
     yet; marks it told (call inside the transaction that queues the message)."""
     found = status(db, now=now)
@@ -125,7 +124,7 @@ def stop_to_tell(db: sqlite_utils.Database, *, now: datetime) -> WatcherStatus |
     return found
 
 
-def status(db: sqlite_utils.Database, *, now: datetime) -> WatcherStatus:
+def status(db: Database, *, now: datetime) -> WatcherStatus:
     row = store_lease.read(db)
     if row is None:
         return WatcherStatus(None, False, None, None, None, "")
@@ -136,7 +135,7 @@ def status(db: sqlite_utils.Database, *, now: datetime) -> WatcherStatus:
                          parse_iso_or_none(row["last_run_finished_at"]), row["last_run_summary"])
 
 
-def try_lease(db: sqlite_utils.Database, holder: str, *, now: datetime, every: timedelta,
+def try_lease(db: Database, holder: str, *, now: datetime, every: timedelta,
               lease: timedelta = LEASE) -> bool:
     """Take or renew the lease: free, expired, or already ours. One transaction."""
     with immediate(db):
@@ -149,13 +148,13 @@ def try_lease(db: sqlite_utils.Database, holder: str, *, now: datetime, every: t
         return True
 
 
-def release(db: sqlite_utils.Database, holder: str) -> None:
+def release(db: Database, holder: str) -> None:
     """Give the lease up; the holder stays recorded as the last watcher (for `health`)."""
     with immediate(db):
         store_lease.release(db, holder)
 
 
-def run_due(db: sqlite_utils.Database, holder: str, *, now: datetime, every: timedelta) -> bool:
+def run_due(db: Database, holder: str, *, now: datetime, every: timedelta) -> bool:
     """Whether a run is due, and if so mark it started (only the lease holder may)."""
     with immediate(db):
         row = store_lease.row(db)
@@ -168,7 +167,7 @@ def run_due(db: sqlite_utils.Database, holder: str, *, now: datetime, every: tim
         return True
 
 
-def holds(db: sqlite_utils.Database, holder: str, *, now: datetime) -> bool:
+def holds(db: Database, holder: str, *, now: datetime) -> bool:
     """Whether `holder` still holds an unexpired lease; call inside the transaction whose
     writes it fences."""
     found = store_lease.holder_and_expiry(db)
@@ -181,13 +180,13 @@ def lease_holds(found: tuple[str | None, str | None] | None, holder: str | None,
         parse_iso_or_none(found[1]) or now) > now
 
 
-def ensure_holds(db: sqlite_utils.Database, holder: str | None, *, now: datetime) -> None:
+def ensure_holds(db: Database, holder: str | None, *, now: datetime) -> None:
     """Fence a write: a watcher (holder) that lost its lease writes and sends nothing more."""
     if holder is not None and not holds(db, holder, now=now):
         raise LeaseLost("another watcher took over this database's schedule")
 
 
-def run_finished(db: sqlite_utils.Database, *, now: datetime, summary: str, holder: str) -> None:
+def run_finished(db: Database, *, now: datetime, summary: str, holder: str) -> None:
     with immediate(db):
         ensure_holds(db, holder, now=now)
         store_lease.run_finished(db, iso(now), summary)
@@ -296,7 +295,7 @@ class Checking(Protocol):
     """What the watcher needs of a workspace (workspace.Workspace): its database, settings,
     clock and acting person, a check of every connection and the alert rules."""
 
-    db: sqlite_utils.Database
+    db: Database
     settings: Any
     actor: Any
 

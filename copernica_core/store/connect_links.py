@@ -14,10 +14,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
 from ..clock import iso, parse_iso
 from ..secret import Cipher, Secret
+from .engine import Database
 
 SECRET_BYTES = 32
 DEFAULT_EXPIRES = timedelta(days=7)
@@ -26,7 +25,7 @@ REFUSAL_TOLD_EVERY = timedelta(hours=1)  # a refused link's views are recorded a
 HASH_KEY_PURPOSE = "connect links"
 
 
-def _hash_key(db: sqlite_utils.Database, vault: Cipher, *, create: bool) -> bytes | None:
+def _hash_key(db: Database, vault: Cipher, *, create: bool) -> bytes | None:
     """The database's own key for link hashes (32 random bytes, stored encrypted); made on
     first use when `create` (inside a write transaction)."""
     row = db.execute("SELECT key_enc FROM hash_keys WHERE purpose = ?", [HASH_KEY_PURPOSE]).fetchone()
@@ -98,7 +97,7 @@ def _invitation(row: dict) -> ConnectLink:
                          "allow_replace": bool(row["allow_replace"])})
 
 
-def make(db: sqlite_utils.Database, vault: Cipher, *, application_id: int, client: str, connection_id: int | None,
+def make(db: Database, vault: Cipher, *, application_id: int, client: str, connection_id: int | None,
          made_by: str, now: datetime, expires: timedelta, allow_replace: bool = False, sent_to: str | None = None
          ) -> tuple[str, ConnectLink]:
     """A new link's secret (stored only encrypted and as a keyed hash) and its row; call inside
@@ -112,20 +111,20 @@ def make(db: sqlite_utils.Database, vault: Cipher, *, application_id: int, clien
     return secret, get(db, cursor.lastrowid)
 
 
-def secret_of(db: sqlite_utils.Database, vault: Cipher, invitation_id: int) -> str | None:
+def secret_of(db: Database, vault: Cipher, invitation_id: int) -> str | None:
     """The secret of a link, to show or send it again (None for a link made before secrets were kept)."""
     row = db.execute("SELECT secret_enc FROM invitations WHERE id = ?", [invitation_id]).fetchone()
     return vault.decrypt(row[0]).reveal() if row and row[0] else None
 
 
-def open_reconnect_link(db: sqlite_utils.Database, connection_id: int, *, now: datetime) -> ConnectLink | None:
+def open_reconnect_link(db: Database, connection_id: int, *, now: datetime) -> ConnectLink | None:
     """The open link that renews this connection (there is at most one)."""
     rows = list(db.query("SELECT * FROM invitations WHERE connection_id = ? AND used_at IS NULL AND revoked_at IS NULL "
                          "AND expires_at > ? ORDER BY id DESC LIMIT 1", [connection_id, iso(now)]))
     return _invitation(rows[0]) if rows else None
 
 
-def open_link_of(db: sqlite_utils.Database, vault: Cipher, connection_id: int, *, now: datetime
+def open_link_of(db: Database, vault: Cipher, connection_id: int, *, now: datetime
                  ) -> tuple[str, ConnectLink] | None:
     """The secret and row of the open link that renews this connection, to give it again (None
     when there is none, or it was made before secrets were kept)."""
@@ -134,16 +133,16 @@ def open_link_of(db: sqlite_utils.Database, vault: Cipher, connection_id: int, *
     return (secret, link) if secret else None
 
 
-def mark_sent(db: sqlite_utils.Database, invitation_id: int, *, sent_to: str) -> None:
+def mark_sent(db: Database, invitation_id: int, *, sent_to: str) -> None:
     db.execute("UPDATE invitations SET sent_to = ? WHERE id = ?", [sent_to, invitation_id])
 
 
-def get(db: sqlite_utils.Database, invitation_id: int) -> ConnectLink | None:
+def get(db: Database, invitation_id: int) -> ConnectLink | None:
     rows = list(db.query("SELECT * FROM invitations WHERE id = ?", [invitation_id]))
     return _invitation(rows[0]) if rows else None
 
 
-def find(db: sqlite_utils.Database, vault: Cipher, secret: str) -> ConnectLink | None:
+def find(db: Database, vault: Cipher, secret: str) -> ConnectLink | None:
     key = _hash_key(db, vault, create=False)
     if key is None:  # no link was ever made here
         return None
@@ -151,32 +150,32 @@ def find(db: sqlite_utils.Database, vault: Cipher, secret: str) -> ConnectLink |
     return _invitation(rows[0]) if rows else None
 
 
-def note_refusal(db: sqlite_utils.Database, invitation_id: int, *, now: datetime) -> bool:
+def note_refusal(db: Database, invitation_id: int, *, now: datetime) -> bool:
     """Whether a refused view of this link is to be recorded now: at most once per
     REFUSAL_TOLD_EVERY, so that nobody fills the activity log by reloading a dead link."""
     return db.execute("UPDATE invitations SET refusal_told_at = ? WHERE id = ? AND (refusal_told_at IS NULL OR "
                       "refusal_told_at <= ?)", [iso(now), invitation_id, iso(now - REFUSAL_TOLD_EVERY)]).rowcount > 0
 
 
-def listed(db: sqlite_utils.Database, *, open_only: bool, now: datetime) -> list[ConnectLink]:
+def listed(db: Database, *, open_only: bool, now: datetime) -> list[ConnectLink]:
     where = " WHERE used_at IS NULL AND revoked_at IS NULL AND expires_at > ?" if open_only else ""
     return [_invitation(r) for r in db.query("SELECT * FROM invitations" + where + " ORDER BY id DESC",
                                             [iso(now)] if open_only else [])]
 
 
-def sent(db: sqlite_utils.Database) -> dict[int, ConnectLink]:
+def sent(db: Database) -> dict[int, ConnectLink]:
     """The latest link sent to a client's contact, by the connection it reconnects."""
     return {r["connection_id"]: _invitation(r) for r in db.query(
         "SELECT * FROM invitations WHERE id IN (SELECT max(id) FROM invitations WHERE sent_to IS NOT NULL "
         "AND connection_id IS NOT NULL GROUP BY connection_id)")}
 
 
-def revoke(db: sqlite_utils.Database, invitation_id: int, *, now: datetime, why: str | None = None) -> bool:
+def revoke(db: Database, invitation_id: int, *, now: datetime, why: str | None = None) -> bool:
     return db.execute("UPDATE invitations SET revoked_at = ?, withdrawn_why = ? WHERE id = ? AND revoked_at IS NULL "
                       "AND used_at IS NULL", [iso(now), why, invitation_id]).rowcount > 0
 
 
-def withdraw_sent_to_client(db: sqlite_utils.Database, client: str, *, now: datetime, why: str) -> list[int]:
+def withdraw_sent_to_client(db: Database, client: str, *, now: datetime, why: str) -> list[int]:
     """Withdraw the open links sent to this client's contact; returns their ids."""
     ids = [r[0] for r in db.execute("SELECT id FROM invitations WHERE client = ? AND sent_to IS NOT NULL AND "
                                     "used_at IS NULL AND revoked_at IS NULL AND expires_at > ?", [client, iso(now)])]
@@ -185,13 +184,13 @@ def withdraw_sent_to_client(db: sqlite_utils.Database, client: str, *, now: date
     return ids
 
 
-def withdraw_all_open(db: sqlite_utils.Database, *, now: datetime, why: str) -> int:
+def withdraw_all_open(db: Database, *, now: datetime, why: str) -> int:
     """Withdraw every open link (a restored database must not revive a link used or withdrawn since)."""
     return db.execute("UPDATE invitations SET revoked_at = ?, withdrawn_why = ? WHERE used_at IS NULL AND "
                       "revoked_at IS NULL AND expires_at > ?", [iso(now), why, iso(now)]).rowcount
 
 
-def mark_used(db: sqlite_utils.Database, invitation_id: int, *, connection_id: int | None, now: datetime) -> bool:
+def mark_used(db: Database, invitation_id: int, *, connection_id: int | None, now: datetime) -> bool:
     """Use the link once: False when it was used, revoked or expired meanwhile. Marked before
     its connection is stored (storing a working token withdraws the open links that renew it)."""
     return db.execute(
@@ -199,5 +198,5 @@ def mark_used(db: sqlite_utils.Database, invitation_id: int, *, connection_id: i
         "AND revoked_at IS NULL AND expires_at > ?", [iso(now), connection_id, invitation_id, iso(now)]).rowcount > 0
 
 
-def set_used_connection(db: sqlite_utils.Database, invitation_id: int, connection_id: int) -> None:
+def set_used_connection(db: Database, invitation_id: int, connection_id: int) -> None:
     db.execute("UPDATE invitations SET used_connection_id = ? WHERE id = ?", [connection_id, invitation_id])

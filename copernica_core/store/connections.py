@@ -8,8 +8,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
 from ..clock import iso, parse_iso_or_none
 from ..errors import DamagedSecret
 from ..models import (
@@ -28,7 +26,7 @@ from ..models import (
 )
 from ..secret import Cipher, Secret
 from ..validation import bounded_extra, clean_label
-from .engine import immediate
+from .engine import Database, immediate
 
 _CONNECTION_SELECT = """
 SELECT c.id, c.application_id, c.label, c.client, c.account_id, c.account_name, c.account_description,
@@ -86,21 +84,21 @@ def _connection(row: dict, *, stale_before: str) -> Connection:
 
 # -- applications ---------------------------------------------------------------------------
 
-def list_applications(db: sqlite_utils.Database) -> list[Application]:
+def list_applications(db: Database) -> list[Application]:
     return [_application(r) for r in db.query("SELECT * FROM applications ORDER BY label, id")]
 
 
-def get_application(db: sqlite_utils.Database, application_id: int) -> Application | None:
+def get_application(db: Database, application_id: int) -> Application | None:
     rows = list(db.query("SELECT * FROM applications WHERE id = ?", [application_id]))
     return _application(rows[0]) if rows else None
 
 
-def find_application_by_key(db: sqlite_utils.Database, client_key: str) -> Application | None:
+def find_application_by_key(db: Database, client_key: str) -> Application | None:
     rows = list(db.query("SELECT * FROM applications WHERE client_key = ?", [client_key]))
     return _application(rows[0]) if rows else None
 
 
-def application_secret(db: sqlite_utils.Database, vault: Cipher, application_id: int) -> Secret:
+def application_secret(db: Database, vault: Cipher, application_id: int) -> Secret:
     row = db.execute(
         "SELECT client_secret_enc FROM applications WHERE id = ?", [application_id]
     ).fetchone()
@@ -108,7 +106,7 @@ def application_secret(db: sqlite_utils.Database, vault: Cipher, application_id:
 
 
 def insert_application(
-    db: sqlite_utils.Database, vault: Cipher, *, label: str, client_key: str,
+    db: Database, vault: Cipher, *, label: str, client_key: str,
     client_secret: Secret, redirect_uri: str, now: datetime,
 ) -> int:
     cursor = db.execute(
@@ -120,7 +118,7 @@ def insert_application(
 
 
 def update_application(
-    db: sqlite_utils.Database, vault: Cipher, application_id: int, *, label: str,
+    db: Database, vault: Cipher, application_id: int, *, label: str,
     client_key: str, client_secret: Secret | None, redirect_uri: str, now: datetime,
 ) -> None:
     db.execute(
@@ -134,14 +132,14 @@ def update_application(
         )
 
 
-def delete_application(db: sqlite_utils.Database, application_id: int) -> None:
+def delete_application(db: Database, application_id: int) -> None:
     db.execute("DELETE FROM applications WHERE id = ?", [application_id])
 
 
 # -- connections ----------------------------------------------------------------------------
 
 def list_connections(
-    db: sqlite_utils.Database, *, stale_before: datetime, ids: Iterable[int] | None = None,
+    db: Database, *, stale_before: datetime, ids: Iterable[int] | None = None,
     application_id: int | None = None,
 ) -> list[Connection]:
     where, params = [], []
@@ -159,13 +157,13 @@ def list_connections(
     return [_connection(r, stale_before=stale_text) for r in db.query(sql, params)]
 
 
-def fleet_version(db: sqlite_utils.Database) -> tuple[str, int]:
+def fleet_version(db: Database) -> tuple[str, int]:
     """This database's random name and a counter that moves whenever a connection or an
     application is written (triggers keep it)."""
     return tuple(db.execute("SELECT database, n FROM fleet_changes WHERE id = 1").fetchone())
 
 
-def search_connection_ids(db: sqlite_utils.Database, text: str, *, limit: int) -> list[int]:
+def search_connection_ids(db: Database, text: str, *, limit: int) -> list[int]:
     """Up to `limit` connections whose label, client, account name or account id contains
     `text` (in any case), the one whose id it is ("#12" or "12") first."""
     needle = text.strip()
@@ -178,16 +176,16 @@ def search_connection_ids(db: sqlite_utils.Database, text: str, *, limit: int) -
         "ORDER BY id != ?1, lower(label), id LIMIT ?3", [wanted, pattern.lower(), limit])]
 
 
-def connection_count(db: sqlite_utils.Database) -> int:
+def connection_count(db: Database) -> int:
     return db.execute("SELECT count(*) FROM connections").fetchone()[0]
 
 
-def find_connection_by_id(db: sqlite_utils.Database, connection_id: int) -> Connection | None:
+def find_connection_by_id(db: Database, connection_id: int) -> Connection | None:
     rows = list_connections(db, stale_before=datetime.min.replace(tzinfo=UTC), ids=[connection_id])
     return rows[0] if rows else None
 
 
-def connection_token(db: sqlite_utils.Database, vault: Cipher, connection_id: int) -> Secret:
+def connection_token(db: Database, vault: Cipher, connection_id: int) -> Secret:
     row = db.execute("SELECT token_enc FROM connections WHERE id = ?", [connection_id]).fetchone()
     return vault.decrypt(row[0])
 
@@ -214,7 +212,7 @@ def _cached_jwt(vault: Cipher, ciphertext: str | None, expires_at: str | None) -
     return CachedJwt(jwt, expires) if jwt else None
 
 
-def token_rows(db: sqlite_utils.Database, vault: Cipher, ids: list[int]) -> list[TokenRow]:
+def token_rows(db: Database, vault: Cipher, ids: list[int]) -> list[TokenRow]:
     """Everything needed to check these connections, decrypted, in the order of `ids`."""
     rows = {}
     for start in range(0, len(ids), 500):
@@ -229,7 +227,7 @@ def token_rows(db: sqlite_utils.Database, vault: Cipher, ids: list[int]) -> list
 
 
 def find_connection(
-    db: sqlite_utils.Database, *, application_id: int | None, account_id: str
+    db: Database, *, application_id: int | None, account_id: str
 ) -> int | None:
     row = db.execute(
         "SELECT id FROM connections WHERE coalesce(application_id, 0) = coalesce(CAST(? AS INTEGER), 0) "
@@ -239,7 +237,7 @@ def find_connection(
 
 
 def save_connection(
-    db: sqlite_utils.Database, vault: Cipher, *, application_id: int | None, account: Account,
+    db: Database, vault: Cipher, *, application_id: int | None, account: Account,
     token: Secret, label: str | None, result: Verdict, new_jwt: CachedJwt | None,
     now: datetime, client: str | None = None, connection_id: int | None = None,
 ) -> tuple[int, bool]:
@@ -273,22 +271,22 @@ def save_connection(
     return connection_id, existing is not None
 
 
-def rename_connection(db: sqlite_utils.Database, connection_id: int, label: str, now: datetime) -> None:
+def rename_connection(db: Database, connection_id: int, label: str, now: datetime) -> None:
     db.execute("UPDATE connections SET label = ?, updated_at = ? WHERE id = ?",
                [label, iso(now), connection_id])
 
 
-def set_client(db: sqlite_utils.Database, connection_ids: list[int], client: str, now: datetime) -> int:
+def set_client(db: Database, connection_ids: list[int], client: str, now: datetime) -> int:
     """Give these connections a client ("" for none); returns how many exist."""
     return sum(db.execute("UPDATE connections SET client = ?, updated_at = ? WHERE id = ?",
                           [client, iso(now), i]).rowcount for i in connection_ids)
 
 
-def clients(db: sqlite_utils.Database) -> list[str]:
+def clients(db: Database) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT client FROM connections WHERE client != '' ORDER BY client")]
 
 
-def delete_connection(db: sqlite_utils.Database, connection_id: int) -> None:
+def delete_connection(db: Database, connection_id: int) -> None:
     db.execute("DELETE FROM connections WHERE id = ?", [connection_id])
 
 
@@ -298,7 +296,7 @@ Finished = tuple[int, Verdict, "CachedJwt | None", datetime, bool]  # id, verdic
 
 
 def record_check(
-    db: sqlite_utils.Database, vault: Cipher, connection_id: int, result: Verdict, *,
+    db: Database, vault: Cipher, connection_id: int, result: Verdict, *,
     new_jwt: CachedJwt | None, now: datetime, drop_jwt: bool = False,
 ) -> Outcome:
     """One check row plus the connection's current status, which it returns (see
@@ -309,7 +307,7 @@ def record_check(
     return Outcome.of(statuses[connection_id]) if before else result.outcome
 
 
-def record_checks(db: sqlite_utils.Database, vault: Cipher, results: list[Finished]) -> list[StatusChange]:
+def record_checks(db: Database, vault: Cipher, results: list[Finished]) -> list[StatusChange]:
     """Write a batch of finished checks in one transaction, and return each connection's
     status before and after it; a connection deleted meanwhile is skipped."""
     if not results:
@@ -322,7 +320,7 @@ def record_checks(db: sqlite_utils.Database, vault: Cipher, results: list[Finish
         return _write_checks(db, vault, [r for r in results if r[0] in statuses], statuses)
 
 
-def _write_checks(db: sqlite_utils.Database, vault: Cipher, results: list[Finished], statuses: dict[int, str]
+def _write_checks(db: Database, vault: Cipher, results: list[Finished], statuses: dict[int, str]
                   ) -> list[StatusChange]:
     """Check rows plus each connection's current status (`statuses`, by id, is read and kept up
     to date), a statement per kind of write for the whole batch. The cached JWT is replaced by
@@ -389,7 +387,7 @@ def _checks_filter(connection_id: int | None, since: datetime | None) -> tuple[s
 
 
 def history(
-    db: sqlite_utils.Database, *, connection_id: int | None = None, since: datetime | None = None,
+    db: Database, *, connection_id: int | None = None, since: datetime | None = None,
     limit: int | None = None, offset: int = 0,
 ) -> list[Check]:
     """Checks, newest first, paged in SQL."""
@@ -402,19 +400,19 @@ def history(
 
 
 def iter_history(
-    db: sqlite_utils.Database, *, connection_id: int | None = None, since: datetime | None = None,
+    db: Database, *, connection_id: int | None = None, since: datetime | None = None,
 ) -> Iterator[Check]:
     """All matching checks, oldest first, streamed from SQLite without holding them all."""
     where, params = _checks_filter(connection_id, since)
     yield from (_check(r) for r in db.query("SELECT * FROM checks" + where + " ORDER BY checked_at, id", params))
 
 
-def count_checks(db: sqlite_utils.Database, *, connection_id: int, since: datetime | None = None) -> int:
+def count_checks(db: Database, *, connection_id: int, since: datetime | None = None) -> int:
     where, params = _checks_filter(connection_id, since)
     return db.execute("SELECT count(*) FROM checks" + where, params).fetchone()[0]
 
 
-def uptime_all(db: sqlite_utils.Database, *, since: datetime, now: datetime,
+def uptime_all(db: Database, *, since: datetime, now: datetime,
                connection_id: int | None = None) -> dict[int, Uptime]:
     """Each connection's time valid and time watched since a moment, in one query (a report
     over thousands of connections must not ask per connection). A check's verdict holds until
@@ -439,7 +437,7 @@ def uptime_all(db: sqlite_utils.Database, *, since: datetime, now: datetime,
     return {cid: Uptime(valid or 0.0, observed or 0.0) for cid, valid, observed in rows}
 
 
-def daily_outcomes(db: sqlite_utils.Database, connection_id: int, *, since: datetime) -> list[dict]:
+def daily_outcomes(db: Database, connection_id: int, *, since: datetime) -> list[dict]:
     """Per day and outcome: how many checks, pruned days included. Aggregated in SQL."""
     return list(db.query(
         "SELECT day, outcome, CAST(sum(checks) AS INTEGER) AS checks FROM ("
@@ -451,7 +449,7 @@ def daily_outcomes(db: sqlite_utils.Database, connection_id: int, *, since: date
     ))
 
 
-def prune_checks(db: sqlite_utils.Database, *, before_day: str) -> int:
+def prune_checks(db: Database, *, before_day: str) -> int:
     """Fold checks of days before `before_day` (YYYY-MM-DD) into daily totals; returns how many
     check rows were folded. One transaction: a crash leaves either all or none of it."""
     with immediate(db):
@@ -468,7 +466,7 @@ def prune_checks(db: sqlite_utils.Database, *, before_day: str) -> int:
 # -- events ---------------------------------------------------------------------------------
 
 def add_event(
-    db: sqlite_utils.Database, *, actor: str, action: str, now: datetime,
+    db: Database, *, actor: str, action: str, now: datetime,
     application_id: int | None = None, connection_id: int | None = None, detail: str = "",
 ) -> None:
     db.execute(
@@ -477,7 +475,7 @@ def add_event(
     )
 
 
-def events(db: sqlite_utils.Database, *, connection_id: int | None = None, actor: str | None = None,
+def events(db: Database, *, connection_id: int | None = None, actor: str | None = None,
            action: str | None = None, limit: int = 100) -> list[Event]:
     where, params = [], []
     for column, value in (("connection_id", connection_id), ("actor", actor), ("action", action)):
@@ -490,20 +488,20 @@ def events(db: sqlite_utils.Database, *, connection_id: int | None = None, actor
     return [Event(**{k: r[k] for k in Event.__dataclass_fields__}) for r in db.query(sql, params)]
 
 
-def alert_states(db: sqlite_utils.Database) -> dict[int, AlertState]:
+def alert_states(db: Database) -> dict[int, AlertState]:
     return {r["connection_id"]: AlertState(parse_iso_or_none(r["broken_since"]), r["alerted_status"],
                                            parse_iso_or_none(r["notified_at"]))
             for r in db.query("SELECT * FROM alert_states")}
 
 
-def outage_state(db: sqlite_utils.Database) -> OutageState:
+def outage_state(db: Database) -> OutageState:
     rows = list(db.query("SELECT outage_since, outage_notified_at FROM watcher WHERE id = 1"))
     if not rows:
         return OutageState()
     return OutageState(parse_iso_or_none(rows[0]["outage_since"]), parse_iso_or_none(rows[0]["outage_notified_at"]))
 
 
-def save_alert_states(db: sqlite_utils.Database, states: dict[int, AlertState], outage: OutageState) -> None:
+def save_alert_states(db: Database, states: dict[int, AlertState], outage: OutageState) -> None:
     """Store what has been said; call inside a transaction."""
     def text(moment):
         return iso(moment) if moment else None
@@ -519,13 +517,13 @@ def save_alert_states(db: sqlite_utils.Database, states: dict[int, AlertState], 
                [text(outage.since), text(outage.notified_at)])
 
 
-def calls_since(db: sqlite_utils.Database, day: str) -> int:
+def calls_since(db: Database, day: str) -> int:
     """Copernica calls made by checks from this day (YYYY-MM-DD) on: they are billed."""
     return db.execute("SELECT CAST(coalesce(sum(calls), 0) AS INTEGER) FROM usage_days WHERE day >= ?",
                       [day]).fetchone()[0]
 
 
-def event_people_and_actions(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:
+def event_people_and_actions(db: Database) -> tuple[list[str], list[str]]:
     return ([r[0] for r in db.execute("SELECT DISTINCT actor FROM events ORDER BY actor")],
             [r[0] for r in db.execute("SELECT DISTINCT action FROM events ORDER BY action")])
 
@@ -534,5 +532,5 @@ def stale_before(now: datetime, hours: float) -> datetime:
     return now - timedelta(hours=hours)
 
 
-def connection_ids(db: sqlite_utils.Database) -> list[int]:
+def connection_ids(db: Database) -> list[int]:
     return [r[0] for r in db.execute("SELECT id FROM connections ORDER BY id")]

@@ -4,10 +4,10 @@ contacts.py's; each function runs inside the caller's transaction."""
 
 from __future__ import annotations
 
-import sqlite_utils
+from .engine import Database
 
 
-def save(db: sqlite_utils.Database, *, client: str, contact_enc: str, shown: str, reconnect_links: bool, who: str,
+def save(db: Database, *, client: str, contact_enc: str, shown: str, reconnect_links: bool, who: str,
          at: str) -> None:
     db.execute(
         "INSERT INTO client_contacts (client, contact_enc, shown, reconnect_links, updated_by, updated_at) "
@@ -16,16 +16,16 @@ def save(db: sqlite_utils.Database, *, client: str, contact_enc: str, shown: str
         "updated_at = excluded.updated_at", [client, contact_enc, shown, int(reconnect_links), who, at])
 
 
-def ciphertext_of(db: sqlite_utils.Database, client: str) -> str | None:
+def ciphertext_of(db: Database, client: str) -> str | None:
     found = db.execute("SELECT contact_enc FROM client_contacts WHERE client = ?", [client]).fetchone()
     return found[0] if found else None
 
 
-def remove(db: sqlite_utils.Database, client: str) -> bool:
+def remove(db: Database, client: str) -> bool:
     return db.execute("DELETE FROM client_contacts WHERE client = ?", [client]).rowcount > 0
 
 
-def rows(db: sqlite_utils.Database, *, client: str | None = None) -> list[dict]:
+def rows(db: Database, *, client: str | None = None) -> list[dict]:
     """Every client's contact row by client (or only `client`'s)."""
     where, params = (" WHERE client = ?", [client]) if client is not None else ("", [])
     return list(db.query("SELECT * FROM client_contacts" + where + " ORDER BY client", params))

@@ -10,24 +10,22 @@ from __future__ import annotations
 
 import sqlite3
 
-import sqlite_utils
-
-from .engine import has_column
+from .engine import Database, has_column
 
 KEY_ID = "key_id"
 
 
-def recorded_key_id(db: sqlite_utils.Database | sqlite3.Connection) -> str | None:
+def recorded_key_id(db: Database | sqlite3.Connection) -> str | None:
     found = db.execute("SELECT value FROM meta WHERE name = ?", [KEY_ID]).fetchone()
     return found[0] if found else None
 
 
-def record_key_id(db: sqlite_utils.Database, key_id: str) -> None:
+def record_key_id(db: Database, key_id: str) -> None:
     db.execute("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                [KEY_ID, key_id])
 
 
-def sample_ciphertexts(db: sqlite_utils.Database) -> list[str]:
+def sample_ciphertexts(db: Database) -> list[str]:
     """A few stored ciphertexts (a key is right if it opens any of them: one damaged row must
     not look like a wrong key)."""
     return [r[0] for r in db.execute(
@@ -35,7 +33,7 @@ def sample_ciphertexts(db: sqlite_utils.Database) -> list[str]:
         "UNION ALL SELECT url_enc FROM notify_targets LIMIT 5")]
 
 
-def ciphertexts(db: sqlite_utils.Database | sqlite3.Connection, table: str, column: str, *,
+def ciphertexts(db: Database | sqlite3.Connection, table: str, column: str, *,
                 limit: int | None = None) -> list[tuple[int, str]]:
     """(row id, ciphertext) of every row of `table` whose `column` holds one; none when the
     table or column does not exist (an older schema)."""
@@ -45,5 +43,5 @@ def ciphertexts(db: sqlite_utils.Database | sqlite3.Connection, table: str, colu
                            + (f" LIMIT {int(limit)}" if limit else "")).fetchall())
 
 
-def replace_ciphertext(db: sqlite_utils.Database, table: str, column: str, row_id: int, ciphertext: str) -> None:
+def replace_ciphertext(db: Database, table: str, column: str, row_id: int, ciphertext: str) -> None:
     db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", [ciphertext, row_id])

@@ -8,45 +8,45 @@ read `FOR UPDATE SKIP LOCKED`, so a sender never waits for, or takes, a row anot
 
 from __future__ import annotations
 
-import sqlite_utils
+from .engine import Database
 
 OPEN = ("pending", "failed", "sending")  # a delivery not yet sent or given up
 
 
-def targets(db: sqlite_utils.Database) -> list[dict]:
+def targets(db: Database) -> list[dict]:
     return list(db.query("SELECT * FROM notify_targets ORDER BY label, id"))
 
 
-def target_exists(db: sqlite_utils.Database, fingerprint: str) -> bool:
+def target_exists(db: Database, fingerprint: str) -> bool:
     return db.execute("SELECT 1 FROM notify_targets WHERE fingerprint = ?", [fingerprint]).fetchone() is not None
 
 
-def add_target(db: sqlite_utils.Database, *, label: str, url_enc: str, redacted: str, fingerprint: str,
+def add_target(db: Database, *, label: str, url_enc: str, redacted: str, fingerprint: str,
                at: str) -> int:
     return db.execute(
         "INSERT INTO notify_targets (label, url_enc, redacted, fingerprint, created_at) VALUES (?, ?, ?, ?, ?)",
         [label, url_enc, redacted, fingerprint, at]).lastrowid
 
 
-def delete_target(db: sqlite_utils.Database, target_id: int) -> bool:
+def delete_target(db: Database, target_id: int) -> bool:
     return db.execute("DELETE FROM notify_targets WHERE id = ?", [target_id]).rowcount > 0
 
 
-def add_message(db: sqlite_utils.Database, *, at: str, kind: str, title: str, body: str, notify_type: str,
+def add_message(db: Database, *, at: str, kind: str, title: str, body: str, notify_type: str,
                 fields: str | None, link_enc: str | None) -> int:
     return db.execute(
         "INSERT INTO notifications (created_at, kind, title, body, notify_type, fields, link_enc) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)", [at, kind, title, body, notify_type, fields, link_enc]).lastrowid
 
 
-def add_delivery(db: sqlite_utils.Database, notification_id: int, *, target: str, redacted: str, at: str,
+def add_delivery(db: Database, notification_id: int, *, target: str, redacted: str, at: str,
                  claimed_by: str | None) -> None:
     db.execute("INSERT INTO deliveries (notification_id, target, redacted, status, updated_at, claimed_by) "
                "VALUES (?, ?, ?, ?, ?, ?)",
                [notification_id, target, redacted, "sending" if claimed_by else "pending", at, claimed_by])
 
 
-def claim(db: sqlite_utils.Database, claimant: str, *, claimed_before: str, at: str) -> list[dict]:
+def claim(db: Database, claimant: str, *, claimed_before: str, at: str) -> list[dict]:
     """Every delivery to send now (pending, failed, or claimed before `claimed_before` by a
     sender that died), with its message, claimed for `claimant`."""
     rows = list(db.query(
@@ -61,7 +61,7 @@ def claim(db: sqlite_utils.Database, claimant: str, *, claimed_before: str, at: 
     return rows
 
 
-def record_attempt(db: sqlite_utils.Database, notification_id: int, target: str, *, status: str, error: str, at: str,
+def record_attempt(db: Database, notification_id: int, target: str, *, status: str, error: str, at: str,
                    claimant: str | None) -> None:
     """How one delivery went (only by the sender that claimed it, when `claimant` is given);
     once no delivery of the message is open, the link it carried is erased."""
@@ -74,7 +74,7 @@ def record_attempt(db: sqlite_utils.Database, notification_id: int, target: str,
                [notification_id, notification_id, *OPEN])
 
 
-def recent(db: sqlite_utils.Database, *, limit: int) -> list[dict]:
+def recent(db: Database, *, limit: int) -> list[dict]:
     return list(db.query(
         "SELECT d.notification_id, n.created_at, n.kind, n.title, d.target, d.redacted, d.status, d.attempts, "
         "d.error, d.updated_at FROM deliveries d JOIN notifications n ON n.id = d.notification_id "

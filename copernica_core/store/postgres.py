@@ -158,6 +158,10 @@ class PgDatabase:
             try:
                 self._conn = self._pool.getconn()
             except PoolTimeout:
+                stats = self._pool.get_stats()
+                if stats.get("pool_size", 0) >= POOL_SIZE and not stats.get("pool_available", 0):
+                    raise DatabaseFault(f"the database {self.name} is busy: all {POOL_SIZE} connections of this "
+                                        f"process were in use for {WAIT_SECONDS:g} s") from None
                 raise DatabaseFault(f"the database {self.name} does not answer") from None
         return self._conn
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # (engine.py imports this module)
+    from .engine import Database
 
 
 def is_postgres(db) -> bool:
     return getattr(db, "engine", "sqlite") == "postgresql"
 
 
-def _v1_tables(db: sqlite_utils.Database) -> None:
+def _v1_tables(db: Database) -> None:
     db.execute(
         """CREATE TABLE applications (
             id INTEGER PRIMARY KEY,
@@ -99,7 +101,7 @@ def _v1_tables(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX events_at ON events(at)")
 
 
-def _v2_daily_totals(db: sqlite_utils.Database) -> None:
+def _v2_daily_totals(db: Database) -> None:
     """Pruned checks live on as counts per connection, day and outcome, so uptime still works."""
     db.execute(
         """CREATE TABLE check_days (
@@ -112,12 +114,12 @@ def _v2_daily_totals(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v3_meta(db: sqlite_utils.Database) -> None:
+def _v3_meta(db: Database) -> None:
     """Facts about the database itself, such as which key its secrets are encrypted with."""
     db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
 
 
-def _v4_watching(db: sqlite_utils.Database) -> None:
+def _v4_watching(db: Database) -> None:
     """The watcher's lease and runs, what has been said about each connection, notification
     targets (their URLs hold webhook secrets: encrypted), the outbox, and calls per day."""
     db.execute(
@@ -177,19 +179,19 @@ def _v4_watching(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE usage_days (day TEXT PRIMARY KEY, calls INTEGER NOT NULL) WITHOUT ROWID")
 
 
-def _v5_started_by(db: sqlite_utils.Database) -> None:
+def _v5_started_by(db: Database) -> None:
     """Who started an authorization: its callback completes for that person only."""
     db.execute("ALTER TABLE pending_authorizations ADD COLUMN started_by TEXT")
     db.execute("CREATE INDEX events_actor ON events(actor, at)")
 
 
-def _v6_clients(db: sqlite_utils.Database) -> None:
+def _v6_clients(db: Database) -> None:
     """A connection serves a client (an agency's customer); an authorization can name it."""
     db.execute("ALTER TABLE connections ADD COLUMN client TEXT NOT NULL DEFAULT ''")
     db.execute("ALTER TABLE pending_authorizations ADD COLUMN client TEXT")
 
 
-def _v7_change_counter(db: sqlite_utils.Database) -> None:
+def _v7_change_counter(db: Database) -> None:
     """A counter that every change to a connection or an application moves, kept by triggers
     (so no writer can forget it): the key of the cached fleet (docs/architecture.md)."""
     db.execute("CREATE TABLE fleet_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL, "
@@ -210,7 +212,7 @@ def _v7_change_counter(db: sqlite_utils.Database) -> None:
                        "BEGIN UPDATE fleet_changes SET n = n + 1 WHERE id = 1; END")
 
 
-def _v8_forget_leaky_redactions(db: sqlite_utils.Database) -> None:
+def _v8_forget_leaky_redactions(db: Database) -> None:
     """The first redactor showed the host of a notification URL, which for some services is
     their key (prowl://KEY): keep only the kind of each target in what was stored with it. The
     targets' own redactions are worked out again from their decrypted URLs when read."""
@@ -224,14 +226,14 @@ def _v8_forget_leaky_redactions(db: sqlite_utils.Database) -> None:
                "WHERE action = 'notification target added' AND instr(detail, '://') > 0")
 
 
-def _v9_delivery_claims(db: sqlite_utils.Database) -> None:
+def _v9_delivery_claims(db: Database) -> None:
     """Who is sending a delivery right now: a sender claims it first, so a paused watcher and
     the one that took over never both send it; and each message's Apprise notify type."""
     db.execute("ALTER TABLE deliveries ADD COLUMN claimed_by TEXT")
     db.execute("ALTER TABLE notifications ADD COLUMN notify_type TEXT NOT NULL DEFAULT 'info'")
 
 
-def _v10_message_fields(db: sqlite_utils.Database) -> None:
+def _v10_message_fields(db: Database) -> None:
     """What a message is about, as data (JSON) for receivers that route on fields; the last
     run whose stop has been told (one "scheduled checks stopped" message per stop); and since
     when Copernica has not answered a connection's checks (the outage banner)."""
@@ -240,7 +242,7 @@ def _v10_message_fields(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE connections ADD COLUMN unanswered_since TEXT")
 
 
-def _v11_invitations(db: sqlite_utils.Database) -> None:
+def _v11_invitations(db: Database) -> None:
     """Connect links: a client connects (or reconnects) its own account from a link; only the
     hash of the link's secret is stored (docs/architecture.md, "Connect links")."""
     db.execute(
@@ -262,7 +264,7 @@ def _v11_invitations(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE pending_authorizations ADD COLUMN invitation_id INTEGER")
 
 
-def _v12_client_contacts(db: sqlite_utils.Database) -> None:
+def _v12_client_contacts(db: Database) -> None:
     """A client's contact (an e-mail address or an Apprise URL, encrypted), and whether it
     opted in to reconnect links; the contact a link was sent to; and a connect link a message
     carries, encrypted until the message is delivered (docs/architecture.md, "Connect links")."""
@@ -281,7 +283,7 @@ def _v12_client_contacts(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE notifications ADD COLUMN link_enc BLOB")
 
 
-def _v13_keyed_links(db: sqlite_utils.Database) -> None:
+def _v13_keyed_links(db: Database) -> None:
     """Connect links found by a keyed hash (the key in `hash_keys`, encrypted), their secret
     kept encrypted (a connection's one open link can be shown and sent again), why one was
     withdrawn and when a refused view was last recorded; and the browser an authorization
@@ -307,7 +309,7 @@ def _v13_keyed_links(db: sqlite_utils.Database) -> None:
 
 
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients, _v7_change_counter,
     _v8_forget_leaky_redactions, _v9_delivery_claims, _v10_message_fields, _v11_invitations,
     _v12_client_contacts, _v13_keyed_links]

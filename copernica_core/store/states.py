@@ -6,10 +6,10 @@ PostgreSQL's advisory lock, makes it atomic)."""
 
 from __future__ import annotations
 
-import sqlite_utils
+from .engine import Database
 
 
-def insert(db: sqlite_utils.Database, *, state_hash: str, application_id: int, redirect_uri: str,
+def insert(db: Database, *, state_hash: str, application_id: int, redirect_uri: str,
            connection_id: int | None, expected_account_id: str | None, created_at: str, expires_at: str,
            started_by: str, client: str | None, invitation_id: int | None, browser_hash: str | None,
            forget_before: str) -> None:
@@ -23,24 +23,24 @@ def insert(db: sqlite_utils.Database, *, state_hash: str, application_id: int, r
     db.execute("DELETE FROM pending_authorizations WHERE expires_at < ?", [forget_before])
 
 
-def get(db: sqlite_utils.Database, state_hash: str) -> dict | None:
+def get(db: Database, state_hash: str) -> dict | None:
     return next(db.query("SELECT * FROM pending_authorizations WHERE state_hash = ?", [state_hash]), None)
 
 
-def waiting(db: sqlite_utils.Database, state_hash: str, *, now: str) -> dict | None:
+def waiting(db: Database, state_hash: str, *, now: str) -> dict | None:
     """The state's row while it waits to be used (unused, unexpired)."""
     return next(db.query("SELECT * FROM pending_authorizations WHERE state_hash = ? AND used_at IS NULL "
                          "AND expires_at > ?", [state_hash, now]), None)
 
 
-def mark_used(db: sqlite_utils.Database, state_hash: str, *, at: str) -> None:
+def mark_used(db: Database, state_hash: str, *, at: str) -> None:
     db.execute("UPDATE pending_authorizations SET used_at = ? WHERE state_hash = ?", [at, state_hash])
 
 
-def set_result(db: sqlite_utils.Database, state_hash: str, result_json: str) -> None:
+def set_result(db: Database, state_hash: str, result_json: str) -> None:
     db.execute("UPDATE pending_authorizations SET result = ? WHERE state_hash = ?", [result_json, state_hash])
 
 
-def end_all_waiting(db: sqlite_utils.Database, *, at: str) -> None:
+def end_all_waiting(db: Database, *, at: str) -> None:
     """Every authorization under way ends (a restored database: they belong to the one replaced)."""
     db.execute("UPDATE pending_authorizations SET used_at = ? WHERE used_at IS NULL", [at])

@@ -421,17 +421,25 @@ def cmd_invitations(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_contacts(ws: Workspace, args: argparse.Namespace) -> int:
     """Clients' contacts: listed, or one client's set (`--to`, `--reconnect-links`) or removed."""
     if args.client is None:
-        if args.to is not None or args.reconnect_links is not None or args.remove:
+        if args.to is not None or args.reconnect_links is not None or args.remove or args.language is not None:
             raise UsageError("name the client: --client NAME")
+        languages = ws.client_languages()
         records = [{"client": c.client, "contact": c.shown, "reconnect_links": c.reconnect_links,
-                    "problem": c.problem or None} for c in ws.client_contacts().values()]
+                    "language": languages.get(c.client), "problem": c.problem or None}
+                   for c in ws.client_contacts().values()]
         if args.json:
             print_json(records)
         elif records:
-            print_table(records, ["client", "contact", "reconnect_links", "problem"], sys.stdout)
+            print_table(records, ["client", "contact", "reconnect_links", "language", "problem"], sys.stdout)
         else:
             print("No client has a contact yet.")
         return EXIT_OK
+    if args.language is not None:
+        ws.set_client_language(args.client, None if args.language == "browser" else args.language)
+        print(for_terminal(f"{args.client} reads "
+                           + ({"nl": "Dutch", "en": "English"}.get(args.language) or "its browser's language") + "."))
+        if args.to is None and args.reconnect_links is None and not args.remove:
+            return EXIT_OK
     if args.remove:
         ws.set_client_contact(args.client, "", reconnect_links=False)
         print(for_terminal(f"{args.client} has no contact now."))
@@ -573,6 +581,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reconnect-links", choices=("on", "off"),
                    help="send the contact a fresh reconnect link when one of its tokens stops working")
     p.add_argument("--remove", action="store_true", help="forget the client's contact")
+    p.add_argument("--language", choices=("nl", "en", "browser"),
+                   help="the language the client reads (its link pages, its messages); browser: its browser's")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser("health", help="for monitors: exit 0 when the database, key and watcher are fine, else 1")

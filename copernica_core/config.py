@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .i18n import language_setting, timezone_setting
 from .secret import Secret, secret_url
 
 DEFAULTS: dict[str, str] = {
@@ -40,6 +41,8 @@ DEFAULTS: dict[str, str] = {
     "COPERNICA_LIVE_EVERY": "15s",
     "COPERNICA_CONTACT": "",
     "COPERNICA_AGENCY_NAME": "",
+    "COPERNICA_LANGUAGE": "en",
+    "COPERNICA_TIMEZONE": "UTC",
     "COPERNICA_MAIL_URL": "",
 }
 MIN_WATCH_EVERY = timedelta(seconds=5)
@@ -87,6 +90,8 @@ class Settings:
     allow_anonymous: bool = False  # without sign-in, serve hosts other than loopback too
     warnings: tuple[str, ...] = ()  # settings found where they are not read (secrets.toml)
     database_url: Secret = field(default_factory=lambda: Secret(""))  # PostgreSQL instead of SQLite (a password)
+    language: str = "en"  # what a client reads when neither its own nor its browser's language is known
+    timezone: str = "UTC"  # an IANA name: times a client (and the dashboard) reads
 
     @property
     def key_file(self) -> Path:
@@ -205,6 +210,8 @@ def load_settings(
     return Settings(
         db_path=Path(get("COPERNICA_DB")),
         database_url=database_url(get("COPERNICA_DATABASE_URL")),
+        language=language_setting(get("COPERNICA_LANGUAGE"), name="COPERNICA_LANGUAGE"),
+        timezone=timezone_setting(get("COPERNICA_TIMEZONE"), name="COPERNICA_TIMEZONE"),
         secret_key=Secret(get("COPERNICA_SECRET_KEY").strip()),
         authorize_url=check_endpoint(get("COPERNICA_AUTHORIZE_URL"), name="COPERNICA_AUTHORIZE_URL"),
         api_url=check_endpoint(get("COPERNICA_API_URL"), name="COPERNICA_API_URL"),

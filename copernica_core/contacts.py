@@ -17,6 +17,7 @@ from .clock import iso, parse_iso
 from .config import Settings
 from .crypto import Keyring
 from .errors import BadInput, DamagedSecret
+from .i18n import LANGUAGES
 from .models import Connection
 from .secret import Secret
 from .store import connect_links, immediate
@@ -157,6 +158,22 @@ def listed(db: Database, vault: Keyring, *, mail_url: str, client: str | None = 
         contacts[row["client"]] = Contact(row["client"], row["shown"], bool(row["reconnect_links"]), target,
                                           problem, row["updated_by"], row["updated_at"])
     return contacts
+
+
+def set_language(db: Database, client: str, language: str | None, *, who: str, now: datetime,
+                 record_event: Callable[..., None]) -> None:
+    """Set (or, with None, forget) the language a client reads; BadInput for another."""
+    client = (client or "").strip()
+    refuse_problems(client=text_problem(client, name="Client"))
+    if language is not None and language not in LANGUAGES:
+        raise BadInput({"language": f"The language is one of {', '.join(LANGUAGES)} (or none: the browser's)."})
+    with immediate(db):
+        store_contacts.set_language(db, client, language, who=who, at=iso(now))
+        record_event("client language set", detail=f"{client}: {language or 'the browser’s'}")
+
+
+def languages(db: Database) -> dict[str, str]:
+    return store_contacts.languages(db)
 
 
 def reconnect_message(conn: Connection, *, agency: str, agency_contact: str, expires_at: str) -> tuple[str, str]:

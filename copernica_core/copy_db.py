@@ -32,6 +32,10 @@ def copy_database(source: engine.Database, vault: Keyring, target: str) -> Copie
     name = engine.shown_url(target) if engine.is_url(target) else target
     db = open_database(target)
     try:
+        unknown = set(db.table_names()) - set(transfer.TABLES) - set(transfer.NOT_COPIED)
+        if unknown:  # a table added by a migration and not to store/transfer.py: copy nothing rather than half
+            raise BadInput({"to": f"copy-db does not know the tables {', '.join(sorted(unknown))}. Nothing was "
+                                  "changed."})
         held = {t: n for t, n in transfer.rows_held(db).items() if n and t not in transfer.BOOKKEEPING}
         if held:
             raise BadInput({"to": f"{name} already holds data ({', '.join(f'{n} in {t}' for t, n in held.items())}): "

@@ -56,6 +56,15 @@ class Doorstep:
         """The connect link a visitor opened (`?invite=`), or why it cannot be used."""
         return find_link(self.db, self.vault, secret, now=self.clock())
 
+    def visit(self, secret: str) -> tuple[connect_links.ConnectLink | None, str]:
+        """The connect link a visitor opened, also when it cannot be used any more (its page
+        then says why, and a used one that it worked), and why not ('' when it can)."""
+        found = self.link(secret)
+        if not isinstance(found, str):
+            return found, ""
+        link = connect_links.find(self.db, self.vault, secret) if found != UNKNOWN_LINK else None
+        return link, found
+
     def link_of_state(self, state: str) -> str | None:
         """The actor of the connect link whose authorization this state is, while it waits to be
         used ("client via link #7"), else None."""

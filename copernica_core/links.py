@@ -5,6 +5,7 @@ are `connect_links.py`'s; the Workspace checks who acts, then asks here (docs/ar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from . import doorstep, oauth, store
@@ -12,9 +13,23 @@ from .acting import Acting
 from .config import Settings
 from .errors import BadInput
 from .store import connect_links, immediate
+from .store import contacts as store_contacts
 from .validation import refuse_problems, text_problem
 
 SHORTEST, LONGEST = timedelta(minutes=5), timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class LinkPage:
+    """What the page of a connect link shows its client: the link, the account it renews (''
+    for a new connection), the language set for its client (None: the browser's), the link's own
+    address (where a reload comes back to), and the account it connected once used ('')."""
+
+    link: connect_links.ConnectLink
+    account: str
+    language: str | None
+    address: str
+    connected: str
 
 
 def address(settings: Settings, secret: str) -> str:
@@ -68,10 +83,33 @@ class Links(Acting):
                               + f", until {link.until}")
         return address(self.settings, secret), link
 
-    def start(self, secret: str, *, browser: str) -> str:
+    def own(self) -> connect_links.ConnectLink:
+        """The link of the client acting here (`who` is "client via link #7")."""
+        number = self.who.rpartition("#")[2]
+        link = connect_links.get(self.db, int(number)) if number.isdigit() else None
+        if link is None or link.actor != self.who:
+            raise BadInput({"link": doorstep.UNKNOWN_LINK})
+        return link
+
+    def page(self, link: connect_links.ConnectLink | None = None) -> LinkPage:
+        """What the page of the acting client's link shows (`link`: as the doorstep found it)."""
+        link = link or self.own()
+        if link.actor != self.who:
+            raise BadInput({"link": "This page was opened for another link."})
+        secret = connect_links.secret_of(self.db, self.vault, link.id)
+        connected = store.find_connection_by_id(self.db, link.used_connection_id) if link.used_connection_id else None
+        return LinkPage(link, self.account_of(link),
+                        store_contacts.language_of(self.db, link.client) if link.client else None,
+                        address(self.settings, secret) if secret else "",
+                        _account_words(connected.account) if connected else "")
+
+    def start(self, secret: str | None, *, browser: str) -> str:
         """For the client holding a link (`who` is that link's actor): the state, bound to the
         link and to this browser (`browser`: a random value the page keeps in a cookie), and the
-        address of Copernica's consent page."""
+        address of Copernica's consent page. Without `secret`: again, after an attempt came
+        back without connecting (Try again)."""
+        if secret is None:
+            secret = connect_links.secret_of(self.db, self.vault, self.own().id) or ""
         if not browser or len(browser) > 200:
             raise BadInput({"link": "This browser does not keep cookies for this page, which giving access needs."})
         link = doorstep.find_link(self.db, self.vault, secret, now=self.clock())
@@ -91,6 +129,8 @@ class Links(Acting):
                 self.db, application_id=app.id, redirect_uri=app.redirect_uri, now=self.clock(),
                 started_by=link.actor, connection_id=link.connection_id, expected_account_id=expected,
                 client=link.client or None, invitation_id=link.id, browser=browser)
+            self.record_event("client went to Copernica through a link", connection_id=link.connection_id,
+                              detail=f"link #{link.id}")
         return oauth.authorization_url(self.settings.authorize_url, client_key=app.client_key,
                                        redirect_uri=app.redirect_uri, state=state)
 
@@ -100,6 +140,9 @@ class Links(Acting):
         if link.actor != self.who or link.connection_id is None:
             return ""
         conn = store.find_connection_by_id(self.db, link.connection_id)
-        if conn is None:
-            return ""
-        return f"“{conn.account.name}” (id {conn.account.id})" if conn.account.name else f"id {conn.account.id}"
+        return _account_words(conn.account) if conn else ""
+
+
+def _account_words(account) -> str:
+    """An account as a client reads it: Copernica's name for it quoted (its words, not ours)."""
+    return f"“{account.name}” (id {account.id})" if account.name else f"id {account.id}"

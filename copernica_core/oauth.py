@@ -72,6 +72,10 @@ class AuthorizationResult:
     account: Account | None = None
     replaced: bool = False
     replayed: bool = False
+    # Why it ended so, for words of another reader's own (a client's page, in its language):
+    # denied, error, no_code, state, other_browser, expired, unavailable, not_accepted, unverified,
+    # wrong_account, taken, link; '' when connected (or for a reason that has no words of its own).
+    reason: str = ""
 
     @property
     def ok(self) -> bool:
@@ -87,6 +91,15 @@ class AuthorizationResult:
         return cls(**data, account=Account(**account) if account else None)
 
 
+# What the activity log says of a client's attempt through a connect link that did not connect.
+LINK_ATTEMPTS = {
+    "denied": "client denied access at Copernica",
+    "wrong_account": "client chose another account at Copernica",
+    "taken": "client chose an account connected for another client",
+    "unavailable": "Copernica could not be reached for a client's link",
+    "link": "a client's link could no longer be used",
+}
+
 # Every callback ends on the Authorize page, where the button is.
 START_AGAIN = "Click “Authorize with Copernica” below to start again"
 
@@ -97,8 +110,8 @@ def without_code(url: str) -> str:
     return re.sub(r"([?&#]code=)[^&#]*", r"\1(hidden)", url.strip())
 
 
-def refused(title: str, message: str, hint: str = "") -> AuthorizationResult:
-    return AuthorizationResult("refused", title, message, hint)
+def refused(title: str, message: str, hint: str = "", *, reason: str = "") -> AuthorizationResult:
+    return AuthorizationResult("refused", title, message, hint, reason=reason)
 
 
 # What Copernica's words about a refused code exchange point to (its error bodies are not
@@ -119,7 +132,7 @@ def exchange_failed(failure: Verdict, said: str, *, redirect_uri: str) -> Author
     if failure.outcome in (Outcome.UNAVAILABLE, Outcome.RATE_LIMITED):
         return AuthorizationResult(
             "failed", "Copernica could not be reached", failure.message + " Nothing was stored.",
-            f"{START_AGAIN} in a few minutes (the code Copernica sent works only once).")
+            f"{START_AGAIN} in a few minutes (the code Copernica sent works only once).", reason="unavailable")
     lowered = said.lower()
     causes = [text.format(redirect_uri=redirect_uri) for words, text in _CAUSES if any(w in lowered for w in words)]
     if not causes:
@@ -128,7 +141,7 @@ def exchange_failed(failure: Verdict, said: str, *, redirect_uri: str) -> Author
     message = (f"Copernica answered: “{said}”." if said else failure.message) + " Nothing was stored."
     return AuthorizationResult(
         "failed", "Copernica did not accept the authorization", message,
-        " ".join(causes) + " Then start again from the Authorize page.")
+        " ".join(causes) + " Then start again from the Authorize page.", reason="not_accepted")
 
 
 def issue_state(
@@ -202,7 +215,7 @@ def consume_state(db: Database, state: str, *, now: datetime, acting_as: str,
                 "This was started in another browser",
                 "The link you were sent was opened in another browser, so giving access cannot finish here. "
                 "Nothing was changed.",
-                "Open the link you were sent in this browser, and continue from there.",
+                "Open the link you were sent in this browser, and continue from there.", reason="other_browser",
             ))
         if pending.used_at is not None:
             if pending.result:
@@ -220,7 +233,7 @@ def consume_state(db: Database, state: str, *, now: datetime, acting_as: str,
                 "This authorization expired",
                 f"Authorizations must be completed within {int(STATE_TTL.total_seconds() // 60)} "
                 "minutes of following the link.",
-                f"{START_AGAIN}.",
+                f"{START_AGAIN}.", reason="expired",
             ))
         states.mark_used(db, pending.state_hash, at=iso(now))
         return Consumed(pending)
@@ -280,6 +293,11 @@ class Callback:
         result = self._finish_callback(pending, code=code, error=error, error_description=error_description)
         with immediate(self.db):
             finish_state(self.db, pending, result)
+            if pending.invitation_id is not None and not result.ok:  # the agency hears every attempt
+                self.record_event(LINK_ATTEMPTS.get(result.reason, "connecting through a link failed"),
+                                  connection_id=pending.connection_id,
+                                  detail=f"link #{pending.invitation_id}: {result.title}"
+                                  + (f" (account {result.account.id})" if result.account else ""))
         return result
 
     def _finish_callback(self, pending: PendingAuthorization, *, code: str | None,
@@ -296,12 +314,12 @@ class Callback:
                 ("The Copernica user chose not to give access." if denied
                  else f"Copernica answered with an error{named}.")
                 + (f" Copernica said: {reason}" if reason else ""),
-                f"{START_AGAIN} if this was a mistake.")
+                f"{START_AGAIN} if this was a mistake.", reason="denied" if denied else "error")
         if not code or credential_problem(code, name="code", max_len=1000):
             return refused(
                 "Copernica sent you back without an authorization code",
                 "This happens when access was not given, or when Copernica found the request's "
-                "state too weak. Nothing was stored.", f"{START_AGAIN}.")
+                "state too weak. Nothing was stored.", f"{START_AGAIN}.", reason="no_code")
         app = store.get_application(self.db, pending.application_id)
         if app is None:
             return refused("The application was deleted", "The application this "
@@ -322,7 +340,7 @@ class Callback:
         check = inspection.result
         if check.outcome is not Outcome.VALID:
             return AuthorizationResult(
-                "failed", "The new access token could not be verified", check.message, check.hint)
+                "failed", "The new access token could not be verified", check.message, check.hint, reason="unverified")
         account = check.account
         if pending.expected_account_id and account.id != pending.expected_account_id:
             conn = store.find_connection_by_id(self.db, pending.connection_id) if pending.connection_id else None
@@ -333,7 +351,7 @@ class Callback:
                 f"account {name}. Nothing was changed.",
                 "To re-authorize this connection, choose the right account at Copernica. To add "
                 f"“{account.name}” as a connection of its own, authorize without choosing a connection.",
-                account=account)
+                account=account, reason="wrong_account")
         with immediate(self.db):
             if pending.invitation_id is not None and (refusal := self._link_refusal(pending, account)):
                 return refusal
@@ -361,7 +379,8 @@ class Callback:
         the link is still usable, and a new connection never takes over another client's."""
         link = connect_links.get(self.db, pending.invitation_id)
         if link is None or (why := link.refusal(self.now())):
-            return refused("This link can no longer be used", why if link else "This link no longer exists.")
+            return refused("This link can no longer be used", why if link else "This link no longer exists.",
+                           reason="link")
         if link.connection_id is None and not link.allow_replace:
             existing = store.find_connection_by_id(
                 self.db, store.find_connection(self.db, application_id=pending.application_id,
@@ -374,7 +393,8 @@ class Callback:
                     "mismatch", "This account is already connected for someone else",
                     f"Copernica account “{account.name}” (id {account.id}) is already connected here for another "
                     "client, so this link cannot connect it. Nothing was changed.",
-                    "Choose the account this link is meant for, or ask the agency that sent it.", account=account)
+                    "Choose the account this link is meant for, or ask the agency that sent it.", account=account,
+                    reason="taken")
         if not connect_links.mark_used(self.db, link.id, connection_id=pending.connection_id, now=self.now()):
-            return refused("This link can no longer be used", "It was used or withdrawn a moment ago.")
+            return refused("This link can no longer be used", "It was used or withdrawn a moment ago.", reason="link")
         return None

@@ -74,15 +74,13 @@ class Workspace:
         return self.actor.may(action)
 
     def rotate_key(self, new_key: Secret | None = None) -> int:
-        """Re-encrypt every secret with a new key in one transaction; returns how many
-        (see `Keyring.rotate`)."""
+        """Re-encrypt every secret with a new key in one transaction; how many (`Keyring.rotate`)."""
         self.actor.ensure(Action.MANAGE)
         return self.vault.rotate(new_key, on_event=lambda count: self._event(
             "encryption key rotated", detail=f"{count} secrets re-encrypted"))
 
     def backup(self, destination: Path) -> backup_module.Contents:
-        """A consistent copy of the database in a new file, taken while others write; it holds
-        the secrets encrypted, so it needs the same rights as revealing them."""
+        """A consistent copy of the database in a new file (its secrets encrypted: the rights to reveal them)."""
         self.actor.ensure(Action.REVEAL)
         made = backup_module.backup(self.db, destination, at_hand=keys_at_hand(self.settings))
         self._event("backup made", detail=f"{Path(destination).name}: {made}; key id {made.key_id}")
@@ -262,8 +260,7 @@ class Workspace:
 
     def import_tokens(self, rows: list[imports.ImportRow], *, replace: bool = False,
                       source: str = "a CSV file") -> list[imports.RowResult]:
-        """Each row verified and stored as `add_token` would, recorded as one event whose
-        detail lists every row's result."""
+        """Each row verified and stored as `add_token` would, as one event listing every row's result."""
         self.actor.ensure(Action.MANAGE)
         paste = functools.partial(self.add_token, replace=replace, record=False)
         results = [imports.import_row(row, paste) for row in rows]
@@ -335,14 +332,21 @@ class Workspace:
 
     def set_client_contact(self, client: str, contact: str | None, *, reconnect_links: bool
                            ) -> contacts.Contact | None:
-        """Where `client` hears of its own connections, and whether it gets a reconnect link
-        when one of its tokens stops working (opt-in). None keeps the contact it has (to turn
-        reconnect links on or off); a blank one removes it (`contacts.set_contact`)."""
+        """Where `client` hears of its connections, and whether it gets reconnect links (`contacts.set_contact`)."""
         self.actor.ensure(Action.MANAGE)
         client = contacts.set_contact(self.db, self.vault, self.settings, client=client, contact=contact,
                                       reconnect_links=reconnect_links, who=self.actor.who, now=self.clock(),
                                       record_event=self._event)
         return self.client_contacts(client).get(client)
+
+    def set_client_language(self, client: str, language: str | None) -> None:
+        """The language `client` reads (`i18n.LANGUAGES`; None: its browser's)."""
+        self.actor.ensure(Action.MANAGE)
+        contacts.set_language(self.db, client, language, who=self.actor.who, now=self.clock(), record_event=self._event)
+
+    def client_languages(self) -> dict[str, str]:
+        self.actor.ensure(Action.READ)
+        return contacts.languages(self.db)
 
     def reconnect_links_sent(self) -> dict[int, link_rows.ConnectLink]:
         """The latest reconnect link sent to a client's contact, by connection."""
@@ -397,16 +401,16 @@ class Workspace:
                 raise NotFound(f"There is no open link #{link_id} (used, revoked or unknown).")
             self._event("connect link revoked", detail=f"link #{link_id}")
 
-    def start_link_authorization(self, secret: str, *, browser: str) -> str:
+    def start_link_authorization(self, secret: str | None, *, browser: str) -> str:
         """For the client holding a connect link: the address of Copernica's consent page, its
-        state bound to the link and to this browser (`links.Links.start`)."""
+        state bound to the link and to this browser (`links.Links.start`; no secret: try again)."""
         self.actor.ensure(Action.CONNECT_BY_LINK)
         return self._links.start(secret, browser=browser)
 
-    def link_account(self, link: link_rows.ConnectLink) -> str:
-        """For the client holding a reconnect link: the account it renews; '' for a new connection."""
+    def link_page(self, link: link_rows.ConnectLink | None = None) -> links.LinkPage:
+        """For the client holding a connect link: what its page shows (`links.Links.page`)."""
         self.actor.ensure(Action.CONNECT_BY_LINK)
-        return self._links.account_of(link)
+        return self._links.page(link)
 
     def _callback(self, browser: str | None = None) -> oauth.Callback:
         if not self.may(Action.CONNECT_BY_LINK):
@@ -415,8 +419,7 @@ class Workspace:
                               self.actor.who, browser)
 
     def complete_authorization_url(self, url: str) -> AuthorizationResult:
-        """Finish a flow from the full redirect URL pasted on the Authorize page (admins only: a
-        link's page has no such field)."""
+        """Finish a flow from the redirect URL pasted on the Authorize page (admins only)."""
         self.actor.ensure(Action.MANAGE)
         return self._callback().complete_url(url)
 
@@ -437,8 +440,7 @@ class Workspace:
         self, ids: list[int] | None = None, *, concurrency: int | None = None,
         progress: Progress | None = None, cancel: threading.Event | None = None,
     ) -> CheckRun:
-        """Check these connections (all if None) now; every result becomes a history row, and
-        the run tells each connection's status before and after."""
+        """Check these connections (all if None) now: history rows, and each status before and after."""
         self.actor.ensure(Action.CHECK)
         rows = store.token_rows(self.db, self.vault, store.connection_ids(self.db) if ids is None else ids)
         changes: list[StatusChange] = []
@@ -512,8 +514,7 @@ class Workspace:
         return store.daily_outcomes(self.db, connection_id, since=self.clock() - timedelta(days=days))
 
     def prune(self, *, older_than_days: int) -> tuple[int, str]:
-        """Keep checks of the last `older_than_days` days in full and older ones as daily
-        totals. Returns (rows folded, first day kept in full)."""
+        """Older checks as daily totals; returns (rows folded, first day kept in full)."""
         self.actor.ensure(Action.MANAGE)
         keep_from = (self.clock() - timedelta(days=older_than_days)).strftime("%Y-%m-%d")
         folded = store.prune_checks(self.db, before_day=keep_from)

@@ -12,7 +12,12 @@ from copernica_core.oauth import STATE_TTL, without_code
 if not ui.is_callback_only():
     ui.require(Action.MANAGE, "Authorize")
 ws = ui.workspace()
-st.title("Connect your Copernica account" if ui.is_link_visit() else "Authorize")
+visit = ws.link_page() if ui.is_link_visit() else None  # a client back from Copernica through its link
+say = ui.client.speech(ws, visit) if visit else None
+if say:
+    ui.client.title(say)
+else:
+    st.title("Authorize")
 
 # Copernica sends the user back to this page in a new session: everything needed to finish
 # comes from the query parameters and the stored state, nothing from session_state.
@@ -20,23 +25,26 @@ st.title("Connect your Copernica account" if ui.is_link_visit() else "Authorize"
 
 def remember(result) -> None:
     st.session_state["authorization_result"] = result
-    if result.ok and result.connection_id and not ui.is_link_visit():  # a reload shows the confirmation again
+    if result.ok and result.connection_id and not visit:  # a reload shows the confirmation again
         st.query_params["connected"] = str(result.connection_id)
 
 
 params = {k: st.query_params.get(k) for k in ("code", "state", "error", "error_description")}
 if any(params.values()):
     st.query_params.clear()  # a refresh must not replay the code
-    with st.spinner("Completing the authorization with Copernica…"):
+    with st.spinner(say("Finishing with Copernica…") if say else "Completing the authorization with Copernica…"):
         remember(ws.complete_authorization(**params, browser=ui.link_browser()))
 
+if visit:  # the client's result in its own words, and its link's address for a reload
+    if result := st.session_state.get("authorization_result"):
+        ui.client.came_back(ws, say, ws.link_page(), result)
+    ui.client.stay_on_the_link(visit)
+    ui.client.sent_by(ws, say)
+    st.stop()
 if result := st.session_state.get("authorization_result"):
     ui.authorization_result(result, links=not ui.is_callback_only())
 elif connected := ui.connection_from_query("connected"):  # this page reloaded after a success
     ui.authorization_result(ui.connected_again(connected))
-if ui.is_link_visit():  # a client back from Copernica through a connect link: the result, nothing else
-    st.caption("You can close this page.")
-    st.stop()
 if ui.is_callback_only():  # the sign-in cookie was lost on the way: nothing more without it
     st.info(f"Completed for {ui.text(ws.actor.who)}, who started it. Sign in to see your connections.",
             icon=":material/login:")

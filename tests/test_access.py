@@ -33,6 +33,7 @@ VIEWER_MAY = {  # a viewer looks, checks (and so alerts), and downloads; nothing
     "connections": "the Overview's rows", "connection": "one connection", "connection_count": "how many",
     "find_connections": "Inspect's search", "snapshot": "the Overview", "clients": "the client filter",
     "client_contacts": "a client's contact, shown without keys", "reconnect_links_sent": "\"link sent to …\"",
+    "client_languages": "the language each client reads, for the client panel",
     "unknown_connection_ids": "check --connection's usage error",
     "history": "a connection's checks", "iter_history": "the same, streamed", "history_csv": "its CSV",
     "history_count": "paging", "uptime": "uptime", "daily_outcomes": "the chart", "report": "the status report",
@@ -42,7 +43,7 @@ VIEWER_MAY = {  # a viewer looks, checks (and so alerts), and downloads; nothing
 }
 LINK_VISITOR_MAY = {  # a client holding a connect link: that link's authorization, nothing else
     "start_link_authorization": "the link's way to Copernica",
-    "link_account": "the account the link renews",
+    "link_page": "what the link's page shows: its account, its client's language, its own address",
     "complete_authorization": "Copernica's redirect back for that link",
 }
 

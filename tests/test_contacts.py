@@ -153,7 +153,12 @@ def test_contacts_from_the_command_line(cli_env, capsys, monkeypatch):
     assert shown == f"{CLIENT}: json://hooks.example.com/…, reconnect links off\n"
     code, out, _ = run(capsys, "contacts", "--json")
     assert json.loads(out) == [{"client": CLIENT, "contact": "json://hooks.example.com/…", "reconnect_links": False,
-                                "problem": None}] and "key-0123" not in out
+                                "language": None, "problem": None}] and "key-0123" not in out
+    assert run(capsys, "contacts", "--client", CLIENT, "--language", "nl")[1] == f"{CLIENT} reads Dutch.\n"
+    assert json.loads(run(capsys, "contacts", "--json")[1])[0]["language"] == "nl"
+    assert run(capsys, "contacts", "--client", CLIENT, "--language", "browser")[0] == 0
+    assert json.loads(run(capsys, "contacts", "--json")[1])[0]["language"] is None
+    assert run(capsys, "contacts", "--language", "nl")[0] == 2  # no client named
     code, _, err = run(capsys, "contacts", "--client", CLIENT, "--to", "anna@camping.example")
     assert code == 2 and "COPERNICA_MAIL_URL" in err  # refused: what was there stays
     assert json.loads(run(capsys, "contacts", "--json")[1])[0]["contact"] == "json://hooks.example.com/…"

@@ -4,6 +4,7 @@ client panel (overview.py), a connection's fixes and history
 on Inspect (fixes.py, history.py), connect links and the redirect (links.py), and the watcher
 (watcher.py). Pages use them as `ui.NAME`."""
 
+from . import client  # noqa: F401
 from .connections import (  # noqa: F401
     MAX_CARDS,
     PICK_FROM_LIST,

@@ -89,6 +89,17 @@ def client_panel(ws: Workspace, client: str) -> None:
             links_word = "on" if current.reconnect_links else "off"
             st.caption(text(f"Contact: {current.shown} · reconnect links {links_word}"
                                + (f" · cannot be reached: {current.problem}" if current.problem else "")))
+        languages = {None: "its browser's language", "nl": "Nederlands (Dutch)", "en": "English"}
+        st.selectbox("Language of its link pages and messages", list(languages), format_func=languages.get,
+                     index=list(languages).index(ws.client_languages().get(client)), key=f"client_language_{client}",
+                     on_change=save_language, args=(client,),
+                     help="What the client reads: a connect link's page and the reconnect message. Without one, "
+                          f"the link's page follows the browser's language, else COPERNICA_LANGUAGE "
+                          f"({ws.settings.language}).")
+
+
+def save_language(client: str) -> None:
+    workspace().set_client_language(client, st.session_state.get(f"client_language_{client}"))
 
 
 def save_contact(client: str, remove: bool) -> None:

@@ -94,9 +94,8 @@ def _connect_link_visitor(settings) -> Actor | None:
         return None
     with Doorstep(settings) as lookup:
         if invite:
-            _this_run.link = lookup.link(invite)
-            return Actor.client_link(_this_run.link.actor if not isinstance(_this_run.link, str)
-                                     else connect_links.LINK_ACTOR)
+            _this_run.link = lookup.visit(invite)  # (the link, also a used one; why it cannot be used)
+            return Actor.client_link(_this_run.link[0].actor if _this_run.link[0] else connect_links.LINK_ACTOR)
         who = lookup.link_of_state(state)
         return Actor.client_link(who) if who else None
 
@@ -108,7 +107,8 @@ def nothing_here() -> None:
 
 
 def link_visit():
-    """The connect link this run was opened with (an ConnectLink), or why it cannot be used."""
+    """The connect link this run was opened with (a ConnectLink, or None when unknown) and why it
+    cannot be used ('' when it can); None without a link."""
     return getattr(_this_run, "link", None)
 
 

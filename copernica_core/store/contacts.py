@@ -29,3 +29,23 @@ def rows(db: Database, *, client: str | None = None) -> list[dict]:
     """Every client's contact row by client (or only `client`'s)."""
     where, params = (" WHERE client = ?", [client]) if client is not None else ("", [])
     return list(db.query("SELECT * FROM client_contacts" + where + " ORDER BY client", params))
+
+
+def language_of(db: Database, client: str) -> str | None:
+    """The language set for `client`, or None."""
+    found = db.execute("SELECT language FROM client_languages WHERE client = ?", [client]).fetchone()
+    return found[0] if found else None
+
+
+def languages(db: Database) -> dict[str, str]:
+    return dict(db.execute("SELECT client, language FROM client_languages").fetchall())
+
+
+def set_language(db: Database, client: str, language: str | None, *, who: str, at: str) -> None:
+    """Set (or, with None, forget) the language `client` reads."""
+    if language is None:
+        db.execute("DELETE FROM client_languages WHERE client = ?", [client])
+        return
+    db.execute("INSERT INTO client_languages (client, language, updated_by, updated_at) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT (client) DO UPDATE SET language = excluded.language, updated_by = excluded.updated_by, "
+               "updated_at = excluded.updated_at", [client, language, who, at])

@@ -308,8 +308,16 @@ def _v13_keyed_links(db: Database) -> None:
             db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", [ntfy.sub(r"\1…", text), row_id])
 
 
+def _v14_client_languages(db: Database) -> None:
+    """The language a client reads (its link's page, its messages): Dutch or English, set by the
+    agency; a client without one reads its browser's language (docs/architecture.md, "The
+    client's language")."""
+    db.execute("CREATE TABLE client_languages (client TEXT PRIMARY KEY, language TEXT NOT NULL, "
+               "updated_by TEXT NOT NULL, updated_at TEXT NOT NULL)")
+
+
 # Append only: each entry moves the schema one version forward. Never edit a shipped one.
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_tables, _v2_daily_totals, _v3_meta, _v4_watching, _v5_started_by, _v6_clients, _v7_change_counter,
     _v8_forget_leaky_redactions, _v9_delivery_claims, _v10_message_fields, _v11_invitations,
-    _v12_client_contacts, _v13_keyed_links]
+    _v12_client_contacts, _v13_keyed_links, _v14_client_languages]

@@ -10,9 +10,11 @@ from .keys import KEY_ID
 # Referenced tables before the tables that reference them.
 TABLES = ("applications", "connections", "pending_authorizations", "checks", "check_days", "events", "meta",
           "watcher", "alert_states", "notify_targets", "notifications", "deliveries", "usage_days", "invitations",
-          "client_contacts", "hash_keys")
+          "client_contacts", "hash_keys", "client_languages")
 # Rows a database has before anyone used it (the watcher's row, which key it was opened with).
 BOOKKEEPING = ("meta", "watcher")
+# Each database's own: its schema's version, and its random name with its change counter.
+NOT_COPIED = ("schema_version", "fleet_changes")
 BATCH = 1000
 
 

@@ -23,11 +23,14 @@ UNKNOWN_LINK = "This link is not known here. Check that you copied all of it, or
 def find_link(db, vault, secret: str, *, now: datetime) -> connect_links.ConnectLink | str:
     """The connect link behind `secret`, or why it cannot be used (calm words). Always looked
     up: a 256-bit secret cannot be guessed, and no number of wrong ones may lock out a real
-    one. A refused link's views are recorded at most once an hour."""
+    one. A refused link's views are recorded at most once an hour (a used one's are not: its page
+    says that it worked)."""
     link = connect_links.find(db, vault, secret) if secret and len(secret) <= 100 else None
     if link is None:
         return UNKNOWN_LINK
     if why := link.refusal(now):
+        if link.used_at:  # its client looking again at how it ended (a reload after success): nothing to tell
+            return why
         with immediate(db):
             if connect_links.note_refusal(db, link.id, now=now):
                 store.add_event(db, actor=link.actor, action="connect link refused", now=now,

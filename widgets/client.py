@@ -44,7 +44,7 @@ def sent_by(ws: Workspace, say: Speech) -> None:
 
 
 def title(say: Speech) -> None:
-    st.title(say("Connect your Copernica account"))
+    st.header(say("Connect your Copernica account"))  # (a title would fill a phone's first screen)
 
 
 def invitation(ws: Workspace, say: Speech, page: LinkPage) -> None:

@@ -210,8 +210,8 @@ def renew_from_link(visit, url: str, *, renews: str, choose: str) -> None:
     """A client opens a reconnect link of Camping Het Bos, which names the account it renews,
     and gives access at the sandbox's consent page with the account `choose`."""
     visit.goto(url)
-    expect(visit.get_by_text(f"Harbor Media asks you to renew its read access to your Copernica account {renews} "
-                             "for Camping Het Bos.")).to_be_visible()
+    expect(visit.get_by_text(f"Harbor Media asks you to renew its access to your Copernica account {renews}.")
+           ).to_be_visible()
     visit.get_by_role("button", name="Continue to Copernica").click()
     visit.get_by_label(choose).check()
     visit.get_by_role("button", name="Give access").click()
@@ -236,7 +236,7 @@ def test_a_client_connects_its_own_account_from_a_link_without_signing_in(browse
     client = browser.new_context(viewport={"width": 1280, "height": 900})  # the client: never signed in
     visit = client.new_page()
     visit.goto(link["url"])
-    expect(visit.get_by_text("Harbor Media asks read access to your Copernica account for Camping Het Bos.")
+    expect(visit.get_by_text("Harbor Media asks for access to your Copernica account for Camping Het Bos.")
            ).to_be_visible()
     expect(visit.get_by_role("dialog")).to_have_count(0)  # no false "Page not found" over it
     shoot(visit, "connect-link")
@@ -245,15 +245,16 @@ def test_a_client_connects_its_own_account_from_a_link_without_signing_in(browse
     visit.get_by_label("Northwind Travel").check()
     visit.get_by_role("button", name="Give access").click()
     expect(alert(visit, "is connected")).to_be_visible()
-    expect(visit.get_by_text("You can close this page.")).to_be_visible()
+    expect(visit.get_by_text("There is nothing more to do: you can close this page.")).to_be_visible()
     expect(visit.get_by_role("dialog")).to_have_count(0)
     expect(visit.get_by_role("link", name="Overview")).to_have_count(0)  # no navigation, no other connection
     shoot(visit, "connect-link-connected")
     [conn] = ws.connections()
     assert (conn.client, conn.account.id) == ("Camping Het Bos", "103")
 
-    visit.goto(link["url"])  # the second use
-    expect(visit.get_by_text(re.compile("This link was already used"))).to_be_visible()
+    visit.goto(link["url"])  # the second use: it worked, nothing more to do
+    expect(alert(visit, "Your Copernica account “Northwind Travel” (id 103) is connected to Harbor Media.")
+           ).to_be_visible()
     expect(visit.get_by_role("button", name="Continue to Copernica")).to_have_count(0)
 
     expired = json.loads(cli_process(signed.env, "invite", "--client", "Acme", "--expires", "5m", "--json").stdout)
@@ -264,7 +265,9 @@ def test_a_client_connects_its_own_account_from_a_link_without_signing_in(browse
 
     renew = json.loads(cli_process(signed.env, "invite", "--connection", str(conn.id), "--json").stdout)
     renew_from_link(visit, renew["url"], renews="“Northwind Travel” (id 103)", choose="Acme Retail")
-    expect(alert(visit, "You authorized a different account")).to_be_visible()
+    expect(alert(visit, "You chose another Copernica account (“Acme Retail” (id 101)) than the one this link is "
+                        "for (“Northwind Travel” (id 103))")).to_be_visible()
+    expect(visit.get_by_role("button", name="Try again")).to_be_visible()
     assert ws.connection(conn.id).account.id == "103" and len(ws.connections()) == 1
     client.close()
 
@@ -332,7 +335,7 @@ def test_a_links_consent_page_forwarded_to_another_browser_connects_nothing_ther
     victim.goto(consent)
     victim.get_by_label("Bloom Florists").check()
     victim.get_by_role("button", name="Give access").click()
-    expect(alert(victim, "This was started in another browser")).to_be_visible()
+    expect(alert(victim, "This link was opened in another browser")).to_be_visible()
     shoot(victim, "connect-link-forwarded-refused")
     assert ws.connections() == []
     victim.context.close()

@@ -397,6 +397,9 @@ def cmd_invite(ws: Workspace, args: argparse.Namespace) -> int:
                  f"{link.id}` withdraws it." if link.connection_id is not None else "")
         print(for_terminal(f"Link #{link.id} for {link.client or '(no client)'}, valid until "
                            f"{link.until}, once. Send it to the client.{again}"), file=sys.stderr)
+    if not ws.settings.agency_name:  # (stderr: --json's output stays clean)
+        print("Note: COPERNICA_AGENCY_NAME is not set, so the client's page says that \"your agency\" asks for "
+              "access. Set it to your agency's name so that the client knows who asks.", file=sys.stderr)
     return EXIT_OK
 
 

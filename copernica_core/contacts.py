@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from . import notify
 from .clock import iso, parse_iso
@@ -32,19 +32,44 @@ def is_email(contact: str) -> bool:
     return bool(_EMAIL.fullmatch(contact.strip()))
 
 
-def target_url(contact: str, mail_url: str) -> str:
+def mail_address(contact: str) -> tuple[str, str]:
+    """An e-mail address as the mail path carries it, and what is wrong with it ('' if nothing):
+    its domain in IDNA (bloemisterij-één.nl is xn--bloemisterij--0kbb.nl on the wire); a name
+    before the @ must be ASCII, because SMTP without SMTPUTF8 (Apprise's) cannot carry more."""
+    import idna
+
+    local, _, domain = contact.strip().rpartition("@")
+    if not local.isascii():
+        return contact, (f"the part before the @ in {contact.strip()} has letters e-mail cannot carry here (such as "
+                         "ë or é): ask the client for another address, or enter an Apprise URL")
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}", ""
+    except idna.IDNAError:
+        return contact, f"the domain of {contact.strip()} is not a domain name e-mail can reach"
+
+
+def target_url(contact: str, mail_url: str, *, sender: str = "") -> str:
     """The Apprise URL that reaches `contact`: an Apprise URL as it is; an e-mail address
-    through the agency's mail server (COPERNICA_MAIL_URL), addressed to it alone."""
+    through the agency's mail server (COPERNICA_MAIL_URL), addressed to it alone, from the
+    agency by name (`sender`, unless the mail URL names one), marked as sent by a machine
+    (`Auto-Submitted: auto-generated`: out-of-office replies stay away)."""
     contact = contact.strip()
     if not is_email(contact):
         return contact
     parts = urlsplit(mail_url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in ("to", "cc", "bcc")]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("to", contact)])))
+    given = {k.lower(): v for k, v in query}
+    extra = [("to", mail_address(contact)[0])]
+    if sender and "name" not in given and "<" not in given.get("from", ""):
+        extra.append(("name", sender))
+    if "+auto-submitted" not in given:
+        extra.append(("+Auto-Submitted", "auto-generated"))
+    return urlunsplit(parts._replace(query=urlencode([*query, *extra], quote_via=quote)))  # (Apprise reads + as +)
 
 
 def contact_problem(contact: str, mail_url: str) -> str | None:
-    """What is wrong with a contact as typed, or None."""
+    """What is wrong with a contact as typed, or None. An e-mail address is checked as the mail
+    path will carry it: the recipient Apprise reads from the URL must be the address given."""
     contact = (contact or "").strip()
     if not contact:
         return "Enter the client's e-mail address, or an Apprise URL such as slack://… or json://…."
@@ -52,8 +77,15 @@ def contact_problem(contact: str, mail_url: str) -> str | None:
         if not mail_url:
             return ("To send to an e-mail address, set COPERNICA_MAIL_URL to your mail server "
                     "(mailto://user:password@smtp.example.com); or enter an Apprise URL.")
+        address, problem = mail_address(contact)
+        if problem:
+            return problem[:1].upper() + problem[1:] + "."
         if notify.url_problem(target_url(contact, mail_url)):
             return "COPERNICA_MAIL_URL is not a mail server Apprise understands (mailto://… or mailtos://…)."
+        read = notify.email_recipients(target_url(contact, mail_url))
+        if read != [address]:
+            return (f"The mail path would send this to {', '.join(read) or 'nobody'}, not to {address}: check the "
+                    "address.")
         return None
     if "://" not in contact:
         return "Enter an e-mail address (name@example.com) or an Apprise URL (slack://…, json://…)."
@@ -137,7 +169,7 @@ def _withdraw_sent_links(db: Database, client: str, *, why: str, now: datetime,
         record_event("connect link revoked", detail=f"{why}: link " + ", ".join(f"#{i}" for i in withdrawn))
 
 
-def listed(db: Database, vault: Keyring, *, mail_url: str, client: str | None = None
+def listed(db: Database, vault: Keyring, *, mail_url: str, client: str | None = None, sender: str = ""
            ) -> dict[str, Contact]:
     """Every client's contact (or only `client`'s), with the target that reaches it (None
     when it cannot)."""
@@ -152,7 +184,7 @@ def listed(db: Database, vault: Keyring, *, mail_url: str, client: str | None = 
             if problem := contact_problem(contact, mail_url) or "":
                 pass
             else:
-                url = target_url(contact, mail_url)
+                url = target_url(contact, mail_url, sender=sender)
                 target = notify.target(f"client:{hashlib.sha256(url.encode()).hexdigest()[:16]}",
                                        f"contact of {row['client']}", url, shown=row["shown"])
         contacts[row["client"]] = Contact(row["client"], row["shown"], bool(row["reconnect_links"]), target,

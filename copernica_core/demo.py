@@ -89,7 +89,8 @@ def run_demo(*, sandbox_port: int = 8765, dashboard_port: int = 8501, db: Path =
     inbox = Inbox(db.with_name("notifications.log"))
     env = {"COPERNICA_WATCH_EVERY": "30s", "COPERNICA_ALERT_AFTER": "1m",
            **demo_env(sandbox, dashboard_port=dashboard_port, db=db), "COPERNICA_NOTIFY": inbox.url,
-           "COPERNICA_PUBLIC_URL": f"http://localhost:{dashboard_port}"}
+           "COPERNICA_PUBLIC_URL": f"http://localhost:{dashboard_port}",
+           "COPERNICA_AGENCY_NAME": os.environ.get("COPERNICA_AGENCY_NAME") or "Demo Agency"}  # who a client sees
     ensure_demo_application(env)
     print(f"Sandbox Copernica on {sandbox.base_url}; demo data in {db.parent} (kept across restarts).", flush=True)
     print(f"Open http://localhost:{dashboard_port}/authorize and click 'Authorize with Copernica'.", flush=True)

@@ -59,8 +59,8 @@ class Messenger(Acting):
         return notify.env_targets(self.settings.notify.reveal()) + notify.stored_targets(self.db, self.vault)
 
     def contact_targets(self) -> list[notify.Target]:
-        return [c.target for c in contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal()
-                                                  ).values() if c.target is not None]
+        return [c.target for c in contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal(),
+                                                  sender=self.settings.agency_name).values() if c.target is not None]
 
     # -- the alert rules --------------------------------------------------------------------
 
@@ -106,9 +106,9 @@ class Messenger(Acting):
         if not broken or not self.settings.public_url:
             return 0
         by_id = {c.id: c for c in connections}
-        reachable = {name: c for name, c in contacts.listed(self.db, self.vault,
-                                                            mail_url=self.settings.mail_url.reveal()).items()
-                     if c.reconnect_links and c.target is not None}
+        listed = contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal(),
+                                 sender=self.settings.agency_name)
+        reachable = {name: c for name, c in listed.items() if c.reconnect_links and c.target is not None}
         sent = 0
         for conn in (by_id[i] for i in broken):
             contact = reachable.get(conn.client)

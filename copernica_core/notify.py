@@ -144,6 +144,12 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def email_recipients(url: str) -> list[str]:
+    """The addresses an e-mail URL sends to, as Apprise reads them ([] for another kind)."""
+    plugin = _instantiate(url)
+    return [target[1] for target in getattr(plugin, "targets", None) or [] if isinstance(target, tuple)]
+
+
 def env_targets(value: str) -> list[Target]:
     """Targets from COPERNICA_NOTIFY (whitespace or comma separated)."""
     targets = []

@@ -328,7 +328,8 @@ class Workspace:
     def client_contacts(self, client: str | None = None) -> dict[str, contacts.Contact]:
         """Each client's contact (shown without keys), by client; only `client`'s when given."""
         self.actor.ensure(Action.READ)
-        return contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal(), client=client)
+        return contacts.listed(self.db, self.vault, mail_url=self.settings.mail_url.reveal(), client=client,
+                               sender=self.settings.agency_name)
 
     def set_client_contact(self, client: str, contact: str | None, *, reconnect_links: bool
                            ) -> contacts.Contact | None:

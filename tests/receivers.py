@@ -163,11 +163,13 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.mails: list[str] = []
+        self.recipients: list[list[str]] = []  # each message's envelope recipients (RCPT TO)
         box = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
                 box.mails.append(envelope.content.decode("utf-8", "replace"))
+                box.recipients.append(list(envelope.rcpt_tos))
                 return "250 OK"
 
         self.port = free_port()

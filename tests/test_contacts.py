@@ -108,6 +108,28 @@ def test_a_client_contact_by_e_mail_goes_through_the_agencys_mail_server(agency,
     ws.close()
 
 
+def test_an_address_with_an_international_domain_arrives_from_the_agency_by_name(agency, mailbox, control):
+    """anna@bloemisterij-één.nl reaches the SMTP server as the IDNA form of its domain (not cut
+    at the first accent), from the agency by name, marked auto-generated; an address whose name
+    part e-mail cannot carry is refused when it is entered, saying why."""
+    env, ws = agency
+    ws.close()
+    ws = make_workspace({**env, "COPERNICA_MAIL_URL": mailbox.url(), "COPERNICA_AGENCY_NAME": "Harbor Media"})
+    with pytest.raises(BadInput, match=r"before the @ in zoë@bloemisterij\.nl has letters e-mail cannot carry"):
+        ws.set_client_contact(CLIENT, "zoë@bloemisterij.nl", reconnect_links=True)
+    use(env, ws.invite(client=CLIENT)[0], account="103")
+    ws.set_client_contact(CLIENT, "anna@bloemisterij-één.nl", reconnect_links=True)
+    assert ws.client_contacts()[CLIENT].shown == "anna@bloemisterij-één.nl"
+    control.post("revoke", account_id="103")
+    ws.check_now()
+    assert ws.apply_alert_rules().reconnect_links == 1
+    [mail], [recipients] = mailbox.mails, mailbox.recipients
+    assert recipients == ["anna@xn--bloemisterij-n-nkba.nl"]
+    assert "To: anna@xn--bloemisterij-n-nkba.nl" in mail
+    assert "From: Harbor Media <watch@example.com>" in mail and "Auto-Submitted: auto-generated" in mail
+    ws.close()
+
+
 def test_bad_contacts_are_refused_and_change_nothing(agency):
     _, ws = agency
     for contact, why in [("not an address", "e-mail address"), ("nope://x", "Apprise does not understand")]:

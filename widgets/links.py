@@ -50,6 +50,14 @@ def reconnect_link_button(ws: Workspace, conn: Connection, *, key: str, type: st
         st.code(made[1], language=None)
         st.caption(text(f"Send this to whoever can log in to Copernica account {conn.account.name or ''} "
                         f"({conn.account.id}). It works once; it is withdrawn when the connection works again."))
+        who_asks(ws)
+
+
+def who_asks(ws: Workspace) -> None:
+    """Beside a link just made: without COPERNICA_AGENCY_NAME its page cannot say who asks."""
+    if not ws.settings.agency_name:
+        st.caption("Its page says that “your agency” asks for access: set COPERNICA_AGENCY_NAME to your agency's "
+                   "name, so that the client knows who asks.")
 
 
 def authorization_result(result: AuthorizationResult, *, links: bool = True) -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 from copernica_core import Action, BadInput, Workspace
 from copernica_core.models import Outcome
 
+from .links import who_asks
 from .run import workspace
 from .words import clock_time, text
 
@@ -70,6 +71,7 @@ def client_panel(ws: Workspace, client: str) -> None:
         if (made := st.session_state.get("made_client_link")) and made[1] == client:
             st.code(made[0], language=None)
             st.caption("Shown only here and now: send it to whoever can log in to the client's Copernica account.")
+            who_asks(ws)
         current = ws.client_contacts(client).get(client)
         with st.form("client_contact", border=False):
             st.text_input("Contact", placeholder=current.shown if current else "anna@camping.example or an Apprise "

@@ -13,11 +13,11 @@ from datetime import datetime
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from . import notify
-from .clock import iso, parse_iso
+from .clock import iso
 from .config import Settings
 from .crypto import Keyring
 from .errors import BadInput, DamagedSecret
-from .i18n import LANGUAGES
+from .i18n import LANGUAGES, Speech
 from .models import Connection
 from .secret import Secret
 from .store import connect_links, immediate
@@ -208,24 +208,30 @@ def languages(db: Database) -> dict[str, str]:
     return store_contacts.languages(db)
 
 
-def reconnect_message(conn: Connection, *, agency: str, agency_contact: str, expires_at: str) -> tuple[str, str]:
-    """The plain message a client's contact gets when a token of theirs stopped working: what
-    happened in its words, the link (as notify.LINK_PLACEHOLDER), until when it works, whom to ask."""
-    who = agency or "Your agency"
+def reconnect_message(conn: Connection, *, agency: str, agency_contact: str, expires_at: str,
+                      say: Speech | None = None) -> tuple[str, str]:
+    """The plain message a client's contact gets when a token of theirs stopped working, in its
+    language (`say`): what happened in its words, the link (as notify.LINK_PLACEHOLDER), until
+    when it works (in COPERNICA_TIMEZONE, the zone named), who sends it and whom to ask."""
+    say = say or Speech("en")
+    who = agency or say("Your agency")
     # Copernica's name for the account is quoted: "… First log in at https://…" must not read as our words.
     account = (f"“{conn.account.name}” (id {conn.account.id})" if conn.account.name
-               else f"with id {conn.account.id}")
-    title = f"{who}: the access you gave to your Copernica account has stopped working"
+               else say("with id {id}", id=conn.account.id))
+    title = say("{agency}: the access you gave to your Copernica account has stopped working", agency=who)
     body = "\n".join([
-        "Hello,",
+        say("Hello,"),
         "",
-        f"The access you gave {agency or 'us'} to your Copernica account {account} has stopped working: "
-        "Copernica no longer accepts it (it was revoked or replaced).",
+        say("The access you gave {agency} to your Copernica account {account} has stopped working: Copernica no "
+            "longer accepts it (it was revoked or replaced).", agency=agency or say("us"), account=account),
         "",
-        "To give it again, open this link, log in to Copernica and confirm:",
+        say("To give it again, open this link, log in to Copernica and confirm:"),
         notify.LINK_PLACEHOLDER,
         "",
-        f"The link works once, until {parse_iso(expires_at):%d %B %Y, %H:%M} UTC. Nothing else is needed.",
-        *([f"Questions? {agency_contact}"] if agency_contact else []),
+        say("The link works once, until {until}. Nothing else is needed.", until=say.moment(expires_at)),
+        say("Questions? Contact {contact}.", contact=agency_contact) if agency_contact else "",
+        "",
+        say("This message was sent by {agency}.", agency=agency) if agency else
+        say("This message was sent by your agency."),
     ])
     return title, body

@@ -16,6 +16,7 @@ from datetime import datetime
 from . import alerts, contacts, links, notify, store, watch
 from .acting import Acting
 from .advice import what_to_do
+from .i18n import speech_for
 from .models import Connection, Outcome
 from .oauth import AuthorizationResult
 from .secret import Secret
@@ -122,9 +123,10 @@ class Messenger(Acting):
                 secret, link = connect_links.make(self.db, self.vault, application_id=conn.application_id,
                                                 client=conn.client, connection_id=conn.id, made_by=self.who,
                                                 now=now, expires=connect_links.DEFAULT_EXPIRES, sent_to=contact.shown)
+            say = speech_for(self.settings, client_language=contacts.languages(self.db).get(conn.client))
             title, body = contacts.reconnect_message(conn, agency=self.settings.agency_name,
                                                      agency_contact=self.settings.agency_contact,
-                                                     expires_at=link.expires_at)
+                                                     expires_at=link.expires_at, say=say)
             sealed_link = self.vault.encrypt(Secret(links.address(self.settings, secret)))  # until it is delivered
             notify.enqueue(self.db, [contact.target], kind="reconnect link", title=title, body=body, now=now,
                            notify_type="warning", link_enc=sealed_link,

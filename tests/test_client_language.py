@@ -23,7 +23,7 @@ from .conftest import make_workspace
 from .helpers import BROWSER, callback_params, consent, use_link
 
 ROOT = Path(__file__).resolve().parent.parent
-CLIENT_SIDE = ["widgets/client.py", "pages/connect.py", "pages/authorize.py"]
+CLIENT_SIDE = ["widgets/client.py", "pages/connect.py", "pages/authorize.py", "copernica_core/contacts.py"]
 
 
 def client_sentences() -> set[str]:

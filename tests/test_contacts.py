@@ -103,7 +103,7 @@ def test_a_client_contact_by_e_mail_goes_through_the_agencys_mail_server(agency,
     assert ws.apply_alert_rules().reconnect_links == 1
     [mail] = mailbox.mails
     assert "To: anna@camping.example" in mail and "ops@example.com" not in mail
-    assert "Harbor Media: the access you gave" in mail and "Questions? help@harbor.example" in mail
+    assert "Harbor Media: the access you gave" in mail and "Questions? Contact help@harbor.example." in mail
     assert "/?invite=" in mail
     ws.close()
 
@@ -114,11 +114,13 @@ def test_an_address_with_an_international_domain_arrives_from_the_agency_by_name
     part e-mail cannot carry is refused when it is entered, saying why."""
     env, ws = agency
     ws.close()
-    ws = make_workspace({**env, "COPERNICA_MAIL_URL": mailbox.url(), "COPERNICA_AGENCY_NAME": "Harbor Media"})
+    ws = make_workspace({**env, "COPERNICA_MAIL_URL": mailbox.url(), "COPERNICA_AGENCY_NAME": "Harbor Media",
+                         "COPERNICA_TIMEZONE": "Europe/Amsterdam"})
     with pytest.raises(BadInput, match=r"before the @ in zoë@bloemisterij\.nl has letters e-mail cannot carry"):
         ws.set_client_contact(CLIENT, "zoë@bloemisterij.nl", reconnect_links=True)
     use(env, ws.invite(client=CLIENT)[0], account="103")
     ws.set_client_contact(CLIENT, "anna@bloemisterij-één.nl", reconnect_links=True)
+    ws.set_client_language(CLIENT, "nl")  # and it reads Dutch
     assert ws.client_contacts()[CLIENT].shown == "anna@bloemisterij-één.nl"
     control.post("revoke", account_id="103")
     ws.check_now()
@@ -127,6 +129,13 @@ def test_an_address_with_an_international_domain_arrives_from_the_agency_by_name
     assert recipients == ["anna@xn--bloemisterij-n-nkba.nl"]
     assert "To: anna@xn--bloemisterij-n-nkba.nl" in mail
     assert "From: Harbor Media <watch@example.com>" in mail and "Auto-Submitted: auto-generated" in mail
+    import email
+
+    message = email.message_from_string(mail)
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    assert message["Subject"] == "Harbor Media: de toegang die u gaf tot uw Copernica-account werkt niet meer"
+    assert text.startswith("Goedendag,") and "Dit bericht is verstuurd door Harbor Media." in text
+    assert re.search(r"De link werkt één keer, tot \d+ \w+ 20\d\d, \d\d:\d\d \(Midden-Europese \w+\)\.", text)
     ws.close()
 
 

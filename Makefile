@@ -45,12 +45,12 @@ demo: $(VENV)/.runtime
 # each in order on one worker (tests/e2e/conftest.py).
 test: $(VENV)/.dev system-packages
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 3 --dist loadgroup
+	$(BIN)/python -m pytest -n 4 --dist loadgroup
 
 # Everything but the browser tests, for the edit–test loop.
 test-fast: $(VENV)/.dev postgresql-package
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 4 --dist worksteal --ignore=tests/e2e
+	$(BIN)/python -m pytest -n 6 --dist worksteal --ignore=tests/e2e
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py

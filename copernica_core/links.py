@@ -32,6 +32,19 @@ class LinkPage:
     connected: str
 
 
+def renewing_application(db, connection, application_id: int | None = None) -> int | None:
+    """The application through which a link renews `connection`: its own; for a connection made
+    from a pasted token, the one given, or the only application there is (None: none, or several
+    and none given). Copernica's consent needs an application; the connection keeps its id,
+    label, client and history, and from then on has that application."""
+    if connection.application_id is not None:
+        return connection.application_id
+    if application_id is not None:
+        return application_id if store.get_application(db, application_id) else None
+    apps = store.list_applications(db)
+    return apps[0].id if len(apps) == 1 else None
+
+
 def address(settings: Settings, secret: str) -> str:
     """Where a link's secret is opened: the dashboard's public address with `?invite=`."""
     return f"{settings.public_url}/?invite={secret}"
@@ -55,10 +68,14 @@ class Links(Acting):
             conn = store.find_connection_by_id(self.db, connection_id)
             if conn is None:
                 raise BadInput({"connection": f"There is no connection #{connection_id} (any more)."})
-            if conn.application_id is None:
-                raise BadInput({"connection": f"#{conn.id} “{conn.label}” was made from a pasted token, which a "
-                                              "link cannot renew: paste a new token on its Inspect page."})
-            application_id, client = conn.application_id, conn.client  # a renewal keeps the connection's client
+            renewing = renewing_application(self.db, conn, application_id)
+            if renewing is None:
+                count = len(store.list_applications(self.db))
+                raise BadInput({"connection": f"#{conn.id} “{conn.label}” was made from a pasted token: a link renews "
+                                              "it through your Copernica application, " + (
+                                                  f"and there are {count}: choose one (--application)." if count > 1
+                                                  else "so add it on the Credentials page first.")})
+            application_id, client = renewing, conn.client  # a renewal keeps the connection's client
         elif application_id is None:
             apps = store.list_applications(self.db)
             if len(apps) != 1:
@@ -118,6 +135,8 @@ class Links(Acting):
         if link.actor != self.who:
             raise BadInput({"link": "This page was opened for another link."})
         app = store.get_application(self.db, link.application_id)
+        if app is None:
+            raise BadInput({"link": "The application this link was made for no longer exists. Ask for a new link."})
         expected = None
         if link.connection_id is not None:
             conn = store.find_connection_by_id(self.db, link.connection_id)

@@ -113,14 +113,15 @@ class Messenger(Acting):
         sent = 0
         for conn in (by_id[i] for i in broken):
             contact = reachable.get(conn.client)
-            if contact is None or conn.application_id is None:
+            application_id = links.renewing_application(self.db, conn)
+            if contact is None or application_id is None:
                 continue
             given = connect_links.open_link_of(self.db, self.vault, conn.id, now=now)
             if given is not None:
                 secret, link = given
                 connect_links.mark_sent(self.db, link.id, sent_to=contact.shown)
             else:
-                secret, link = connect_links.make(self.db, self.vault, application_id=conn.application_id,
+                secret, link = connect_links.make(self.db, self.vault, application_id=application_id,
                                                 client=conn.client, connection_id=conn.id, made_by=self.who,
                                                 now=now, expires=connect_links.DEFAULT_EXPIRES, sent_to=contact.shown)
             say = speech_for(self.settings, client_language=contacts.languages(self.db).get(conn.client))

@@ -494,21 +494,20 @@ class Workspace:
                                 connection_id=connection_id).get(connection_id, Uptime())
 
     def report(self, *, client: str | None = None) -> report_module.Report:
-        """The agency's report of every connection (`client` None), or the report written for
-        one client. When that client's reconnect links are on and this reader may make links,
-        each of its connections whose access stopped working gets a fresh reconnect link in it."""
+        """The agency's report of every connection (`client` None), or one client's: with its reconnect
+        links on, each connection whose access stopped working has its one open link in it."""
         self.actor.ensure(Action.READ)
         connections = self.connections(clients=[client] if client is not None else None)
         now = self.clock()
-        links = {}
+        made = {}
         if client is not None and self.may(Action.MANAGE) and self.settings.public_url:
             contact = self.client_contacts(client).get(client)
             if contact is not None and contact.reconnect_links:
-                links = {c.id: self.invite(connection_id=c.id)[0] for c in connections
-                         if c.status is Outcome.INVALID_TOKEN and c.application_id is not None}
+                made = {c.id: self.invite(connection_id=c.id)[0] for c in connections
+                        if c.status is Outcome.INVALID_TOKEN and links.renewing_application(self.db, c)}
         return report_module.make(connections, store.uptime_all(self.db, since=now - report_module.PERIOD, now=now),
                                   client=client, generated_at=now, agency=self.settings.agency_name,
-                                  agency_contact=self.settings.agency_contact, links=links)
+                                  agency_contact=self.settings.agency_contact, links=made)
 
     def daily_outcomes(self, connection_id: int, *, days: int) -> list[dict]:
         self.actor.ensure(Action.READ)

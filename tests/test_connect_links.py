@@ -87,9 +87,32 @@ def test_links_need_the_public_address_and_a_renewable_connection(sandbox_env, c
     ws.close()
     ws = make_workspace({**sandbox_env, "COPERNICA_PUBLIC_URL": "https://c.example.com"})
     pasted = ws.add_token(control.tokens("101")[0]).connection
-    with pytest.raises(BadInput, match="pasted token"):
+    with pytest.raises(BadInput, match="pasted token: a link renews it through your Copernica application, so add "
+                                       "it on the Credentials page first"):
         ws.invite(connection_id=pasted.id)
     ws.close()
+
+
+def test_a_pasted_connection_is_renewed_in_place_from_a_link(agency, control):
+    """The README onboards a fleet by pasting tokens: when one stops working, its client renews it
+    from a link, through the agency's application, and the connection keeps its id, label,
+    client and history (and has that application from then on)."""
+    env, ws = agency
+    [token] = control.tokens("102")
+    pasted = ws.add_token(token, label="Bloom shop", client="Bloom").connection
+    assert pasted.application_id is None
+    control.post("revoke", account_id="102")
+    ws.check_now()
+    before = ws.history_count(pasted.id)
+    url, link = ws.invite(connection_id=pasted.id)
+    assert link.connection_id == pasted.id and link.client == "Bloom"
+    assert not use(env, url, account="101").ok  # another account is refused, nothing changes
+    result = use(env, url, account="102")
+    assert result.ok and result.replaced and result.connection_id == pasted.id
+    renewed = ws.connection(pasted.id)
+    assert (renewed.label, renewed.client, renewed.status) == ("Bloom shop", "Bloom", "valid")
+    assert renewed.application_id == ws.applications()[0].id and len(ws.connections()) == 1
+    assert ws.history_count(pasted.id) == before + 1
 
 
 def test_no_number_of_wrong_links_locks_out_a_real_one(agency):
@@ -166,8 +189,9 @@ def test_a_connection_has_one_open_reconnect_link_given_again_until_withdrawn(ag
     url, link = ws.invite(connection_id=cid)
     assert ws.invite(connection_id=cid) == (url, link)  # the same link again: what was sent keeps working
     ws.set_client_contact("Bloom", "json://127.0.0.1:9/hook", reconnect_links=True)
-    ws.report(client="Bloom")
-    assert [i.id for i in ws.connect_links()] == [link.id]  # a report mints nothing new
+    for _ in range(3):
+        assert ws.report(client="Bloom").rows[0].link == url
+    assert [i.id for i in ws.connect_links()] == [link.id]  # three reports mint nothing new
     ws.withdraw_link(link.id)
     renewed, new = ws.invite(connection_id=cid)
     assert renewed != url and [i.id for i in ws.connect_links()] == [new.id]

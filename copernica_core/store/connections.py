@@ -267,6 +267,10 @@ def save_connection(
             db.execute("UPDATE connections SET label = ? WHERE id = ?", [label, existing])
         if client is not None:
             db.execute("UPDATE connections SET client = ? WHERE id = ?", [client, existing])
+        if application_id is not None:  # a pasted connection renewed through an application now has it
+            db.execute("UPDATE connections SET application_id = ? WHERE id = ? AND application_id IS NULL AND NOT "
+                       "EXISTS (SELECT 1 FROM connections o WHERE o.application_id = ? AND o.account_id = ?)",
+                       [application_id, existing, application_id, account.id])
     record_check(db, vault, connection_id, result, new_jwt=new_jwt, now=now)
     return connection_id, existing is not None
 

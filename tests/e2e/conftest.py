@@ -40,7 +40,7 @@ CHROMIUM_FLAGS = [
 # Two groups of about equal length: with pytest-xdist each group runs on one worker, one test
 # after another, beside the core tests (which mostly wait on real processes). A module keeps one
 # Chromium and one dashboard.
-_SECOND_GROUP = ("test_signin.py", "test_deployment.py", "test_demo.py")
+_SECOND_GROUP = ("test_signin.py", "test_deployment.py", "test_demo.py", "test_replicas.py")
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import csv
 import html
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .advice import what_to_do
+from .i18n import Speech
 from .models import Connection, Outcome, Uptime
 from .neutralise import for_spreadsheet
 from .overview import worst_first
@@ -26,21 +27,29 @@ def counted(number: int, noun: str) -> str:
     return f"{number or 'no'} {noun}{'' if number == 1 else 's'}"
 
 
-def uptime_text(uptime: Uptime) -> str:
+def uptime_text(uptime: Uptime, say: Speech | None = None) -> str:
     """The share of the time watched that the connection worked, once it was watched for a
     day: before that (two minutes after connecting, say) a percentage would mislead."""
     if uptime.observed_seconds < MIN_HISTORY.total_seconds():
-        return "not enough history yet"
-    return f"{uptime.valid_seconds / uptime.observed_seconds:.1%}"
+        return say("not enough history yet") if say else "not enough history yet"
+    share = uptime.valid_seconds / uptime.observed_seconds
+    if say is None:
+        return f"{share:.1%}"
+    from babel.numbers import format_percent
+
+    return format_percent(share, "#,##0.0%", locale=say.language)
 
 
 PERIOD = timedelta(days=30)
 
 
-def for_the_client(c: Connection, *, agency: str, link: str = "") -> str:
-    """What a client reads about one of its connections: what it means for them, and the one
-    thing they can do (give access again, from `link`); everything else is the agency's job."""
-    return c.status.words.for_the_client(us=agency or "your agency", link=link)
+def for_the_client(c: Connection, *, agency: str, link: str = "", say: Speech | None = None) -> str:
+    """What a client reads about one of its connections, in its language: what it means for them,
+    and the one thing they can do (give access again, from `link`); the rest is the agency's job."""
+    say = say or Speech("en")
+    words = c.status.words
+    template = words.client_with_link if link and words.client_with_link else words.client_words
+    return say(template, us=agency or say("your agency"), link=link) if template else ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class ReportRow:
     uptime: Uptime  # over the report's period
     what_to_do: str
     link: str = ""  # a reconnect link for the client, when one was made for this report
+    link_until: str = ""  # until when it works (stored time)
 
     @property
     def uptime_text(self) -> str:
@@ -65,6 +75,7 @@ class Report:
     generated_at: datetime
     agency: str = ""
     agency_contact: str = ""  # the agency's contact (COPERNICA_CONTACT), for a client's questions
+    say: Speech = field(default_factory=lambda: Speech("en"))  # a client's: its language, COPERNICA_TIMEZONE
 
     @property
     def since(self) -> datetime:
@@ -77,15 +88,18 @@ class Report:
 
 
 def make(connections: list[Connection], uptimes: dict[int, Uptime], *, client: str | None, generated_at: datetime,
-         agency: str = "", agency_contact: str = "", links: dict[int, str] | None = None) -> Report:
-    """The report of these connections, worst first; for one client (`client`), in its words,
-    with `links` (reconnect links by connection) where the access stopped working."""
-    links = links or {}
+         agency: str = "", agency_contact: str = "", links: dict[int, tuple[str, str]] | None = None,
+         say: Speech | None = None) -> Report:
+    """The report of these connections, worst first; for one client (`client`), in its words and
+    language (`say`), with `links` (reconnect link and until when, by connection) where the
+    access stopped working."""
+    links, say = links or {}, say or Speech("en")
     return Report([ReportRow(c, uptimes.get(c.id, Uptime()),
-                             for_the_client(c, agency=agency, link=links.get(c.id, "")) if client is not None
+                             for_the_client(c, agency=agency, link=links.get(c.id, ("", ""))[0], say=say)
+                             if client is not None
                              else what_to_do(c, may_fix=True),  # the agency's report: for whoever runs the dashboard
-                             links.get(c.id, "")) for c in worst_first(connections)],
-                  client, generated_at, agency, agency_contact)
+                             *links.get(c.id, ("", ""))) for c in worst_first(connections)],
+                  client, generated_at, agency, agency_contact, say if client is not None else Speech("en"))
 
 
 def _account(c: Connection) -> str:
@@ -105,64 +119,81 @@ def as_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def _day(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y}"
-
-
 def as_html(report: Report) -> str:
-    """A self-contained page (no outside resources) that prints on A4."""
-    e = html.escape
-    client = report.client
-    if client is None:
-        title = "Copernica connections"
-        meta = ""
-    else:
-        title = f"Copernica connections of {client}"
-        by = f"Prepared by {report.agency}" if report.agency else "Prepared"
-        questions = f" · questions: {e(report.agency_contact)}" if report.agency_contact else ""
-        meta = f'<p class="meta">{e(by)} for {e(client)}{questions}</p>'
+    """A self-contained page (no outside resources) that prints on A4 and reads on a phone (each
+    connection a block of its own below 700 px). A client's report is in its language, with its
+    times in COPERNICA_TIMEZONE, and says until when each reconnect link works."""
+    e, say = html.escape, report.say
+    client, show_client = report.client, report.client is None
     working = sum(r.connection.status is Outcome.VALID for r in report.rows)
-    period = f"{_day(report.since)} – {_day(report.generated_at)}"
+    if client is None:
+        title, meta = "Copernica connections", ""
+        headers = ["Connection", "Client", "Copernica account", "Status", "Last OK", "Uptime, 30 days", "What to do"]
+        summary = (f"{working} of {len(report.rows)} working · period {say.date(report.since)} – "
+                   f"{say.date(report.generated_at)} · made {say.moment(report.generated_at)}")
+    else:
+        title = say("Copernica connections of {client}", client=client)
+        by = (say("Prepared by {agency} for {client}", agency=report.agency, client=client) if report.agency
+              else say("Prepared for {client}", client=client))
+        questions = " · " + say("questions: {contact}", contact=report.agency_contact) if report.agency_contact else ""
+        meta = f'<p class="meta">{e(by + questions)}</p>'
+        headers = [say("Connection"), say("Copernica account"), say("Status"), say("Last OK"), say("Uptime, 30 days"),
+                   say("What it means")]
+        summary = say("{working} of {total} working · period {start} – {end} · made {made}", working=working,
+                      total=len(report.rows), start=say.date(report.since), end=say.date(report.generated_at),
+                      made=say.moment(report.generated_at))
 
     def what(r: ReportRow) -> str:
         if not r.link:
             return e(r.what_to_do)
         words = r.what_to_do[:-len(r.link)].rstrip(": ")
-        return f'{e(words)}:<br><a href="{e(r.link)}">{e(r.link)}</a>'
-
-    show_client = client is None
+        until = say("This link works once, until {until}.", until=say.moment(r.link_until)) if r.link_until else ""
+        return f'{e(words)}:<br><a href="{e(r.link)}">{e(r.link)}</a><br><span class="meta">{e(until)}</span>'
 
     def status(c: Connection) -> str:  # a client reads its own words, the agency the badge's
-        return c.status.words.label if show_client else c.status.words.client_label
+        return c.status.words.label if show_client else say(c.status.words.client_label)
 
-    body = "\n".join(
-        f"<tr><td>{e(r.connection.label)}</td>" + (f"<td>{e(r.connection.client)}</td>" if show_client else "")
-        + f"<td>{e(_account(r.connection))}</td>"
-        f'<td><span style="color:{r.connection.status.words.printed};font-weight:600">'
-        f"{e(status(r.connection))}</span></td>"
-        f"<td>{e((r.connection.last_ok_at or 'never')[:16].replace('T', ' '))}</td>"
-        f"<td>{e(r.uptime_text)}</td><td>{what(r)}</td></tr>" for r in report.rows)
+    def last_ok(c: Connection) -> str:
+        return say.moment(c.last_ok_at) if c.last_ok_at else (say("never") if not show_client else "never")
+
+    def cell(header: str, content: str) -> str:
+        return f'<td data-label="{e(header)}">{content}</td>'
+
+    rows = []
+    for r in report.rows:
+        c = r.connection
+        cells = [e(c.label), *([e(c.client)] if show_client else []), e(_account(c)),
+                 f'<span style="color:{c.status.words.printed};font-weight:600">{e(status(c))}</span>',
+                 e(last_ok(c)), e(uptime_text(r.uptime, None if show_client else say)), what(r)]
+        rows.append("<tr>" + "".join(cell(h, v) for h, v in zip(headers, cells, strict=True)) + "</tr>")
+    body = "\n".join(rows)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
+<html lang="{say.language}"><head><meta charset="utf-8"><title>{e(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 @page {{ size: A4; margin: 14mm 12mm; }}
 body {{ font-family: system-ui, sans-serif; color: #1f2328; margin: 2rem; }}
-h1 {{ font-size: 1.4rem; margin-bottom: .2rem; }} p.meta {{ color: #57606a; margin: 0 0 .3rem; }}
+h1 {{ font-size: 1.4rem; margin-bottom: .2rem; }} .meta {{ color: #57606a; margin: 0 0 .3rem; }}
 table {{ border-collapse: collapse; width: 100%; font-size: .9rem; margin-top: 1rem; }}
 th, td {{ text-align: left; padding: .45rem .6rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }}
 td {{ overflow-wrap: anywhere; }}
 th {{ background: #f6f8fa; }}
 thead {{ display: table-header-group; }}
 tr {{ break-inside: avoid; }}
+@media screen and (max-width: 700px) {{
+  body {{ margin: 1rem; }}
+  table, tbody, tr, td {{ display: block; width: auto; }}
+  thead {{ display: none; }}
+  tr {{ border: 1px solid #d0d7de; border-radius: 8px; margin: 0 0 1rem; padding: .3rem .2rem; }}
+  td {{ border: none; padding: .25rem .6rem; }}
+  td::before {{ content: attr(data-label); display: block; color: #57606a; font-size: .8rem; }}
+}}
 @media print {{ body {{ margin: 0; font-size: 10pt; }} table {{ font-size: 9pt; }} a {{ color: inherit; }} }}
 </style></head><body>
 <h1>{e(title)}</h1>
 {meta}
-<p class="meta">{working} of {len(report.rows)} working · period {e(period)} · made
-{e(report.generated_at.strftime("%d %B %Y, %H:%M UTC"))}</p>
-<table><thead><tr><th>Connection</th>{"<th>Client</th>" if show_client else ""}<th>Copernica account</th>
-<th>Status</th><th>Last OK (UTC)</th><th>Uptime, 30 days</th><th>{"What to do" if show_client else "What it means"}</th>
-</tr></thead>
+<p class="meta">{e(summary)}</p>
+<table><thead><tr>{"".join(f"<th>{e(h)}</th>" for h in headers)}</tr></thead>
 <tbody>
 {body}
 </tbody></table>

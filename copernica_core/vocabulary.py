@@ -70,7 +70,7 @@ VOCABULARY: dict[str, Words] = {
         title="token revoked or invalid",
         client_label="Access stopped working (refused by Copernica)",
         client_words="The access you gave has stopped working; {us} will send you a link to give it again.",
-        client_with_link="The access you gave has stopped working; use the link below to give it again: {link}"),
+        client_with_link="The access you gave has stopped working; give it again with this link: {link}"),
     "account_changed": Words(
         label="Account changed", colour="red", icon=":material/warning:", chart_colour="dark red",
         summary="This connection's token now reaches a different Copernica account than the one it was connected "

@@ -23,6 +23,7 @@ from .clock import iso, utcnow
 from .config import Settings, load_settings
 from .crypto import keys_at_hand
 from .errors import BadInput, NotFound
+from .i18n import speech_for
 from .inspection import inspect_token
 from .models import Application, Check, Connection, Event, Outcome, StatusChange, Uptime
 from .oauth import AuthorizationResult
@@ -494,20 +495,18 @@ class Workspace:
                                 connection_id=connection_id).get(connection_id, Uptime())
 
     def report(self, *, client: str | None = None) -> report_module.Report:
-        """The agency's report of every connection (`client` None), or one client's: with its reconnect
-        links on, each connection whose access stopped working has its one open link in it."""
+        """The agency's report of every connection (`client` None), or one client's, in its language:
+        with its reconnect links on, each connection whose access stopped working has its open link."""
         self.actor.ensure(Action.READ)
-        connections = self.connections(clients=[client] if client is not None else None)
-        now = self.clock()
-        made = {}
-        if client is not None and self.may(Action.MANAGE) and self.settings.public_url:
-            contact = self.client_contacts(client).get(client)
-            if contact is not None and contact.reconnect_links:
-                made = {c.id: self.invite(connection_id=c.id)[0] for c in connections
-                        if c.status is Outcome.INVALID_TOKEN and links.renewing_application(self.db, c)}
+        connections, now = self.connections(clients=[client] if client is not None else None), self.clock()
+        renew = client is not None and self.may(Action.MANAGE) and bool(self.settings.public_url) and getattr(
+            self.client_contacts(client).get(client), "reconnect_links", False)
+        made = {c.id: (url, link.expires_at) for c in connections if renew and c.status is Outcome.INVALID_TOKEN
+                and links.renewing_application(self.db, c) for url, link in [self.invite(connection_id=c.id)]}
+        say = speech_for(self.settings, client_language=contacts.languages(self.db).get(client))
         return report_module.make(connections, store.uptime_all(self.db, since=now - report_module.PERIOD, now=now),
                                   client=client, generated_at=now, agency=self.settings.agency_name,
-                                  agency_contact=self.settings.agency_contact, links=made)
+                                  agency_contact=self.settings.agency_contact, links=made, say=say)
 
     def daily_outcomes(self, connection_id: int, *, days: int) -> list[dict]:
         self.actor.ensure(Action.READ)

@@ -23,7 +23,8 @@ from .conftest import make_workspace
 from .helpers import BROWSER, callback_params, consent, use_link
 
 ROOT = Path(__file__).resolve().parent.parent
-CLIENT_SIDE = ["widgets/client.py", "pages/connect.py", "pages/authorize.py", "copernica_core/contacts.py"]
+CLIENT_SIDE = ["widgets/client.py", "pages/connect.py", "pages/authorize.py", "copernica_core/contacts.py",
+               "copernica_core/report.py"]
 
 
 def client_sentences() -> set[str]:
@@ -35,6 +36,10 @@ def client_sentences() -> set[str]:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in ("_CAME_BACK", "_OTHERWISE"):
             found |= {n.value for n in ast.walk(node.value) if isinstance(n, ast.Constant) and isinstance(n.value, str)
                       and " " in n.value}
+    from copernica_core.vocabulary import VOCABULARY
+
+    found |= {text for words in VOCABULARY.values()  # each status in the client's words (its report)
+              for text in (words.client_label, words.client_words, words.client_with_link) if text}
     return found
 
 

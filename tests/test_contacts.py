@@ -163,7 +163,7 @@ def test_a_clients_report_speaks_to_it_with_a_working_reconnect_link_when_its_li
     report = ws.report(client=CLIENT)
     first = report.rows[0]
     assert (first.connection.id, first.what_to_do) == (
-        broken, f"The access you gave has stopped working; use the link below to give it again: {first.link}")
+        broken, f"The access you gave has stopped working; give it again with this link: {first.link}")
     assert report.rows[1].what_to_do == "" and report.rows[1].uptime_text == "not enough history yet"
     page = as_html(report)
     assert f'<a href="{first.link}">' in page and "<th>Client</th>" not in page and "period " in page

@@ -28,14 +28,18 @@ WORDS = {
            "connected": "Uw Copernica-account “{account}” (id {id}) is gekoppeld aan Harbor Media.",
            "footer": "Deze link is u gestuurd door Harbor Media. Vragen? Neem contact op met support@harbor.example.",
            "expired": "Deze link is verlopen: hij werkte tot 1 januari 2000, 01:00 (Midden-Europese standaardtijd). "
-                      "Vraag Harbor Media om een nieuwe."},
+                      "Vraag Harbor Media om een nieuwe.",
+           "report": "Copernica-koppelingen van {client}", "until": "Deze link werkt één keer, tot",
+           "stopped": "Toegang werkt niet meer (geweigerd door Copernica)"},
     "en": {"title": "Connect your Copernica account", "asks": "Harbor Media asks for access to your Copernica "
            "account for {client}.", "go": "Continue to Copernica", "denied": "You chose not to give access at "
            "Copernica. Nothing was changed.", "again": "Try again",
            "connected": "Your Copernica account “{account}” (id {id}) is connected to Harbor Media.",
            "footer": "This link was sent to you by Harbor Media. Questions? Contact support@harbor.example.",
            "expired": "This link has expired: it worked until 1 January 2000, 01:00 (Central European Standard "
-                      "Time). Ask Harbor Media for a new one."},
+                      "Time). Ask Harbor Media for a new one.",
+           "report": "Copernica connections of {client}", "until": "This link works once, until",
+           "stopped": "Access stopped working (refused by Copernica)"},
 }
 
 
@@ -52,7 +56,7 @@ def agency_dashboard(tmp_path_factory, sandbox_server):
     ("nl", "nl-NL", "Bloemisterij Één", "Bloom Florists", "102"),
     ("en", "en-GB", "Acme", "Acme Retail", "101")])
 def test_a_client_on_a_phone_denies_tries_again_connects_and_a_reload_still_says_so(
-        browser, agency_dashboard, language, locale, client, account, account_id):
+        browser, agency_dashboard, language, locale, client, account, account_id, tmp_path):
     words = WORDS[language]
     ws = workspace(agency_dashboard)
     url, link = ws.invite(client=client)
@@ -96,4 +100,25 @@ def test_a_client_on_a_phone_denies_tries_again_connects_and_a_reload_still_says
                         "client denied access at Copernica", "client went to Copernica through a link"]
     [conn] = [c for c in ws.connections() if c.client == client]
     assert conn.account.id == account_id
+
+    # its report, in its language, on the same phone: one block per connection, the link's expiry
+    ws.set_client_language(client, language)
+    ws.set_client_contact(client, "json://127.0.0.1:9/client-hook", reconnect_links=True)
+    agency_dashboard.control("revoke", account_id=account_id)
+    ws.check([conn.id])
+    from copernica_core.report import as_html
+
+    page_file = tmp_path / "report.html"
+    page_file.write_text(as_html(ws.report(client=client)), encoding="utf-8")
     ws.close()
+    phone = browser.new_context(locale=locale, **PHONE)
+    page = phone.new_page()
+    try:
+        page.goto(page_file.as_uri())
+        expect(page.get_by_role("heading", name=words["report"].format(client=client))).to_be_visible()
+        expect(page.get_by_text(words["stopped"])).to_be_visible()
+        expect(page.get_by_text(re.compile(words["until"]))).to_be_visible()
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 390  # nothing off the screen's side
+        shoot(page, f"client-{language}-report")
+    finally:
+        phone.close()

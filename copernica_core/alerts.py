@@ -151,9 +151,11 @@ def _title(evaluation: Evaluation) -> str:
     return "Copernica Connections: " + ", ".join(p for p in parts if p)
 
 
-def compose(evaluation: Evaluation, *, public_url: str = "") -> tuple[str, str]:
+def compose(evaluation: Evaluation, *, public_url: str = "", notes: dict[int, str] | None = None) -> tuple[str, str]:
     """One message (title, body) for everything this run has to say; the title says what
-    happened, the body lists at most MAX_LISTED connections and counts the rest."""
+    happened, the body lists at most MAX_LISTED connections and counts the rest. `notes`, by
+    connection, say what was already done about one (a reconnect link sent to its client)."""
+    notes = notes or {}
     title = _title(evaluation)
     lines = []
     if evaluation.outage_notice in ("down", "still down"):
@@ -177,6 +179,8 @@ def compose(evaluation: Evaluation, *, public_url: str = "") -> tuple[str, str]:
             line += f" · account {w.account} · {w.status.words.label}"
             if kind != "recovered":
                 line += f" · What to do: {w.advice}"
+                if note := notes.get(w.connection_id):
+                    line += f" · {note}"
             if public_url:
                 line += f" · {inspect_link(public_url, w)}"
             lines.append(line)

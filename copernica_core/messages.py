@@ -52,6 +52,13 @@ def watched(c: Connection, state: alerts.AlertState | None = None) -> alerts.Wat
                           account_id=c.account.id or "")
 
 
+def links_sent_notes(db, now: datetime) -> dict[int, str]:
+    """For the agency's alert, by connection: the reconnect link its client was sent and has not
+    used yet, so that nobody acts twice ("reconnect link sent to anna@… 5 Dec 14:02 UTC, not used yet")."""
+    return {cid: f"reconnect link sent to {link.sent_to} {link.created_at[:16].replace('T', ' ')} UTC, not used yet"
+            for cid, link in connect_links.sent(db).items() if not link.refusal(now)}
+
+
 class Messenger(Acting):
     """Composing and sending what leaves, as the workspace's acting person (`who`)."""
 
@@ -88,7 +95,8 @@ class Messenger(Acting):
             sent = self._send_reconnect_links(evaluation, connections, now)
             title = ""
             if evaluation.anything_to_say:
-                title, body = alerts.compose(evaluation, public_url=self.settings.public_url)
+                title, body = alerts.compose(evaluation, public_url=self.settings.public_url,
+                                             notes=links_sent_notes(self.db, now))
                 notify.enqueue(self.db, targets, kind="alert", title=title, body=body, now=now,
                                notify_type=alerts.notify_type(evaluation),
                                fields=alerts.fields(evaluation, public_url=self.settings.public_url))

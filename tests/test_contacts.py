@@ -51,7 +51,9 @@ def test_an_opted_in_client_gets_a_working_reconnect_link_once_per_break(agency,
     assert f"your Copernica account “{account.name}” (id 102) has stopped working" in body  # its name quoted
     assert "[connect link]" not in body and "client" not in to_client["title"].casefold()
     assert all("stopped working" not in m["title"] for m in webhook.messages)  # the agency hears its own alert
-    assert any("token revoked or invalid" in m["title"] for m in webhook.messages)
+    [alert] = [m for m in webhook.messages if "token revoked or invalid" in m["title"]]
+    shown = contacts.shown(client_hook.url("camping-0123456789abcdef"))
+    assert re.search(rf"reconnect link sent to {re.escape(shown)} [\d-]+ [\d:]+ UTC, not used yet", alert["message"])
     secret = parse_qs(urlsplit(url).query)["invite"][0]
     assert secret.encode() not in stored_bytes(env)  # delivered: the link is kept nowhere
 
@@ -61,6 +63,17 @@ def test_an_opted_in_client_gets_a_working_reconnect_link_once_per_break(agency,
     assert (sent.connection_id, sent.sent_to, sent.used_at) == (first.connection_id, contacts.shown(
         client_hook.url("camping-0123456789abcdef")), None)
 
+    assert not sent.reminded
+    from datetime import UTC, datetime, timedelta
+
+    from copernica_core.config import load_settings
+    from copernica_core.workspace import Workspace
+
+    later = Workspace(load_settings(env, secrets_files=[]), actor=ws.actor,
+                      clock=lambda: datetime.now(UTC) + timedelta(hours=25))  # past COPERNICA_REMIND_EVERY
+    assert [n.kind for n in later.apply_alert_rules().evaluation.notices] == ["reminder"]
+    later.close()
+    assert ws.reconnect_links_sent()[first.connection_id].reminded  # the Overview's card now says so plainly
     again = use(env, url, account="102")  # the client opens the link it was sent
     assert (again.status, again.replaced, again.connection_id) == ("connected", True, first.connection_id)
     assert ws.connection(first.connection_id).status is Outcome.VALID

@@ -24,15 +24,20 @@ from .words import ago, text
 def link_sent_note(link: connect_links.ConnectLink) -> None:
     """A reconnect link sent to the client's contact, and whether the client used it."""
     now = datetime.now(UTC)
+    why = ("Sent because the client asked to hear when one of its tokens stops working (Overview → pick the "
+           "client → Contact).")
     if link.used_at:
         where = f"used {ago(link.used_at)}"
     elif link.refusal(now):
         where = link.state(now)
+    elif link.reminded:  # the client has not acted since: a person may have to reach it another way
+        st.warning(text(f"Reconnect link sent to {link.sent_to} {ago(link.created_at)}, still not used after a "
+                        "reminder: the client may not have seen it. Call or write them, or make the link again "
+                        "to send it yourself."), icon=":material/schedule:", help=why)
+        return
     else:
         where = "not used yet"
-    st.caption(text(f"Reconnect link sent to {link.sent_to} {ago(link.created_at)}, {where}."),
-               help="Sent because the client asked to hear when one of its tokens stops working "
-                    "(Overview → pick the client → Contact).")
+    st.caption(text(f"Reconnect link sent to {link.sent_to} {ago(link.created_at)}, {where}."), help=why)
 
 
 def reconnect_link_button(ws: Workspace, conn: Connection, *, key: str, type: str = "secondary") -> None:

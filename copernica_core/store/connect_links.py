@@ -59,6 +59,7 @@ class ConnectLink:
     sent_to: str | None = None  # the client contact it was sent to (a reconnect link sent by the alert rules)
     withdrawn_why: str | None = None  # why it was withdrawn, when not by a person ("the connection works again")
     refusal_told_at: str | None = None  # when a refused view of it was last recorded
+    reminded: bool = False  # (`sent` only) the alert rules reminded of its connection after it was sent
 
     @property
     def until(self) -> str:
@@ -93,8 +94,8 @@ class ConnectLink:
 
 
 def _invitation(row: dict) -> ConnectLink:
-    return ConnectLink(**{**{k: row[k] for k in ConnectLink.__dataclass_fields__},
-                         "allow_replace": bool(row["allow_replace"])})
+    return ConnectLink(**{**{k: row[k] for k in ConnectLink.__dataclass_fields__ if k in row},
+                         "allow_replace": bool(row["allow_replace"]), "reminded": bool(row.get("reminded"))})
 
 
 def make(db: Database, vault: Cipher, *, application_id: int, client: str, connection_id: int | None,
@@ -164,10 +165,12 @@ def listed(db: Database, *, open_only: bool, now: datetime) -> list[ConnectLink]
 
 
 def sent(db: Database) -> dict[int, ConnectLink]:
-    """The latest link sent to a client's contact, by the connection it reconnects."""
+    """The latest link sent to a client's contact, by the connection it reconnects, and whether
+    the alert rules reminded of that connection after it was sent (`reminded`)."""
     return {r["connection_id"]: _invitation(r) for r in db.query(
-        "SELECT * FROM invitations WHERE id IN (SELECT max(id) FROM invitations WHERE sent_to IS NOT NULL "
-        "AND connection_id IS NOT NULL GROUP BY connection_id)")}
+        "SELECT i.*, CASE WHEN a.notified_at > i.created_at THEN 1 ELSE 0 END AS reminded FROM invitations i "
+        "LEFT JOIN alert_states a ON a.connection_id = i.connection_id WHERE i.id IN (SELECT max(id) FROM "
+        "invitations WHERE sent_to IS NOT NULL AND connection_id IS NOT NULL GROUP BY connection_id)")}
 
 
 def revoke(db: Database, invitation_id: int, *, now: datetime, why: str | None = None) -> bool:

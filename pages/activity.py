@@ -9,7 +9,7 @@ from copernica_core import Action
 ui.require(Action.AUDIT, "Activity")
 ws = ui.workspace()
 st.title("Activity")
-st.caption("Every change and every revealed token, with the person who did it. Times are UTC.")
+st.caption(f"Every change and every revealed token, with the person who did it. Times are {ui.zone_label()}.")
 
 people, actions = ws.event_people_and_actions()
 connections = {c.id: ui.connection_name(c) for c in ws.connections()}
@@ -22,12 +22,13 @@ events = ws.events(actor=who, action=what, connection_id=connection, limit=500)
 if not events:
     st.info("Nothing recorded for this choice.", icon=":material/info:")
 else:
+    at = f"When ({ui.zone_label()})"
     picked = st.dataframe(pd.DataFrame([{
-        "When (UTC)": ui.as_datetime(e.at), "Who": ui.person(e.actor), "What": e.action,
+        at: ui.as_datetime(e.at), "Who": ui.person(e.actor), "What": e.action,
         "Connection": connections.get(e.connection_id, f"#{e.connection_id} (gone)" if e.connection_id else ""),
         "Detail": e.detail.split("\n", 1)[0]} for e in events]), hide_index=True, width="stretch",
         on_select="rerun", selection_mode="single-row", key="activity_table",
-        column_config={"When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss", width=165),
+        column_config={at: st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss", width=165),
                        "Who": st.column_config.TextColumn(width=150), "What": st.column_config.TextColumn(width=150),
                        "Connection": st.column_config.TextColumn(width=140),
                        "Detail": st.column_config.TextColumn(width="large")})

@@ -81,9 +81,9 @@ else:
         st.warning(f"{len(failing)} recent deliveries failed; the watcher retries them on its next run. "
                    f"Last error: {ui.text(failing[0].error)}", icon=":material/warning:")
     st.dataframe(pd.DataFrame([{
-        "When (UTC)": ui.as_datetime(d.created_at), "Message": d.title, "Target": d.redacted,
+        f"When ({ui.zone_label()})": ui.as_datetime(d.created_at), "Message": d.title, "Target": d.redacted,
         "Result": {"sent": "Sent", "pending": "Waiting", "failed": "Failed, will retry",
                    "gave up": "Failed, gave up", "dropped": "Target removed"}.get(d.status, d.status),
         "Tries": d.attempts, "Error": d.error} for d in deliveries]),
         hide_index=True, width="stretch",
-        column_config={"When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+        column_config={f"When ({ui.zone_label()})": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})

@@ -121,10 +121,10 @@ if not ws.may(Action.MANAGE):
 with st.expander("Activity"):
     events = ws.events(connection_id=conn.id, limit=50)
     if events:
-        st.dataframe(pd.DataFrame([{"When (UTC)": ui.as_datetime(e.at), "Who": ui.person(e.actor),
+        st.dataframe(pd.DataFrame([{f"When ({ui.zone_label()})": ui.as_datetime(e.at), "Who": ui.person(e.actor),
                                     "What": e.action, "Detail": e.detail} for e in events]),
                      hide_index=True, width="stretch", column_config={
-                         "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
+                         f"When ({ui.zone_label()})": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
     else:
         st.caption("Nothing recorded for this connection.")
 

@@ -2,7 +2,7 @@
 part below the title follows the database on a timer (COPERNICA_LIVE_EVERY), so a page left
 open shows what the watcher found without anyone reloading it."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -109,7 +109,7 @@ def fleet_view(ws: Workspace) -> None:
     if may_fix and len(chosen) == 1 and chosen[0]:
         ui.client_panel(ws, chosen[0])
     ui.watcher_line(ws)
-    st.caption(f"As of {datetime.now(UTC):%H:%M:%S} UTC; this page follows the database every "
+    st.caption(f"As of {datetime.now(ui.zone()):%H:%M:%S %Z}; this page follows the database every "
                f"{ui.span(ws.settings.live_every)}.")
 
     if any(c.client for c in clients):

@@ -1,5 +1,6 @@
 """The pages with Streamlit's AppTest: widgets in, core called, results rendered."""
 
+import re
 
 import pytest
 import responses
@@ -661,3 +662,23 @@ def test_inspect_in_a_large_fleet_finds_a_connection_by_search_instead_of_listin
     at.query_params["connection"] = str(ids[2])
     at.run()
     assert at.selectbox[0].options == ["Acme outlet · Account 2 (#3)"] and not at.exception
+
+
+def test_the_dashboard_shows_times_in_the_configured_zone_and_names_it(page_env, monkeypatch):
+    """COPERNICA_TIMEZONE: the Activity page's times and the Overview's "As of" are in that zone,
+    named (CET in winter, CEST in summer), not in UTC."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setenv("COPERNICA_TIMEZONE", "Europe/Amsterdam")
+    ws = make_workspace({**page_env, "COPERNICA_TIMEZONE": "Europe/Amsterdam"})
+    seed_connection(page_env)
+    ws.close()
+    named = datetime.now(ZoneInfo("Europe/Amsterdam")).strftime("%Z")
+    at = app("activity")
+    at.run()
+    assert not at.exception, at.exception
+    assert f"Times are {named}." in texts(at), texts(at)
+    overview = app()
+    overview.run()
+    assert re.search(rf"As of \d\d:\d\d:\d\d {named};", texts(overview))

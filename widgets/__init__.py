@@ -65,4 +65,6 @@ from .words import (  # noqa: F401
     span,
     text,
     when,
+    zone,
+    zone_label,
 )

@@ -13,7 +13,7 @@ from copernica_core.models import Connection
 from copernica_core.report import uptime_text
 
 from .status import status_chart, status_label
-from .words import as_datetime
+from .words import as_datetime, zone_label
 
 PAGE_SIZE = 50
 PERIODS = {"24 hours": 1, "7 days": 7, "30 days": 30, "All": None}
@@ -43,10 +43,10 @@ def history_section(ws: Workspace, conn: Connection) -> None:
         page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1) if pages > 1 else 1
         checks = ws.history(conn.id, since=since, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         st.dataframe(pd.DataFrame([{
-            "When (UTC)": as_datetime(c.checked_at), "Result": status_label(c.outcome),
+            f"When ({zone_label()})": as_datetime(c.checked_at), "Result": status_label(c.outcome),
             "Account reached": c.account_seen or "", "Response time": c.latency_ms, "Technical detail": c.detail}
             for c in checks]), hide_index=True, width="stretch", column_config={
-                "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss", width=170),
+                f"When ({zone_label()})": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss", width=170),
                 "Result": st.column_config.TextColumn(width=130),
                 "Account reached": st.column_config.TextColumn(width=120),
                 "Response time": st.column_config.NumberColumn(format="%.0f ms", width=110),

@@ -106,6 +106,12 @@ def nothing_here() -> None:
     st.caption("Nothing to see here. You can close this page.")
 
 
+def settings_of_this_run():
+    """The settings of this run's workspace (None before one is open)."""
+    ws = getattr(_this_run, "workspace", None)
+    return ws.settings if ws is not None else None
+
+
 def link_visit():
     """The connect link this run was opened with (a ConnectLink, or None when unknown) and why it
     cannot be used ('' when it can); None without a link."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -47,12 +48,25 @@ def ago(moment: str | datetime | None) -> str:
     return "just now"
 
 
+def zone() -> ZoneInfo:
+    """The dashboard's time zone (COPERNICA_TIMEZONE): every time a page shows is in it, named."""
+    from .run import settings_of_this_run
+
+    settings = settings_of_this_run()
+    return ZoneInfo(settings.timezone if settings else "UTC")
+
+
+def zone_label() -> str:
+    """The zone as it is named beside times now: "UTC", "CET", "CEST"."""
+    return datetime.now(zone()).strftime("%Z")
+
+
 def when(moment: str | datetime | None) -> str:
-    """'3 min ago (1 Dec 2026, 11:20 UTC)', or 'never'."""
+    """'3 min ago (1 Dec 2026, 11:20 CET)', or 'never'."""
     at = moment if isinstance(moment, datetime) else parse_iso_or_none(moment)
     if at is None:
         return "never"
-    return f"{ago(at)} ({at.astimezone(UTC):%-d %b %Y, %H:%M} UTC)"
+    return f"{ago(at)} ({at.astimezone(zone()):%-d %b %Y, %H:%M %Z})"
 
 
 def person(who: str) -> str:
@@ -68,8 +82,9 @@ def person(who: str) -> str:
 
 
 def as_datetime(moment: str | None) -> datetime | None:
-    """A stored timestamp as an aware UTC datetime, for tables and charts."""
-    return parse_iso_or_none(moment)
+    """A stored timestamp as an aware datetime in the dashboard's zone, for tables and charts."""
+    at = parse_iso_or_none(moment)
+    return at.astimezone(zone()) if at else None
 
 
 def field_error(rejected: BadInput | None, name: str) -> None:
@@ -83,12 +98,13 @@ def span(every: timedelta) -> str:
 
 
 def clock_time(moment: str | datetime) -> str:
-    """'19:50 UTC' today, '2 Dec, 19:50 UTC' another day."""
+    """'19:50 CET' today, '2 Dec, 19:50 CET' another day (in the dashboard's zone)."""
     at = moment if isinstance(moment, datetime) else parse_iso_or_none(moment)
     if at is None:
         return "an unknown time"
-    at = at.astimezone(UTC)
-    return f"{at:%H:%M} UTC" if at.date() == datetime.now(UTC).date() else f"{at.day} {at:%b}, {at:%H:%M} UTC"
+    local = zone()
+    at = at.astimezone(local)
+    return f"{at:%H:%M %Z}" if at.date() == datetime.now(local).date() else f"{at.day} {at:%b}, {at:%H:%M %Z}"
 
 
 def facts(rows: dict[str, object]) -> None:

@@ -115,6 +115,10 @@ def _no_access(ws: Workspace) -> None:
     else:
         _page("You have no access", f"You are signed in as {who}, which is not on the dashboard's list of "
               f"admins or viewers. Ask {ws.who_to_ask()} to add you.")
+    from widgets.words import text  # (widgets imports this module)
+
+    for warning in ws.settings.warnings:  # a misplaced COPERNICA_ADMINS locks everyone out: say it here too,
+        st.warning(text(warning), icon=":material/warning:")  # where whoever set it up is sent
 
 
 def _sign_in_button() -> None:

@@ -21,8 +21,8 @@ from .batch import FinishedCheck
 from .clock import iso
 from .config import load_settings, watch_every
 from .crypto import new_key
-from .errors import BadInput, ConfigError, CopernicaError, DatabaseFault
-from .imports import read_token_csv
+from .errors import BadInput, Busy, ConfigError, CopernicaError, DatabaseFault
+from .imports import decode_csv, read_token_csv
 from .imports import summary as imports_summary
 from .models import Connection, Outcome
 from .neutralise import for_spreadsheet, for_terminal
@@ -168,8 +168,13 @@ def cmd_watch(ws: Workspace, args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if args.once:
-            run = watch.Watcher(ws).once(every=every, cancel=cancel,
-                                         on_note=lambda note: print(for_terminal(note), file=sys.stderr, flush=True))
+            try:
+                run = watch.Watcher(ws).once(every=every, cancel=cancel, on_note=lambda note: print(
+                    for_terminal(note), file=sys.stderr, flush=True))
+            except Busy:
+                if args.quiet:  # a cron fallback beside a service watcher: it is covered, nothing to mail
+                    return EXIT_OK
+                raise
             say(run)
             return EXIT_OK if run.all_valid else EXIT_FAILED
         print(f"Watching every {format_duration(every)}; stop with Ctrl-C.", flush=True)
@@ -196,9 +201,24 @@ def cmd_connections(ws: Workspace, args: argparse.Namespace) -> int:
     elif records:
         print_table(records, ["connection_id", "label", "client", "application", "account_id", "account_name",
                               "status", "last_checked", "stale", "duplicate"], sys.stdout)
+    elif args.client is not None and (count := ws.connection_count()):
+        print(for_terminal(f"No connection has the client {args.client!r} (the name must match exactly; there are "
+                           f"{count} connections).") + near_clients(ws, args.client))
     else:
         print("No connections yet. Add one with the dashboard or `import-tokens`.")
     return EXIT_OK
+
+
+def near_clients(ws: Workspace, name: str) -> str:
+    """" Did you mean …?" with the clients whose name is close to `name` (case, a part of it, a typo)."""
+    import difflib
+
+    clients = ws.clients()
+    lowered = {c.lower(): c for c in clients}
+    near = [c for c in clients if name.strip().lower() in c.lower()]
+    near += [lowered[c] for c in difflib.get_close_matches(name.strip().lower(), list(lowered), n=3, cutoff=0.6)]
+    near = list(dict.fromkeys(near))[:5]
+    return for_terminal(" Did you mean " + " or ".join(repr(c) for c in near) + "?") if near else ""
 
 
 def cmd_history(ws: Workspace, args: argparse.Namespace) -> int:
@@ -230,11 +250,11 @@ def cmd_history(ws: Workspace, args: argparse.Namespace) -> int:
 
 def cmd_import_tokens(ws: Workspace, args: argparse.Namespace) -> int:
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {args.file}: {error.strerror or error}") from None
     try:
-        rows = read_token_csv(text, name=args.file)
+        rows = read_token_csv(decode_csv(data, name=args.file), name=args.file)
     except BadInput as refused:
         raise UsageError(refused.message) from None
     results = ws.import_tokens(rows, replace=args.replace,
@@ -638,8 +658,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command not in ADDS_DATA and not settings.on_postgres and not settings.db_path.exists():
+            from .demo import DEMO_DB
+
+            shown = DEMO_DB.relative_to(Path.cwd()) if DEMO_DB.is_relative_to(Path.cwd()) else DEMO_DB
+            demo = (f" The demo's database is {shown}: COPERNICA_DB={shown} python -m copernica_core {args.command}"
+                    if DEMO_DB.exists() and settings.db_path.resolve() != DEMO_DB.resolve() else "")
             raise ConfigError(f"there is no database at {settings.db_path} (COPERNICA_DB); nothing to "
-                              f"{args.command}. Check the path, or add connections first.")
+                              f"{args.command}. Check the path, or add connections first.{demo}")
         ws = Workspace(settings, actor=Actor.command_line())
     except (ConfigError, DatabaseFault) as error:
         print(f"error: {for_terminal(error)}", file=sys.stderr)

@@ -45,12 +45,34 @@ class RowResult:
         return f"row {self.row.number}: {self.message}"
 
 
+def decode_csv(data: bytes, *, name: str = "the file") -> str:
+    """A CSV file's text as Excel writes it: UTF-8 (with or without a byte-order mark: "CSV
+    UTF-8"), UTF-16 with its mark ("Unicode text"), or else Windows-1252 (Excel's plain "CSV" on
+    Windows, where "Één" is C9 E9 6E); BadInput saying how to save it when it is none of these."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise BadInput({"file": f"{for_terminal(name)} is not text this program can read: in Excel, save it with "
+                                "Save As → “CSV UTF-8 (comma delimited)”; nothing was imported."}) from None
+
+
 def read_token_csv(text: str, *, name: str = "the file") -> list[ImportRow]:
     """Every row of the file; BadInput (nothing read) when it has no `label,token` header or is
-    not CSV. A byte-order mark and a Dutch Excel's semicolons are fine."""
+    not CSV. What Excel writes is fine: a byte-order mark, a Dutch Excel's semicolons (or tabs),
+    a first line `sep=;`, and trailing rows of separators only (`;;;;`), which are no rows."""
     text = text.removeprefix("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    first_line = text.split("\n", 1)[0].strip()
+    if len(first_line) == 5 and first_line.lower().startswith("sep="):  # Excel's hint: that separator
+        delimiter, text = first_line[4], text.split("\n", 1)[1] if "\n" in text else ""
+    else:
+        counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+        delimiter = max(counts, key=lambda d: (counts[d], d == ","))
     try:
         reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
         fields = [f.strip().lower() for f in reader.fieldnames or []]
@@ -60,7 +82,8 @@ def read_token_csv(text: str, *, name: str = "the file") -> list[ImportRow]:
         reader.fieldnames = fields
         return [ImportRow(number, (r.get("label") or "").strip(), (r.get("token") or "").strip(),
                          (r.get("client") or "").strip())
-                for number, r in enumerate(reader, start=2)]
+                for number, r in enumerate(reader, start=2)
+                if any((value or "").strip() for value in r.values() if isinstance(value, str))]
     except csv.Error as error:  # a field over csv's size limit, say
         raise BadInput({"file": f"{for_terminal(name)} cannot be read as CSV ({error}); nothing was "
                                 "imported."}) from None

@@ -140,7 +140,7 @@ def url_problem(url: str) -> str | None:
         return "That is not a notification URL (no spaces; at most 2,000 characters)."
     if _instantiate(url) is None:
         return ("Apprise does not understand this URL. Examples: slack://TokenA/TokenB/TokenC, "
-                "msteams://…, mailto://user:password@example.com, json://host/path.")
+                "workflows://… (Microsoft Teams), mailto://user:password@example.com, json://host/path.")
     return None
 
 

@@ -46,8 +46,9 @@ if ws.may(Action.MANAGE):
     with st.form("add_target", clear_on_submit=True):
         st.markdown("**Add a target**")
         url = st.text_input("Apprise URL", type="password",
-                            help="slack://TokenA/TokenB/TokenC · msteams://… · mailto://user:pass@example.com · "
-                                 "json://host/path. Stored encrypted and shown only redacted.")
+                            help="slack://TokenA/TokenB/TokenC · workflows://… (Microsoft Teams) · "
+                                 "mailto://user:pass@example.com · json://host/path. Stored encrypted and shown only "
+                                 "redacted.")
         label = st.text_input("Label", placeholder="e.g. #marketing-ops on Slack", max_chars=100)
         if st.form_submit_button("Add target", type="primary"):
             try:

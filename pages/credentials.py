@@ -4,7 +4,7 @@ import streamlit as st
 
 import widgets as ui
 from copernica_core import Action, BadInput
-from copernica_core.imports import PasteAttempt, read_token_csv, summary
+from copernica_core.imports import PasteAttempt, decode_csv, read_token_csv, summary
 from copernica_core.report import counted
 
 ui.require(Action.MANAGE, "Credentials")
@@ -166,7 +166,7 @@ if done := st.session_state.pop("import_results", None):
                  column_config={"Result": st.column_config.TextColumn(width="large")})
 elif upload is not None:
     try:
-        rows = read_token_csv(upload.getvalue().decode("utf-8-sig", errors="replace"), name=upload.name)
+        rows = read_token_csv(decode_csv(upload.getvalue(), name=upload.name), name=upload.name)
     except BadInput as refused:
         st.error(ui.text(refused.message), icon=":material/error:")
     else:

@@ -177,3 +177,68 @@ def test_check_quiet_prints_nothing_when_nothing_changed_and_names_what_did(cli_
     assert out == ("Bloom Florists (client Bloom BV) · valid → invalid_token · "
                    "https://connections.example.com/inspect?connection=2\n")
     assert run(capsys, "check", "--quiet") == (1, "", "")  # still broken, nothing new: nothing printed
+
+
+def test_slips_at_the_command_line_get_a_way_forward(cli_env, control, capsys, monkeypatch, tmp_path):
+    """A client name that matches nothing says so and offers near names; no database but the
+    demo's points at the demo's; `watch --once --quiet` beside an active watcher mails nothing."""
+    from copernica_core import demo
+
+    from .conftest import make_workspace
+    from .helpers import run, start_cli, wait_for
+
+    ws = make_workspace(cli_env)
+    for account, client in (("101", "Tandartspraktijk Zuid"), ("102", "Tandartspraktijk Zuid"), ("103", "Bloom")):
+        ws.add_token(control.tokens(account)[0], client=client)
+    ws.close()
+    code, out, _ = run(capsys, "connections", "--client", "Tandarts")
+    assert code == 0 and out == ("No connection has the client 'Tandarts' (the name must match exactly; there are "
+                                 "3 connections). Did you mean 'Tandartspraktijk Zuid'?\n")
+    assert "Did you mean 'Bloom'?" in run(capsys, "connections", "--client", "bloem")[1]  # a typo, another case
+
+    demo_db = tmp_path / "demo" / "copernica.db"
+    make_workspace({"COPERNICA_DB": str(demo_db)}).close()
+    monkeypatch.setattr(demo, "DEMO_DB", demo_db)
+    monkeypatch.setenv("COPERNICA_DB", str(tmp_path / "nothing.db"))
+    code, _, err = run(capsys, "connections")
+    shown = "demo/copernica.db"  # (relative to where the command runs: the test's folder)
+    assert code == 2 and f"The demo's database is {shown}: COPERNICA_DB={shown} python -m copernica_core" in err
+    monkeypatch.setenv("COPERNICA_DB", cli_env["COPERNICA_DB"])
+
+    watcher = start_cli(cli_env, "watch", "--every", "1h", log=tmp_path / "w.log")
+    try:
+        wait_for(lambda: "checked" in (tmp_path / "w.log").read_text(), 20, "the service watcher's run")
+        assert run(capsys, "watch", "--once", "--quiet") == (0, "", "")  # cron mails nothing
+        assert run(capsys, "watch", "--once")[0] == 2  # said when someone asks
+    finally:
+        import signal
+
+        watcher.send_signal(signal.SIGTERM)
+        watcher.wait(timeout=30)
+
+
+def test_csv_files_as_excel_writes_them_are_imported_whole(cli_env, control, capsys, tmp_path):
+    """Excel's plain "CSV" on Windows is Windows-1252 with semicolons (a Dutch Excel), CRLF line
+    ends, sometimes a first line `sep=;`, and rows of separators only below the data: "Één"
+    arrives as Één, the hint line and the empty rows are no rows, and the import is complete
+    (exit 0). A file that is no text says how to save it, the same on the page (decode_csv)."""
+    from copernica_core.errors import BadInput
+    from copernica_core.imports import decode_csv, read_token_csv
+
+    from .conftest import make_workspace
+    from .helpers import run
+
+    [first], [second] = control.tokens("101"), control.tokens("102")
+    excel = (f"sep=;\r\nlabel;token;client\r\nShop;{first};Bloemisterij Één\r\nBlog;{second};Café Zoë\r\n"
+             ";;\r\n;;\r\n").encode("cp1252")
+    (tmp_path / "excel.csv").write_bytes(excel)
+    code, out, err = run(capsys, "import-tokens", str(tmp_path / "excel.csv"))
+    assert code == 0, out + err
+    ws = make_workspace(cli_env)
+    assert sorted(c.client for c in ws.connections()) == ["Bloemisterij Één", "Café Zoë"]
+    ws.close()
+    assert [r.client for r in read_token_csv(decode_csv("\ufefflabel,token,client\nA,t-1,Één\n".encode()))] == ["Één"]
+    unicode_text = "label\ttoken\nA\tt-1\n".encode("utf-16")  # Excel's "Unicode text": tabs
+    assert [r.label for r in read_token_csv(decode_csv(unicode_text))] == ["A"]
+    with pytest.raises(BadInput, match="CSV UTF-8"):
+        decode_csv(b"label,token\n\x81\x8d\x8f\x90,x\n")  # bytes that are no text in any of these

@@ -172,3 +172,21 @@ def test_a_new_target_hears_at_once_what_is_already_broken(env, webhook):
     ws.disconnect(1)
     other = quiet.add_notify_target(webhook.url("another-hook-0123456789"), label="Second")
     assert other.briefed == 0 and len(webhook.messages) == 1  # nothing broken: nothing said
+
+
+def test_every_kind_of_url_the_docs_and_pages_name_exists_in_apprise():
+    """The README, the Alerts page's help and the refusal name only URL kinds the pinned Apprise
+    has (it has no msteams://: Microsoft Teams is workflows://)."""
+    import re
+    from pathlib import Path
+
+    import apprise
+
+    root = Path(__file__).resolve().parent.parent
+    named = set()
+    for path in (root / "README.md", root / "pages" / "alerts.py", root / "copernica_core" / "notify.py"):
+        named |= set(re.findall(r"`?\b([a-z]{3,12})://", path.read_text()))
+    named -= {"http", "https", "postgresql", "postgres", "file"}
+    known = {schema for plugin in apprise.Apprise().details()["schemas"] for schema in
+             [*(plugin.get("protocols") or ()), *(plugin.get("secure_protocols") or ())]}
+    assert named and named <= known, sorted(named - known)

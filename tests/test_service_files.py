@@ -66,14 +66,26 @@ def test_the_watcher_units_command_runs_and_stops_on_its_kill_signal(sandbox_env
         assert watcher.wait(timeout=int(directives(text, "TimeoutStopSec")[0].rstrip("s"))) == 0
 
 
-def test_the_cron_line_for_health_is_silent_while_healthy_and_says_what_is_wrong(sandbox_env, tmp_path):
-    text = (DEPLOY / "copernica-health.cron").read_text()
+def test_the_cron_line_for_health_is_silent_while_healthy_and_says_what_is_wrong(sandbox_env, control, tmp_path):
+    """With the key only in the units' root-only environment file (as they suggest), the cron
+    line reads it: healthy is silent. Debian's cron reads /etc/cron.d files without a dot only."""
+    from copernica_core.crypto import new_key
+
+    assert not [p.name for p in DEPLOY.iterdir() if "cron" in p.read_text(errors="replace")[:200] and "." in p.name]
+    text = (DEPLOY / "copernica-health").read_text()
     [line] = [x for x in text.splitlines() if re.match(r"^[*\d]", x)]
-    command = line.split(None, 6)[6]  # minute hour day month weekday user command
-    command = command.replace(INSTALLED_AT, str(ROOT))
+    user, command = line.split(None, 6)[5:]  # minute hour day month weekday user command
+    assert user == "root" and "runuser -u copernica --" in command
+    key = new_key().reveal()
+    (tmp_path / "env").write_text(f"COPERNICA_SECRET_KEY={key}\n")  # the units' EnvironmentFile, root only
+    (tmp_path / "env").chmod(0o600)
+    command = (command.replace(INSTALLED_AT, str(ROOT)).replace("/etc/copernica-connections/env", str(tmp_path / "env"))
+               .replace("runuser -u copernica", "runuser -u root"))  # (no user copernica here)
     db = sandbox_env["COPERNICA_DB"]
     assert f"COPERNICA_DB={STATE}/copernica.db" in text
-    make_workspace(sandbox_env).close()
+    ws = make_workspace({**sandbox_env, "COPERNICA_SECRET_KEY": key})
+    ws.add_token(control.tokens("101")[0])  # a secret the key must open
+    ws.close()
     healthy = subprocess.run(["bash", "-c", command], env={**os.environ, "COPERNICA_DB": db},
                              capture_output=True, text=True, timeout=60)
     assert (healthy.returncode, healthy.stdout, healthy.stderr) == (0, "", "")  # cron mails nothing
@@ -105,3 +117,18 @@ def test_nginx_accepts_the_replicas_example_as_written(tmp_path):
     checked = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
                              capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize("name", UNITS)
+def test_the_units_are_hardened(name, tmp_path):
+    """`systemd-analyze security` rates each unit as written below 2.0 ("OK"; an unhardened unit
+    is 8.5 "EXPOSED"), offline, so no running systemd is needed."""
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze is missing: `make test` installs Debian's systemd package"
+    unit = tmp_path / name
+    unit.write_text(unit_text(name).replace(INSTALLED_AT, str(ROOT)))
+    rated = subprocess.run([analyze, "security", "--offline=yes", "--no-pager", str(unit)], capture_output=True,
+                           text=True, timeout=60)
+    score = re.search(r"Overall exposure level for \S+: ([\d.]+)", rated.stdout)
+    assert score, rated.stdout[-2000:] + rated.stderr
+    assert float(score.group(1)) < 2.0, rated.stdout[-3000:]

@@ -678,10 +678,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, CopernicaError) as error:
         print(f"error: {for_terminal(error)}", file=sys.stderr)
         return EXIT_USAGE
-    except sqlite3.DatabaseError as error:  # disk full, a read-only file, …: what finished is kept
+    except sqlite3.DatabaseError as error:  # locked, disk full, a read-only file, …: what finished is kept
+        if "locked" in str(error):
+            advice = ("another process held it for longer than 30 s (a backup, a long import?). Run it again "
+                      "once that has finished")
+        else:
+            advice = "Free some space or fix the file's permissions, then run it again"
         print(f"error: the database {ws.settings.database_name} cannot be written ({error}); what was "
-              "finished before is kept. Free some space or fix the file's permissions, then run it again.",
-              file=sys.stderr)
+              f"finished before is kept. {advice[:1].upper()}{advice[1:]}.", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK

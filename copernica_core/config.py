@@ -41,6 +41,7 @@ DEFAULTS: dict[str, str] = {
     "COPERNICA_LIVE_EVERY": "15s",
     "COPERNICA_CONTACT": "",
     "COPERNICA_AGENCY_NAME": "",
+    "COPERNICA_HEARTBEAT_FAIL_URL": "",
     "COPERNICA_LANGUAGE": "en",
     "COPERNICA_TIMEZONE": "UTC",
     "COPERNICA_MAIL_URL": "",
@@ -81,6 +82,7 @@ class Settings:
     notify: Secret = field(default_factory=lambda: Secret(""))  # Apprise URLs: they hold webhook secrets
     public_url: str = ""  # where the dashboard is reached, for links in messages
     heartbeat_url: Secret = field(default_factory=lambda: Secret(""))  # a monitor's push URL: it holds its key
+    heartbeat_fail_url: Secret = field(default_factory=lambda: Secret(""))  # where "could not check" goes, if given
     live_every: timedelta = timedelta(seconds=15)  # how often an open Overview follows the database
     agency_contact: str = ""  # who runs the dashboard (COPERNICA_CONTACT), named where a reader is told to ask someone
     agency_name: str = ""  # who asks a client for access on a connect link's page
@@ -229,6 +231,7 @@ def load_settings(
         notify=Secret(get("COPERNICA_NOTIFY").strip()),
         public_url=public_url(get("COPERNICA_PUBLIC_URL")),
         heartbeat_url=heartbeat_url(get("COPERNICA_HEARTBEAT_URL")),
+        heartbeat_fail_url=heartbeat_url(get("COPERNICA_HEARTBEAT_FAIL_URL"), name="COPERNICA_HEARTBEAT_FAIL_URL"),
         live_every=live_every(get("COPERNICA_LIVE_EVERY")),
         agency_contact=text_setting(get("COPERNICA_CONTACT"), name="COPERNICA_CONTACT"),
         agency_name=text_setting(get("COPERNICA_AGENCY_NAME"), name="COPERNICA_AGENCY_NAME", limit=100),
@@ -306,16 +309,16 @@ def text_setting(text: str, *, name: str, limit: int = 200) -> str:
     return text
 
 
-def heartbeat_url(text: str) -> Secret:
+def heartbeat_url(text: str, *, name: str = "COPERNICA_HEARTBEAT_URL") -> Secret:
     """A monitor's push URL (healthchecks.io, Uptime Kuma, Cronitor): its path is its key, so
     every part of it is kept out of the logs, and it never travels in plain http off this machine."""
     text = (text or "").strip()
     parts = urlsplit(text)
     if text and (parts.scheme not in ("http", "https") or not parts.hostname):
-        raise ConfigError("COPERNICA_HEARTBEAT_URL must be an http(s) address, such as "
+        raise ConfigError(f"{name} must be an http(s) address, such as "
                           "https://hc-ping.com/<uuid>.")  # its value is not echoed: it holds a key
     if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ConfigError("COPERNICA_HEARTBEAT_URL uses plain http to another machine, which would send its key "
+        raise ConfigError(f"{name} uses plain http to another machine, which would send its key "
                           "in clear: use https (plain http only to this machine).")
     return secret_url(text)
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from . import heartbeat
 from .access import Action
 from .clock import iso, parse_iso_or_none, utcnow
 from .errors import Busy, DatabaseFault, LeaseLost
@@ -259,30 +260,36 @@ class Heartbeat:
 HEARTBEAT_LIMIT = 10.0
 
 
-def ping(url: Secret, *, failed: bool) -> str:
-    """GET the monitor's push URL after a run (healthchecks.io's convention, which Uptime
-    Kuma and Cronitor share: `/fail` appended when the run could not check); '' when it
-    answered 2xx, else why not, naming the monitor by its host only (its path is its key)."""
+def ping(url: Secret, *, failed: bool, fail_url: Secret | None = None) -> str:
+    """GET the monitor's push URL after a run, in that monitor's convention (heartbeat.py:
+    healthchecks.io's `/fail`, Uptime Kuma's `status=down`, Cronitor's `state=fail`, or
+    COPERNICA_HEARTBEAT_FAIL_URL); '' when it answered 2xx and its answer says it recorded the
+    ping, else why not, naming the monitor by its host only (its path is its key)."""
     from .api import new_http_session, send
 
-    host = urlsplit(url.reveal()).hostname
+    target = heartbeat.address(url, failed=failed, fail_url=fail_url)
+    host = urlsplit(target).hostname
     with new_http_session() as session:
-        answer = send(session, "GET", url.reveal().rstrip("/") + ("/fail" if failed else ""), timeout=HEARTBEAT_LIMIT)
+        answer = send(session, "GET", target, timeout=HEARTBEAT_LIMIT)
     if answer.status is None:
         reason = answer.failure.detail if answer.failure else "no answer"
         return f"the heartbeat monitor ({host}) could not be reached within {HEARTBEAT_LIMIT:g} s ({reason})"
     if not 200 <= answer.status < 300:
         return f"the heartbeat monitor ({host}) answered HTTP {answer.status}"
+    if not heartbeat.recorded(target, answer.text):
+        return (f"the heartbeat monitor ({host}) answered, but not that it recorded the ping: check "
+                "COPERNICA_HEARTBEAT_URL against the push address the monitor gives")
     return ""
 
 
-def ping_beside(url: Secret, *, failed: bool, on_problem: Callable[[str], None]) -> threading.Thread | None:
+def ping_beside(url: Secret, *, failed: bool, on_problem: Callable[[str], None],
+                fail_url: Secret | None = None) -> threading.Thread | None:
     """`ping` from its own thread (join it to wait, as a one-off run does before it exits)."""
     if not url:
         return None
 
     def beat() -> None:
-        problem = ping(url, failed=failed)
+        problem = ping(url, failed=failed, fail_url=fail_url)
         if problem:
             on_problem(f"Heartbeat not delivered: {problem}.")
 
@@ -322,7 +329,15 @@ class Watcher:
         rules, record the run, ping the heartbeat monitor. Busy when another watcher holds
         the lease."""
         holder = new_holder()
-        if not try_lease(self.db, holder, now=self.clock(), every=every, lease=self.settings.watch_lease):
+        try:
+            leased = try_lease(self.db, holder, now=self.clock(), every=every, lease=self.settings.watch_lease)
+        except DATABASE_ERRORS:  # locked, full, away: this run could not check, and the monitor must hear it
+            beat = ping_beside(self.settings.heartbeat_url, failed=True, on_problem=on_note,
+                               fail_url=self.settings.heartbeat_fail_url)
+            if beat:
+                beat.join()
+            raise
+        if not leased:
             raise Busy("another watcher is active on this database; it checks on its own schedule")
         failed = True
         try:
@@ -331,7 +346,8 @@ class Watcher:
             return run
         finally:
             release(self.db, holder)
-            beat = ping_beside(self.settings.heartbeat_url, failed=failed, on_problem=on_note)
+            beat = ping_beside(self.settings.heartbeat_url, failed=failed, on_problem=on_note,
+                                fail_url=self.settings.heartbeat_fail_url)
             if beat:
                 beat.join()  # this process ends next: the ping must go out first
 
@@ -355,7 +371,8 @@ class Watcher:
                         said = (f"{error}" if isinstance(error, DatabaseFault) else
                                 f"the database {self.settings.database_name} answered “{error}”")
                         on_note(f"This run could not check: {said}. The watcher goes on and tries again.")
-                        ping_beside(self.settings.heartbeat_url, failed=True, on_problem=on_note)
+                        ping_beside(self.settings.heartbeat_url, failed=True, on_problem=on_note,
+                                fail_url=self.settings.heartbeat_fail_url)
                 stop.wait(min(heartbeat_every(lease), every).total_seconds())
         finally:
             release(self.db, holder)
@@ -377,7 +394,8 @@ class Watcher:
                         "watcher took over, so this one sends nothing and waits as a standby.")
                 cancel.clear()
                 return True
-            ping_beside(self.settings.heartbeat_url, failed=False, on_problem=on_note)
+            ping_beside(self.settings.heartbeat_url, failed=False, on_problem=on_note,
+                                fail_url=self.settings.heartbeat_fail_url)
         return False
 
     def _scheduled_run(self, holder: str, every: timedelta, cancel: threading.Event) -> WatchRun:

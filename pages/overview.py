@@ -99,6 +99,7 @@ def fleet_view(ws: Workspace) -> None:
         st.rerun(scope="app")  # the check runs in the page's own run, not in this timed part
 
     ui.counters(summary, unchecked=sum(c.status is Outcome.UNCHECKED for c in scope))
+    ui.tab_says(fleet.summary.need_a_person)  # the whole fleet's, whatever is filtered
     ui.attention_cards(summary.attention, ws=ws, may_fix=may_fix, ask=ws.who_to_ask())
     if summary.duplicates:
         with st.expander(f"Same Copernica account connected more than once ({len(summary.duplicates)})"):

@@ -92,6 +92,46 @@ class Monitor(_OnLoopback):
         super().stop()
 
 
+class Monitors(_OnLoopback):
+    """healthchecks.io and Uptime Kuma on one port, each recording what it would show: `shown`
+    holds ("healthchecks", check, "up" | "down" | "started") and ("uptime-kuma", token, "up" |
+    "down", message), as their own routes read a ping. Any other path gets Kuma's web page
+    (200, HTML), which records nothing: the trap of a ping sent the wrong way."""
+
+    def __init__(self) -> None:
+        from urllib.parse import parse_qs, urlsplit
+
+        self.shown: list[tuple] = []
+        monitors = self
+
+        class Handler(_Quiet):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                steps = [s for s in parts.path.split("/") if s]
+                query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+                body, kind = b"<!DOCTYPE html><html><body>Uptime Kuma</body></html>", "text/html"
+                if steps[:1] == ["ping"] and 2 <= len(steps) <= 4:  # /ping/<uuid>[/fail|/start], /ping/<key>/<slug>[/…]
+                    state = {"fail": "down", "start": "started"}.get(steps[-1]) if len(steps) > 2 else None
+                    check = "/".join(steps[1:-1] if state or steps[-1].isdigit() else steps[1:])
+                    if steps[-1].isdigit():  # an exit status: 0 is success
+                        state = "up" if steps[-1] == "0" else "down"
+                    monitors.shown.append(("healthchecks", check, state or "up"))
+                    body, kind = b"OK", "text/plain"
+                elif steps[:2] == ["api", "push"] and len(steps) == 3:
+                    monitors.shown.append(("uptime-kuma", steps[2], query.get("status") or "up", query.get("msg", "")))
+                    body, kind = b'{"ok":true}', "application/json"
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.serve(Handler)
+
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
 class DrippingWebhook:
     """A target that accepts the connection and then sends one header line every `every`
     seconds, for a minute: the kind of answer whose reads each arrive in time."""

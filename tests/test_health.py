@@ -147,3 +147,65 @@ def test_a_run_the_database_stopped_pings_fail_and_a_slow_monitor_holds_nothing_
     monitor.hold.set()
     beat.join(timeout=30)
     assert notes == [] and monitor.pings[-1] == "/ping/5f1e-monitor-key-0123456789"
+
+
+@pytest.mark.parametrize(("kind", "given", "ran", "failed"), [
+    # healthchecks.io: /fail after the path, the query kept (a slug URL with ?create=1)
+    ("healthchecks", "/ping/1f2e-uuid-0123456789", ("healthchecks", "1f2e-uuid-0123456789", "up"),
+     ("healthchecks", "1f2e-uuid-0123456789", "down")),
+    ("healthchecks", "/ping/ping-key-0123456789/nightly-watch?create=1",
+     ("healthchecks", "ping-key-0123456789/nightly-watch", "up"),
+     ("healthchecks", "ping-key-0123456789/nightly-watch", "down")),
+    # Uptime Kuma's push URL as its page gives it: status=down, not `&ping=/fail` (which it records as up)
+    ("uptime-kuma", "/api/push/kuma-token-0123456789?status=up&msg=OK&ping=",
+     ("uptime-kuma", "kuma-token-0123456789", "up", "OK"),
+     ("uptime-kuma", "kuma-token-0123456789", "down", "the watcher could not check")),
+])
+def test_each_monitor_hears_a_run_that_failed_as_a_failure(sandbox_env, kind, given, ran, failed):
+    """What each monitor records, as its own routes read the pings: a run that checked is up, a
+    run that could not check is down, for the URL forms the monitors give out."""
+    from copernica_core import heartbeat, watch
+
+    from .receivers import Monitors
+
+    monitors = Monitors()
+    try:
+        url = load_settings({**sandbox_env, "COPERNICA_HEARTBEAT_URL": monitors.base() + given},
+                            secrets_files=[]).heartbeat_url
+        assert heartbeat.kind(url.reveal()) == kind
+        assert watch.ping(url, failed=False) == ""
+        assert watch.ping(url, failed=True) == ""
+        assert monitors.shown == [ran, failed]
+        wrong = load_settings({**sandbox_env, "COPERNICA_HEARTBEAT_URL": monitors.base() + "/push/not-a-route"},
+                              secrets_files=[]).heartbeat_url
+        assert watch.ping(wrong, failed=True) == ""  # an unknown monitor: its answer is not read
+        kuma_page = load_settings({**sandbox_env, "COPERNICA_HEARTBEAT_URL": monitors.base() + "/ping/x/y/z/w/v"},
+                                  secrets_files=[]).heartbeat_url
+        assert "not that it recorded the ping" in watch.ping(kuma_page, failed=False)  # 200, but nothing recorded
+    finally:
+        monitors.stop()
+
+
+def test_an_explicit_failure_address_and_a_locked_database_reach_the_monitor(cli_env, capsys, monkeypatch):
+    """COPERNICA_HEARTBEAT_FAIL_URL takes "could not check" as it is; `watch --once` on a database
+    locked by another process (longer than the busy timeout) pings it too, and says the database
+    was locked (not "free some space")."""
+    from copernica_core import watch
+
+    from .helpers import run
+    from .receivers import Monitors
+
+    monitors = Monitors()
+    monkeypatch.setenv("COPERNICA_HEARTBEAT_URL", monitors.base() + "/ping/ok-uuid-0123456789")
+    monkeypatch.setenv("COPERNICA_HEARTBEAT_FAIL_URL", monitors.base() + "/api/push/explicit-0123456789?status=down")
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(watch, "try_lease", locked)
+    try:
+        code, _, err = run(capsys, "watch", "--once")
+    finally:
+        monitors.stop()
+    assert code == 2 and "locked" in err and "Another process held it" in err and "Free some space" not in err
+    assert monitors.shown == [("uptime-kuma", "explicit-0123456789", "down", "")]

@@ -28,7 +28,7 @@ from .links import (  # noqa: F401
     link_sent_note,
     reconnect_link_button,
 )
-from .overview import client_panel, counters, empty_fleet, outage_banner  # noqa: F401
+from .overview import client_panel, counters, empty_fleet, outage_banner, tab_says  # noqa: F401
 from .run import (  # noqa: F401
     close_this_run,
     is_callback_only,

@@ -56,6 +56,39 @@ def empty_fleet(ws: Workspace) -> None:
     st.page_link("pages/authorize.py", label="Authorize an account", icon=":material/link:")
 
 
+# The tab's title and icon say how many connections need a person, so a tab left open in the
+# background says so ("(2) Copernica Connections", a red badge on the icon); with none, both are as
+# they were. The count is a marker element each timed rerun redraws; one script, installed once per
+# page, follows it (a redrawn script does not run again, and Streamlit resets the title on its runs).
+# The icon is drawn here (SVG, its tags written \x3c…: the sanitiser drops a script whose text
+# looks like HTML): nothing is fetched.
+_TAB_FOLLOWER = """<script>
+if (!window.copernicaTab) {
+  window.copernicaTab = setInterval(() => {
+    const marker = document.getElementById("copernica-need"), name = "Copernica Connections";
+    const need = marker ? Number(marker.dataset.need) || 0 : 0;
+    const title = need ? `(${need}) ${name}` : name;
+    if (document.title !== title) document.title = title;
+    const icon = document.querySelector("link[rel~='icon']");
+    if (!icon) return;
+    if (!icon.dataset.plain) icon.dataset.plain = icon.href;
+    const badge = need ? "data:image/svg+xml," + encodeURIComponent(
+      `\\x3csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'>\\x3ccircle cx='16' cy='16' r='15' ` +
+      `fill='#d1242f'/>\\x3ctext x='16' y='22' font-size='${need > 9 ? 13 : 18}' font-family='sans-serif' ` +
+      `font-weight='700' fill='white' text-anchor='middle'>${need > 99 ? "99+" : need}\\x3c/text>\\x3c/svg>`)
+      : icon.dataset.plain;
+    if (icon.href !== badge) icon.href = badge;
+  }, 1000);
+}
+</script>"""
+
+
+def tab_says(need_a_person: int) -> None:
+    """The browser tab's title and icon: how many connections need a person (0: as they were)."""
+    st.html(_TAB_FOLLOWER, unsafe_allow_javascript=True)
+    st.html(f'<span id="copernica-need" data-need="{int(need_a_person)}" hidden></span>')
+
+
 def client_panel(ws: Workspace, client: str) -> None:
     """For one client picked: a link for a new connection of it, and its contact, which can
     get a fresh reconnect link when one of its tokens stops working (opt-in)."""

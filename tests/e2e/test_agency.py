@@ -88,6 +88,7 @@ def test_an_open_overview_follows_the_database_and_a_client_is_checked_on_its_ow
             ws.add_token(token, client=client)
         page.goto(f"{dashboard.url}/")
         expect(metric(page, "Need a person")).to_contain_text("0")
+        expect(page).to_have_title("Copernica Connections")
         search = page.get_by_placeholder("Search label, client, account, company or id")
         search.fill("Bloom")
         search.press("Enter")
@@ -97,6 +98,8 @@ def test_an_open_overview_follows_the_database_and_a_client_is_checked_on_its_ow
         ws.check()  # what the watcher does, in another process: nobody touches the page
         expect(page.get_by_role("link", name="Bloom Florists · client Bloom")).to_be_visible(timeout=15_000)
         expect(metric(page, "Need a person")).to_contain_text("1")
+        expect(page).to_have_title("(1) Copernica Connections")  # a tab in the background says so
+        assert "data:image/svg+xml" in page.evaluate("document.querySelector(\"link[rel~='icon']\").href")
         expect(search).to_have_value("Bloom")  # what was typed is kept
         expect(page.get_by_text("1 of 3 connections shown")).to_be_visible()
         shoot(page, "overview-followed-the-watcher")

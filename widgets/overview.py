@@ -24,11 +24,25 @@ def counters(summary, *, unchecked: int) -> None:
          "Copernica or the network failed, or answered unexpectedly: usually not the token's fault."),
         ("Not checked", unchecked, ["unchecked"], None),
     ]
-    for col, (name, value, statuses, help_text) in zip(st.columns(len(shown)), shown, strict=True):
-        with col.container(border=True):  # the button belongs to its counter
-            st.metric(name, value, help=help_text)
-            st.button("Show these" if statuses else "Show all", key=f"show_{name}", type="tertiary",
-                      on_click=lambda s=statuses: st.session_state.update(status_filter=s))
+    st.html(_COMPACT_ON_A_PHONE)
+    with st.container(key="counters"):
+        for col, (name, value, statuses, help_text) in zip(st.columns(len(shown)), shown, strict=True):
+            with col.container(border=True):  # the button belongs to its counter
+                st.metric(name, value, help=help_text)
+                st.button("Show these" if statuses else "Show all", key=f"show_{name}", type="tertiary",
+                          on_click=lambda s=statuses: st.session_state.update(status_filter=s))
+
+
+# On a phone Streamlit stacks columns: five counters would push the first alert off the first
+# screen. There they stand three to a row, smaller, so what needs a person is in sight.
+_COMPACT_ON_A_PHONE = """<style>
+@media (max-width: 640px) {
+  .st-key-counters [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: .4rem; }
+  .st-key-counters [data-testid="stColumn"] { flex: 1 1 30% !important; min-width: 30% !important; width: auto; }
+  .st-key-counters [data-testid="stMetricValue"] { font-size: 1.4rem; }
+  .st-key-counters [data-testid="stVerticalBlockBorderWrapper"] > div { padding: .4rem .6rem; }
+}
+</style>"""
 
 
 def outage_banner(outage) -> None:

@@ -169,3 +169,26 @@ def test_tokens_are_imported_from_a_csv_in_the_browser_and_the_import_is_one_eve
     # the newest event's row marker (the table is a canvas: header 35 px, rows 35 px)
     page.get_by_test_id("stDataFrame").click(position={"x": 18, "y": 52})
     expect(page.get_by_text("row 4: not imported: Access token is required.")).to_be_visible()
+
+
+def test_on_a_phone_the_first_alert_is_on_the_first_screen(browser, tmp_path, sandbox):
+    """Five counters stacked one under the other would push what needs a person off a phone's
+    first screen: there they stand three to a row, and the first alert is in sight."""
+    with run_dashboard(tmp_path, sandbox) as dashboard:
+        ws = workspace(dashboard)
+        for account in ("101", "102", "103"):
+            ws.add_token(dashboard.control("tokens", account_id=account)["tokens"][0])
+        dashboard.control("revoke", account_id="102")
+        ws.check()
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        page = phone.new_page()
+        try:
+            page.goto(f"{dashboard.url}/")
+            expect(metric(page, "Need a person")).to_contain_text("1")
+            first_alert = page.locator('[data-testid="stPageLink"] a[href*="inspect?connection="]').first
+            expect(first_alert).to_be_visible()
+            box = first_alert.bounding_box()
+            assert box is not None and box["y"] + box["height"] <= 844, box
+            shoot(page, "overview-phone")
+        finally:
+            phone.close()

@@ -208,6 +208,30 @@ SEND_LIMIT = 20.0
 SENDERS = 4  # deliveries sent at once: one slow target does not hold up the others
 
 
+# Chat services draw markdown from plain text and ping from "@everyone": a label or an account
+# name must stay text there. Per service (by the URL's scheme): what to escape, and how long a
+# message may be (Discord refuses more than 2,000 characters: a longer one would fail on every run).
+_MARKDOWN = re.compile(r"([\\`*_~|>#\[\]()<])")
+_MENTION = re.compile(r"@(?=\w)")
+_CHAT_LIMITS = {"discord": 2000}
+CUT = "\n…(cut here: the whole list is on the dashboard's Overview)"
+
+
+def for_service(url: str, title: str, body: str) -> tuple[str, str]:
+    """The title and body as this target's service shows them as text: Discord's markdown and
+    mentions escaped (a word joiner after @), Teams' title escaped (Apprise escapes its body),
+    and cut to the service's size."""
+    scheme = url.split("://", 1)[0].lower()
+    if scheme == "discord":
+        title, body = (_MENTION.sub("@\u2060", _MARKDOWN.sub(r"\\\1", text)) for text in (title, body))
+    elif scheme in ("workflow", "workflows"):
+        title = _MARKDOWN.sub(r"\\\1", title)
+    limit = _CHAT_LIMITS.get(scheme)
+    if limit and len(title) + len(body) + 2 > limit:
+        body = body[:max(0, limit - len(title) - 2 - len(CUT))].rstrip() + CUT
+    return title, body
+
+
 def send(target: Target, *, title: str, body: str, limit: float | None = None, notify_type: str = "info",
          fields: dict | None = None) -> str:
     """Send one message to one target within `limit` seconds; '' when it was accepted, else
@@ -225,6 +249,7 @@ def send(target: Target, *, title: str, body: str, limit: float | None = None, n
             return "Apprise does not understand this URL"
         if fields:
             _add_fields(sender, fields)
+        title, body = for_service(target.url.reveal(), title, body)
         # TEXT: each service escapes it for its own format (an account name with HTML in it stays
         # text in an e-mail; "<!channel>" stays text in Slack) and e-mails keep their line breaks.
         result = sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT, timeout=limit,

@@ -55,7 +55,8 @@ BOTH_ENGINES = {"test_storage", "test_watch", "test_connect_links", "test_crash_
 
 
 def pytest_generate_tests(metafunc):
-    if "engine" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_ENGINES:
+    if ("engine" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_ENGINES
+            and not metafunc.definition.get_closest_marker("one_engine")):
         metafunc.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
 
 
@@ -65,16 +66,27 @@ def engine(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_cluster():
-    """One throw-away PostgreSQL cluster per test process (tests/pg_cluster.py)."""
-    from tests.pg_cluster import Cluster
+def pg_cluster(request):
+    """One throw-away PostgreSQL cluster per test run (tests/pg_cluster.py): with pytest-xdist,
+    shared by its workers (the controller stops it, `pytest_unconfigure`); else this process's own."""
+    from copernica_core.store import postgres
+    from tests.pg_cluster import Cluster, shared
 
+    if hasattr(request.config, "workerinput"):
+        yield shared(os.getppid())
+        postgres.forget_pools()
+        return
     cluster = Cluster()
     yield cluster
-    from copernica_core.store import postgres
-
     postgres.forget_pools()
     cluster.destroy()
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput"):  # the run's controller (or a run without workers)
+        from tests.pg_cluster import stop_shared
+
+        stop_shared(os.getpid())
 
 
 _databases = iter(range(1, 10**9))

@@ -29,6 +29,17 @@ def free_port() -> int:
 class Cluster:
     """A running cluster; `url(name)` is a database's URL, `create(name)` makes one."""
 
+    @classmethod
+    def attach(cls, info: dict) -> Cluster:
+        """A cluster another process started (`info`: its `as_info()`)."""
+        cluster = cls.__new__(cls)
+        cluster.bin, cluster.dir, cluster.port = Path(info["bin"]), Path(info["dir"]), info["port"]
+        cluster.data, cluster._as_postgres = cluster.dir / "data", os.geteuid() == 0
+        return cluster
+
+    def as_info(self) -> dict:
+        return {"bin": str(self.bin), "dir": str(self.dir), "port": self.port}
+
     def __init__(self) -> None:
         bin_dir = binaries()
         if bin_dir is None:
@@ -82,3 +93,32 @@ class Cluster:
     def destroy(self) -> None:
         self.stop("immediate")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _run_file(run: int) -> Path:
+    return Path(tempfile.gettempdir()) / f"copernica-pg-run-{run}.json"
+
+
+def shared(run: int) -> Cluster:
+    """The one cluster of test run `run` (the pytest-xdist controller's pid): started by the first
+    worker that needs it, under a lock, and used by every other (one initdb per run, not per
+    worker); `stop_shared` ends it when the run does."""
+    import fcntl
+    import json
+
+    with open(_run_file(run).with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _run_file(run).exists():
+            return Cluster.attach(json.loads(_run_file(run).read_text()))
+        cluster = Cluster()
+        _run_file(run).write_text(json.dumps(cluster.as_info()))
+        return cluster
+
+
+def stop_shared(run: int) -> None:
+    import json
+
+    if _run_file(run).exists():
+        Cluster.attach(json.loads(_run_file(run).read_text())).destroy()
+        _run_file(run).unlink(missing_ok=True)
+    _run_file(run).with_suffix(".lock").unlink(missing_ok=True)

@@ -70,6 +70,7 @@ def test_revoked_token_one_alert_then_quiet_then_one_recovery(watched, control, 
     assert "Traceback" not in log and "checked: 2 valid, 1 invalid token" in log
 
 
+@pytest.mark.one_engine  # the alert rules' timing, not the storage
 def test_copernica_down_longer_than_the_threshold_is_one_message(watched, control, webhook):
     env = {**watched, "COPERNICA_ALERT_AFTER": "1s"}
     control.post("fail", endpoint="any", kind="overload503", times=0)
@@ -220,6 +221,7 @@ def test_a_watcher_paused_while_sending_never_makes_the_alert_go_out_twice(watch
         assert not (tmp_path / "second-host" / "copernica.db").exists()  # with PostgreSQL, nothing in SQLite
 
 
+@pytest.mark.one_engine  # what is printed, not the storage
 def test_watch_once_quiet_prints_only_runs_that_changed_something(watched, control):
     assert run(watched, "watch", "--once", "--quiet").stdout == ""
     control.post("revoke", account_id="103")

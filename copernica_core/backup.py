@@ -285,7 +285,7 @@ def _make_room(settings: Settings, *, replace: bool, now: datetime) -> Path | No
     try:
         now_held = contents(db.conn)
         found = lease.holder_and_expiry(db)
-        if watch.lease_holds(found, None, now=now):
+        if watch.lease_holds(found, None, now=now) and not watch.holder_gone(found[0]):  # (a killed one is gone)
             raise Busy(f"A watcher ({found[0]}) is running on {path}: stop it, then restore. Nothing was changed.")
         if now_held.empty:
             return None

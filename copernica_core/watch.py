@@ -175,6 +175,22 @@ def holds(db: Database, holder: str, *, now: datetime) -> bool:
     return lease_holds(found, holder, now=now)
 
 
+def holder_gone(holder: str | None) -> bool:
+    """Whether a lease's holder was a process on this machine that no longer exists (killed, so
+    its lease runs out by itself only later). A holder on another host, or a live pid, is not."""
+    host, _, rest = (holder or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 def lease_holds(found: tuple[str | None, str | None] | None, holder: str | None, *, now: datetime) -> bool:
     """Whether a lease row (`holder_and_expiry`) is `holder`'s (anyone's, for None) and unexpired."""
     return bool(found) and found[0] is not None and holder in (None, found[0]) and (

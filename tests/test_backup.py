@@ -131,6 +131,21 @@ def test_a_restore_is_refused_while_a_watcher_runs_on_the_database(fleet, tmp_pa
         watching.wait(timeout=30)
 
 
+def test_a_restore_drill_right_after_the_watcher_was_killed_is_not_refused(fleet, tmp_path):
+    """A watcher killed on this machine (kill -9: its 30 s lease is still there) runs no more:
+    the restore drill goes on at once instead of waiting for the lease to run out."""
+    import signal
+
+    assert cli_process(fleet, "backup", str(tmp_path / "backup.db")).returncode == 0
+    watching = start_cli({**fleet, "COPERNICA_WATCH_LEASE": "30s"}, "watch", "--every", "1h",
+                         log=tmp_path / "watch.log")
+    wait_for(lambda: "checked" in (tmp_path / "watch.log").read_text(), 20, "the watcher's first run")
+    watching.send_signal(signal.SIGKILL)
+    watching.wait(timeout=30)
+    restored = cli_process(fleet, "restore", str(tmp_path / "backup.db"), "--replace")
+    assert restored.returncode == 0, restored.stderr
+
+
 def test_a_backup_with_triggers_added_by_hand_is_refused_and_changes_nothing(agency, tmp_path):
     """Two triggers added with sqlite3: one that re-opens a used link, one that erases the
     "token revealed" events as they are written. Refused by the schema check, and by the seal."""

@@ -72,6 +72,15 @@ def by_client(clients, *, expanded: bool) -> None:
                      selection_mode="single-row")
 
 
+def new_since_looked(summary) -> frozenset[int]:
+    """The connections that came to need attention (or changed how) while the page only followed
+    the database: looked at means the page was opened, reloaded or acted on as a whole."""
+    now = {(a.connection.id, a.connection.status.value) for a in summary.attention}
+    if not ui.part_rerun_alone() or "attention_seen" not in st.session_state:
+        st.session_state["attention_seen"] = now
+    return frozenset(cid for cid, status in now - st.session_state["attention_seen"])
+
+
 def fleet_view(ws: Workspace) -> None:
     fleet = ws.snapshot()  # shared until something changes: redrawing 10,000 connections costs little
     if not fleet.connections:
@@ -100,7 +109,7 @@ def fleet_view(ws: Workspace) -> None:
 
     ui.counters(summary, unchecked=sum(c.status is Outcome.UNCHECKED for c in scope))
     ui.tab_says(fleet.summary.need_a_person)  # the whole fleet's, whatever is filtered
-    ui.attention_cards(summary.attention, ws=ws, may_fix=may_fix, ask=ws.who_to_ask())
+    ui.attention_cards(summary.attention, ws=ws, may_fix=may_fix, ask=ws.who_to_ask(), new=new_since_looked(summary))
     if summary.duplicates:
         with st.expander(f"Same Copernica account connected more than once ({len(summary.duplicates)})"):
             for alert in summary.duplicates:

@@ -682,3 +682,18 @@ def test_the_dashboard_shows_times_in_the_configured_zone_and_names_it(page_env,
     overview = app()
     overview.run()
     assert re.search(rf"As of \d\d:\d\d:\d\d {named};", texts(overview))
+
+
+def test_the_no_access_page_names_a_misplaced_admin_list(page_env, monkeypatch, tmp_path):
+    """COPERNICA_ADMINS written under [auth] is not read, so nobody gets in: the page everyone
+    then lands on says why (the admin's sidebar, where it was said before, cannot be reached)."""
+    monkeypatch.setenv("HOME", str(tmp_path))  # ~/.streamlit/secrets.toml is one of the files read
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text(
+        '[auth]\nclient_id = "x"\nCOPERNICA_ADMINS = "ann@agency.example"\n')
+    at = signed_in_app(is_logged_in=True, email="ann@agency.example", email_verified=True).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["You have no access"]
+    [warning] = [w.value for w in at.warning]
+    shown = warning.replace("\\", "")  # (markdown escapes)
+    assert "COPERNICA_ADMINS" in shown and "[auth]" in shown

@@ -38,6 +38,7 @@ from .run import (  # noqa: F401
     no_outside_lookups,
     nothing_here,
     open_for_this_run,
+    part_rerun_alone,
     refuse_framing,
     require,
     unexpected_error,

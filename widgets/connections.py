@@ -27,8 +27,8 @@ from .words import as_datetime, text
 MAX_CARDS = 8
 
 
-def attention_cards(needing: list, *, ws: Workspace | None = None, may_fix: bool, ask: str = advice.ANY_ADMIN
-                    ) -> None:
+def attention_cards(needing: list, *, ws: Workspace | None = None, may_fix: bool, ask: str = advice.ANY_ADMIN,
+                    new: frozenset[int] = frozenset()) -> None:
     """The cards of what needs attention (broken connections: the Overview's `Attention`), worst
     first, each opening its connection, with what this reader can do about it (with `ws`: the
     reconnect link sent to the client, and for an admin a button that makes one). An account that
@@ -44,6 +44,8 @@ def attention_cards(needing: list, *, ws: Workspace | None = None, may_fix: bool
                 st.page_link("pages/inspect.py", label=text(conn.label + (f" · client {conn.client}" if conn.client
                                                                           else "")),
                              query_params={"connection": str(conn.id)})
+                if conn.id in new:
+                    st.badge("New since you last looked", icon=":material/fiber_new:", color="violet")
             st.caption(text(f"{alert.reason} {advice.what_to_do(conn, may_fix=may_fix, ask=ask)}"))
             if conn.id in sent:
                 link_sent_note(sent[conn.id])

@@ -143,6 +143,7 @@ def live(body: Callable[[Workspace], None], *, every: timedelta) -> None:
 
         context = get_script_run_ctx()
         alone = bool(context and context.fragment_ids_this_run)  # a rerun of this part only: dashboard.py did not run
+        _this_run.part_alone = alone
         try:
             body(open_for_this_run())  # (a widget callback of this part may have opened it already)
         except Forbidden:
@@ -154,6 +155,12 @@ def live(body: Callable[[Workspace], None], *, every: timedelta) -> None:
                 close_this_run()
 
     part()
+
+
+def part_rerun_alone() -> bool:
+    """Whether this is a rerun of a live part alone (its timer, or a widget inside it), not of the
+    whole page (opened, reloaded, or an action of the page)."""
+    return getattr(_this_run, "part_alone", False)
 
 
 def workspace() -> Workspace:

@@ -99,6 +99,7 @@ def test_an_open_overview_follows_the_database_and_a_client_is_checked_on_its_ow
         expect(page.get_by_role("link", name="Bloom Florists · client Bloom")).to_be_visible(timeout=15_000)
         expect(metric(page, "Need a person")).to_contain_text("1")
         expect(page).to_have_title("(1) Copernica Connections")  # a tab in the background says so
+        expect(page.get_by_text("New since you last looked")).to_be_visible()  # it came while nobody looked
         assert "data:image/svg+xml" in page.evaluate("document.querySelector(\"link[rel~='icon']\").href")
         expect(search).to_have_value("Bloom")  # what was typed is kept
         expect(page.get_by_text("1 of 3 connections shown")).to_be_visible()
@@ -123,6 +124,9 @@ def test_an_open_overview_follows_the_database_and_a_client_is_checked_on_its_ow
         ws.check([acme.id])  # the watcher again: Inspect follows its connection too
         expect(alert(page, "Invalid token.")).to_be_visible(timeout=15_000)
         expect(page.get_by_text("give it a new token; its label, client and history stay")).to_be_visible()  # its fix
+        page.goto(f"{dashboard.url}/")  # looked at again: nothing is new
+        expect(metric(page, "Need a person")).to_contain_text("2")
+        expect(page.get_by_text("New since you last looked")).to_have_count(0)
 
 
 def test_a_revoked_authorized_connection_is_reauthorized_from_inspect_in_one_click(page, dashboard):

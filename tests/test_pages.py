@@ -687,10 +687,12 @@ def test_the_dashboard_shows_times_in_the_configured_zone_and_names_it(page_env,
 def test_the_no_access_page_names_a_misplaced_admin_list(page_env, monkeypatch, tmp_path):
     """COPERNICA_ADMINS written under [auth] is not read, so nobody gets in: the page everyone
     then lands on says why (the admin's sidebar, where it was said before, cannot be reached)."""
-    monkeypatch.setenv("HOME", str(tmp_path))  # ~/.streamlit/secrets.toml is one of the files read
-    (tmp_path / ".streamlit").mkdir()
-    (tmp_path / ".streamlit" / "secrets.toml").write_text(
-        '[auth]\nclient_id = "x"\nCOPERNICA_ADMINS = "ann@agency.example"\n')
+    from copernica_core import config
+
+    secrets = tmp_path / "secrets.toml"  # the settings' own reading of it; Streamlit's st.secrets untouched
+    secrets.write_text('[auth]\nclient_id = "x"\nCOPERNICA_ADMINS = "ann@agency.example"\n')
+    real = config._secrets_file_values
+    monkeypatch.setattr(config, "_secrets_file_values", lambda files: real([secrets]))
     at = signed_in_app(is_logged_in=True, email="ann@agency.example", email_verified=True).run()
     assert not at.exception
     assert [t.value for t in at.title] == ["You have no access"]

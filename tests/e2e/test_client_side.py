@@ -70,12 +70,14 @@ def test_a_client_on_a_phone_denies_tries_again_connects_and_a_reload_still_says
         shoot(page, f"client-{language}-link")
 
         page.get_by_role("button", name=words["go"]).click()
+        expect(page.get_by_role("button", name="Give access")).to_be_visible(timeout=60_000)  # Copernica's page
         page.get_by_label(account).check()
         page.get_by_role("button", name="Deny").click()
         expect(alert(page, words["denied"])).to_be_visible()
         shoot(page, f"client-{language}-denied")
 
         page.get_by_role("button", name=words["again"]).click()
+        expect(page.get_by_role("button", name="Give access")).to_be_visible(timeout=60_000)
         page.get_by_label(account).check()
         page.get_by_role("button", name="Give access").click()
         connected = words["connected"].format(account=account, id=account_id)

@@ -32,8 +32,10 @@ CONNECT = st.Page("pages/connect.py", title="Connect your Copernica account", ic
                   default=True)
 ws = widgets.open_for_this_run()  # one workspace per script run, closed whatever happens
 try:
-    if widgets.is_link_visit() and not widgets.is_callback_only():  # a client's connect link: its page only
-        st.navigation([CONNECT], position="hidden").run()
+    if widgets.is_link_visit() and not widgets.is_callback_only():  # a client's connect link: its pages only
+        # (/authorize?invite=… after Copernica's redirect: how it ended, Try again, reloads)
+        st.navigation([CONNECT, *(page for page, _ in PAGES if page.url_path == "authorize")],
+                      position="hidden").run()
     elif signin.gate(ws, callback_only=widgets.is_callback_only()):  # the redirect, its starter's cookie lost
         # A default page of its own: the default page answers at "/" only, so Authorize as the only
         # (hence default) page would make /authorize show a false "Page not found".

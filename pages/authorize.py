@@ -9,10 +9,19 @@ import widgets as ui
 from copernica_core import Action, BadInput
 from copernica_core.oauth import STATE_TTL, without_code
 
-if not ui.is_callback_only():
+if not ui.is_callback_only() and not ui.is_link_visit():
     ui.require(Action.MANAGE, "Authorize")
 ws = ui.workspace()
-visit = ws.link_page() if ui.is_link_visit() else None  # a client back from Copernica through its link
+if ui.is_link_visit():  # a client back from Copernica through its link (its state, then its ?invite=)
+    found, why = ui.link_visit() or (None, "")
+    if ui.link_visit() and found is None:  # an ?invite= that is no link: the link page says so
+        ui.client.title(say := ui.client.speech(ws, None))
+        ui.client.cannot_use(ws, say, None, why)
+        ui.client.sent_by(ws, say)
+        st.stop()
+    visit = ws.link_page(found)
+else:
+    visit = None
 say = ui.client.speech(ws, visit) if visit else None
 if say:
     ui.client.title(say)
@@ -35,10 +44,13 @@ if any(params.values()):
     with st.spinner(say("Finishing with Copernica…") if say else "Completing the authorization with Copernica…"):
         remember(ws.complete_authorization(**params, browser=ui.link_browser()))
 
-if visit:  # the client's result in its own words, and its link's address for a reload
+if visit:  # the client's result in its own words; the address keeps its link, for Try again and reloads
+    now = ws.link_page()
     if result := st.session_state.get("authorization_result"):
-        ui.client.came_back(ws, say, ws.link_page(), result)
-    ui.client.stay_on_the_link(visit)
+        ui.client.came_back(ws, say, now, result)
+    else:  # opened again (a reload, Back): how the link stands now
+        ui.client.link_page(ws, say, now, now.link.refusal(datetime.now(UTC)))
+    ui.client.keep_the_link(now)
     ui.client.sent_by(ws, say)
     st.stop()
 if result := st.session_state.get("authorization_result"):

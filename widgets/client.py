@@ -7,9 +7,8 @@ contact). Every sentence here is a message id of copernica_core/locale/nl/LC_MES
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import streamlit as st
 
@@ -157,11 +156,21 @@ def _account(result: AuthorizationResult) -> str:
     return f"“{account.name}” (id {account.id})" if account.name else f"id {account.id}"
 
 
-def stay_on_the_link(page: LinkPage | None) -> None:
-    """Put the link's own address in the address bar (without reloading): a reload, Back or a
-    bookmark then opens the link's page, which says how it ended, not the operator's pages."""
-    if not page or not page.address:
-        return
-    parts = urlsplit(page.address)
-    target = json.dumps(f"{parts.path}?{parts.query}").replace("</", "<\\/")
-    st.html(f"<script>window.history.replaceState(null, '', {target});</script>", unsafe_allow_javascript=True)
+def link_page(ws: Workspace, say: Speech, page: LinkPage | None, why: str) -> None:
+    """The page of a link: why it cannot be used (for a used one, that it worked), or who asks for
+    what, what happens, and the way to Copernica."""
+    if page is None or why:
+        cannot_use(ws, say, page, why)
+    else:
+        invitation(ws, say, page)
+        continue_button(say, st.query_params.get("invite", ""))
+
+
+def keep_the_link(page: LinkPage | None) -> None:
+    """After Copernica's redirect, the address keeps the link's secret (`?invite=`), not the
+    code and state: every later run of this page (Try again, a reload, Back) is the link's
+    client's, and a reload shows how the link stands."""
+    if page and page.address:
+        secret = parse_qs(urlsplit(page.address).query).get("invite", [""])[0]
+        if secret and st.query_params.get("invite") != secret:
+            st.query_params["invite"] = secret

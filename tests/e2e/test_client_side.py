@@ -74,6 +74,8 @@ def test_a_client_on_a_phone_denies_tries_again_connects_and_a_reload_still_says
         page.get_by_label(account).check()
         page.get_by_role("button", name="Deny").click()
         expect(alert(page, words["denied"])).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/authorize\?invite="))  # not code and state: Try again is the client's
+        expect(page.get_by_role("dialog")).to_have_count(0)  # no false "Page not found"
         shoot(page, f"client-{language}-denied")
 
         page.get_by_role("button", name=words["again"]).click()
@@ -82,10 +84,11 @@ def test_a_client_on_a_phone_denies_tries_again_connects_and_a_reload_still_says
         page.get_by_role("button", name="Give access").click()
         connected = words["connected"].format(account=account, id=account_id)
         expect(alert(page, connected)).to_be_visible()
-        expect(page).to_have_url(re.compile(r"/\?invite="))  # the link's own address: a reload comes back to it
+        expect(page).to_have_url(re.compile(r"\?invite="))  # the link's secret, not code and state: a reload is its
         shoot(page, f"client-{language}-connected")
         page.reload()
         expect(alert(page, connected)).to_be_visible()
+        expect(page.get_by_role("dialog")).to_have_count(0)
         expect(page.get_by_role("button", name=words["go"])).to_have_count(0)
         shoot(page, f"client-{language}-connected-reloaded")
 
